@@ -1,0 +1,27 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.h
+ *	  Public face of catalog/: the _timescaledb_catalog tables.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MULTINODE_CATALOG_H
+#define MULTINODE_CATALOG_H
+
+/* metadata.c: the database's identity in a distributed database */
+extern char *MetadataGet(const char *key);
+extern void MetadataSet(const char *key, const char *value);
+extern void MetadataDelete(const char *key);
+
+typedef enum DistRole
+{
+	DIST_ROLE_NONE,				/* not part of a distributed database */
+	DIST_ROLE_ACCESS_NODE,
+	DIST_ROLE_DATA_NODE,
+} DistRole;
+
+extern DistRole GetDistRole(void);
+
+#endif							/* MULTINODE_CATALOG_H */

@@ -1,0 +1,86 @@
+/*-------------------------------------------------------------------------
+ *
+ * metadata.c
+ *	  _timescaledb_catalog.metadata: the database's uuid and, once it is part
+ *	  of a distributed database, the dist_uuid that names that database.
+ *
+ * An access node's dist_uuid is its own uuid; a data node's is its access
+ * node's.  That is how a node knows its role and how a data node refuses a
+ * second access node.  Read rarely (commands, not rows), so SPI is fine.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "catalog/catalog.h"
+
+char *
+MetadataGet(const char *key)
+{
+	Oid			argtypes[1] = {NAMEOID};
+	Datum		args[1];
+	char	   *result = NULL;
+
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(key));
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT value FROM _timescaledb_catalog.metadata WHERE key = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read multinode metadata");
+	if (SPI_processed > 0)
+	{
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (value)
+			result = SPI_palloc(strlen(value) + 1), strcpy(result, value);
+	}
+	SPI_finish();
+	return result;
+}
+
+void
+MetadataSet(const char *key, const char *value)
+{
+	Oid			argtypes[2] = {NAMEOID, TEXTOID};
+	Datum		args[2];
+
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(key));
+	args[1] = CStringGetTextDatum(value);
+	SPI_connect();
+	if (SPI_execute_with_args("INSERT INTO _timescaledb_catalog.metadata (key, value) VALUES ($1, $2) "
+							  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+							  2, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write multinode metadata");
+	SPI_finish();
+}
+
+void
+MetadataDelete(const char *key)
+{
+	Oid			argtypes[1] = {NAMEOID};
+	Datum		args[1];
+
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(key));
+	SPI_connect();
+	if (SPI_execute_with_args("DELETE FROM _timescaledb_catalog.metadata WHERE key = $1",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not write multinode metadata");
+	SPI_finish();
+}
+
+DistRole
+GetDistRole(void)
+{
+	char	   *dist_uuid = MetadataGet("dist_uuid");
+	char	   *uuid;
+
+	if (dist_uuid == NULL)
+		return DIST_ROLE_NONE;
+	uuid = MetadataGet("uuid");
+	return (uuid && strcmp(uuid, dist_uuid) == 0) ? DIST_ROLE_ACCESS_NODE : DIST_ROLE_DATA_NODE;
+}

@@ -1,0 +1,88 @@
+/*-------------------------------------------------------------------------
+ *
+ * ddl_hook.c
+ *	  The ProcessUtility hook: guards data nodes against being created or
+ *	  dropped behind multinode's back.
+ *
+ * Data nodes are foreign servers of timescaledb_fdw, but they carry state on
+ * both sides (the node's claim, the access node's catalog), so plain CREATE
+ * SERVER / DROP SERVER would leave a half-made node.  They are made and
+ * removed by add_data_node and delete_data_node, which do not go through
+ * this hook.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "foreign/foreign.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+
+#include "dist/dist.h"
+#include "multinode.h"
+
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+static bool
+is_data_node_name(const char *name)
+{
+	ForeignServer *server = GetForeignServerByName(name, true);
+
+	return server != NULL &&
+		strcmp(GetForeignDataWrapper(server->fdwid)->fdwname, MN_FDW_NAME) == 0;
+}
+
+static void
+guard_data_nodes(Node *parsetree)
+{
+	if (IsA(parsetree, CreateForeignServerStmt))
+	{
+		CreateForeignServerStmt *stmt = (CreateForeignServerStmt *) parsetree;
+
+		if (strcmp(stmt->fdwname, MN_FDW_NAME) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot create a data node with CREATE SERVER"),
+					 errhint("Use add_data_node() to add a data node.")));
+	}
+	else if (IsA(parsetree, DropStmt) &&
+			 ((DropStmt *) parsetree)->removeType == OBJECT_FOREIGN_SERVER)
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((DropStmt *) parsetree)->objects)
+		{
+			const char *name = strVal(lfirst(lc));
+
+			if (is_data_node_name(name))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot drop data node \"%s\" with DROP SERVER", name),
+						 errhint("Use delete_data_node() to remove a data node.")));
+		}
+	}
+}
+
+static void
+multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+						  ProcessUtilityContext context, ParamListInfo params,
+						  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	guard_data_nodes(pstmt->utilityStmt);
+
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+							 dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+								dest, qc);
+}
+
+void
+DistInit(void)
+{
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = multinode_process_utility;
+}

@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * dist.h
+ *	  Public face of dist/: data node management, distributed DDL,
+ *	  distributed_exec and the health and size reports.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MULTINODE_DIST_H
+#define MULTINODE_DIST_H
+
+#include "nodes/pg_list.h"
+
+extern void DistInit(void);
+
+/* data_node.c */
+extern List *GetDataNodeServerIds(void);
+extern Oid	GetDataNodeServerId(const char *node_name, bool missing_ok);
+extern void RequireAccessNode(const char *what);
+
+#endif							/* MULTINODE_DIST_H */

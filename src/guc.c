@@ -1,0 +1,43 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *	  Every multinode.* configuration parameter, in alphabetical order.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "guc.h"
+
+int			mn_connect_timeout = 5;
+char	   *mn_passfile = NULL;
+
+void
+MultinodeDefineGucs(void)
+{
+	DefineCustomIntVariable("multinode.connect_timeout",
+							"Seconds to wait for a connection to a data node.",
+							"A data node that does not answer within this time is reported "
+							"as unreachable instead of hanging the session.",
+							&mn_connect_timeout,
+							5, 1, 3600,
+							PGC_USERSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("multinode.passfile",
+							   "Password file used to connect to data nodes.",
+							   "Relative paths are taken from the data directory. Used when "
+							   "no user mapping gives a password.",
+							   &mn_passfile,
+							   "passfile",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("multinode");
+}

@@ -1,0 +1,18 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.h
+ *	  The multinode.* configuration parameters.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MULTINODE_GUC_H
+#define MULTINODE_GUC_H
+
+extern int	mn_connect_timeout;
+extern char *mn_passfile;
+
+extern void MultinodeDefineGucs(void);
+
+#endif							/* MULTINODE_GUC_H */

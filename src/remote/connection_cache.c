@@ -1,0 +1,324 @@
+/*-------------------------------------------------------------------------
+ *
+ * connection_cache.c
+ *	  One connection per (data node, role) per backend, kept across
+ *	  transactions.
+ *
+ * Entries live in CacheMemoryContext.  Changes to the foreign server, to any
+ * user mapping or to roles mark entries invalidated; an invalidated or broken
+ * connection is closed as soon as no remote transaction uses it (at the end
+ * of the transaction, or at the next request).  Before a connection is reused
+ * for a new transaction, input waiting on its socket is read, so a node that
+ * restarted in between is noticed without a round trip.
+ *
+ * Credentials, in order: the user mapping (for the role, else PUBLIC), the
+ * password file (multinode.passfile), libpq's defaults.  The remote role is
+ * the mapping's "user", else the local role's name.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/reloptions.h"
+#include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "fdw/fdw.h"
+#include "guc.h"
+#include "multinode.h"
+#include "remote/connection_internal.h"
+
+static HTAB *conn_cache = NULL;
+
+static void
+invalidate_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	DataNodeConn *conn;
+
+	if (conn_cache == NULL)
+		return;
+	hash_seq_init(&scan, conn_cache);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+	{
+		/* user mappings and roles: rare, so every connection is redone */
+		if (cacheid != FOREIGNSERVEROID || hashvalue == 0 ||
+			conn->server_hashvalue == hashvalue)
+			conn->invalidated = true;
+	}
+}
+
+static void
+init_cache(void)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(ConnCacheKey);
+	ctl.entrysize = sizeof(DataNodeConn);
+	ctl.hcxt = CacheMemoryContext;
+	conn_cache = hash_create("multinode data node connections", 16, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, invalidate_callback, (Datum) 0);
+}
+
+void
+RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg)
+{
+	HASH_SEQ_STATUS scan;
+	DataNodeConn *conn;
+	List	   *conns = NIL;
+	ListCell   *lc;
+
+	if (conn_cache == NULL)
+		return;
+	/* collect first: fn may throw, and a scan must not be left open */
+	hash_seq_init(&scan, conn_cache);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+		conns = lappend(conns, conn);
+	foreach(lc, conns)
+		fn((DataNodeConn *) lfirst(lc), arg);
+	list_free(conns);
+}
+
+static void
+close_if_stale(DataNodeConn *conn, void *arg)
+{
+	if (conn->pg != NULL && conn->xact_depth == 0 && !conn->busy &&
+		(conn->broken || conn->invalidated))
+	{
+		RemoteCloseConn(conn);
+		conn->invalidated = false;
+	}
+}
+
+void
+RemoteConnCacheCloseStale(void)
+{
+	RemoteConnCacheForEach(close_if_stale, NULL);
+}
+
+static void
+close_for_server(DataNodeConn *conn, void *arg)
+{
+	if (conn->key.server_id != *(Oid *) arg)
+		return;
+	conn->invalidated = true;
+	close_if_stale(conn, NULL);
+}
+
+void
+CloseDataNodeConnections(Oid server_id)
+{
+	RemoteConnCacheForEach(close_for_server, &server_id);
+}
+
+/*
+ * Check that server_id is a data node that user_id may use now.  Throws if
+ * not: unknown, not a data node, no USAGE privilege, or marked unavailable.
+ */
+void
+CheckDataNodeUsable(Oid server_id, Oid user_id)
+{
+	ForeignServer *server = GetForeignServerExtended(server_id, FSV_MISSING_OK);
+	ForeignDataWrapper *fdw;
+	AclResult	aclresult;
+
+	if (server == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("data node with OID %u does not exist", server_id)));
+	fdw = GetForeignDataWrapper(server->fdwid);
+	if (strcmp(fdw->fdwname, MN_FDW_NAME) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("server \"%s\" is not a data node", server->servername),
+				 errhint("Data nodes are foreign servers of the " MN_FDW_NAME " wrapper.")));
+
+	aclresult = pg_foreign_server_aclcheck(server_id, user_id, ACL_USAGE);
+	if (aclresult != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for data node \"%s\"", server->servername),
+				 errhint("Grant USAGE on the data node: GRANT USAGE ON FOREIGN SERVER %s TO %s;",
+						 quote_identifier(server->servername),
+						 quote_identifier(GetUserNameFromId(user_id, false)))));
+
+	if (!DataNodeOptionAvailable(server->options))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("data node \"%s\" is not available", server->servername),
+				 errhint("Mark it available with alter_data_node('%s', available => true).",
+						 server->servername)));
+}
+
+static List *
+user_mapping_options(Oid server_id, Oid user_id)
+{
+	HeapTuple	tp;
+	List	   *options = NIL;
+	Datum		datum;
+	bool		isnull;
+
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(user_id),
+						 ObjectIdGetDatum(server_id));
+	if (!HeapTupleIsValid(tp))
+		tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							 ObjectIdGetDatum(server_id));
+	if (!HeapTupleIsValid(tp))
+		return NIL;
+	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp, Anum_pg_user_mapping_umoptions, &isnull);
+	if (!isnull)
+		options = untransformRelOptions(datum);
+	ReleaseSysCache(tp);
+	return options;
+}
+
+/*
+ * The libpq parameters to reach server_id as user_id.
+ */
+void
+DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *params)
+{
+	ForeignServer *server = GetForeignServer(server_id);
+	List	   *mapping = user_mapping_options(server_id, user_id);
+	bool		have_user = false;
+	bool		have_password = false;
+	ListCell   *lc;
+
+	foreach(lc, server->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (IsDataNodeLibpqOption(def->defname))
+			RemoteConnParamsAdd(params, def->defname, defGetString(def));
+	}
+	foreach(lc, mapping)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		RemoteConnParamsAdd(params, def->defname, defGetString(def));
+		if (strcmp(def->defname, "user") == 0)
+			have_user = true;
+		if (strcmp(def->defname, "password") == 0)
+			have_password = true;
+	}
+	if (!have_user)
+		RemoteConnParamsAdd(params, "user", GetUserNameFromId(user_id, false));
+	if (!have_password && mn_passfile && mn_passfile[0] != '\0')
+		RemoteConnParamsAdd(params, "passfile",
+							is_absolute_path(mn_passfile) ? mn_passfile :
+							psprintf("%s/%s", DataDir, mn_passfile));
+	RemoteConnParamsAdd(params, "fallback_application_name", "multinode");
+	RemoteConnParamsAdd(params, "client_encoding", GetDatabaseEncodingName());
+}
+
+static DataNodeConn *
+lookup_connection(Oid server_id, char **errmsg_out)
+{
+	Oid			user_id = GetUserId();
+	ConnCacheKey key;
+	DataNodeConn *conn;
+	bool		found;
+
+	CheckDataNodeUsable(server_id, user_id);
+	if (conn_cache == NULL)
+		init_cache();
+
+	key.server_id = server_id;
+	key.user_id = user_id;
+	conn = hash_search(conn_cache, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		memset((char *) conn + sizeof(ConnCacheKey), 0, sizeof(DataNodeConn) - sizeof(ConnCacheKey));
+		conn->cached = true;
+	}
+
+	/*
+	 * Between transactions, a connection the server closed (restart, idle
+	 * timeout) shows up as readable EOF: read twice, since a farewell FATAL
+	 * message may come before the EOF.
+	 */
+	if (conn->pg != NULL && conn->xact_depth == 0 && !conn->busy &&
+		(!PQconsumeInput(conn->pg) || !PQconsumeInput(conn->pg) ||
+		 PQstatus(conn->pg) != CONNECTION_OK))
+		conn->broken = true;
+	close_if_stale(conn, NULL);
+
+	if (conn->xact_failed || (conn->pg == NULL && conn->xact_depth > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("connection to data node \"%s\" was lost in this transaction",
+						conn->node_name),
+				 errhint("Roll back the transaction and retry it.")));
+
+	if (conn->pg == NULL)
+	{
+		RemoteConnParams params = {NIL, NIL};
+		char	   *msg = NULL;
+
+		strlcpy(conn->node_name, GetForeignServer(server_id)->servername, NAMEDATALEN);
+		conn->server_hashvalue = GetSysCacheHashValue1(FOREIGNSERVEROID,
+													   ObjectIdGetDatum(server_id));
+		conn->invalidated = false;
+		DataNodeConnParams(server_id, user_id, &params);
+		if (!RemoteConnectInto(conn, &params, &msg))
+		{
+			if (errmsg_out)
+			{
+				*errmsg_out = msg;
+				return NULL;
+			}
+			ereport(ERROR,
+					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+					 errmsg("could not connect to data node \"%s\"", conn->node_name),
+					 errdetail_internal("%s", msg),
+					 errhint("Check that the data node is running and accepts connections from this host.")));
+		}
+	}
+	return conn;
+}
+
+/*
+ * The connection to data node server_id for the current role, opened if
+ * needed.  With a transaction mode, the remote transaction is begun (and
+ * savepoints brought level with the local ones); REMOTE_TXN_WRITE also makes
+ * the node a writer in the commit protocol.
+ */
+DataNodeConn *
+GetDataNodeConnection(Oid server_id, RemoteTxnMode mode)
+{
+	DataNodeConn *conn = lookup_connection(server_id, NULL);
+
+	if (mode != REMOTE_TXN_NONE)
+		RemoteTxnBegin(conn, mode);
+	else if (conn->xact_depth > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("cannot run an autocommit command on data node \"%s\" inside its open transaction",
+						conn->node_name)));
+	return conn;
+}
+
+/*
+ * Like GetDataNodeConnection(REMOTE_TXN_NONE), but a node that cannot be
+ * reached gives NULL and *errmsg instead of an error: for health reports.
+ */
+DataNodeConn *
+TryDataNodeConnection(Oid server_id, char **errmsg_out)
+{
+	return lookup_connection(server_id, errmsg_out);
+}

@@ -1,0 +1,49 @@
+/*-------------------------------------------------------------------------
+ *
+ * connection_internal.h
+ *	  The connection struct, shared by the files of remote/ only.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MULTINODE_CONNECTION_INTERNAL_H
+#define MULTINODE_CONNECTION_INTERNAL_H
+
+#include "remote/remote.h"
+
+typedef struct ConnCacheKey
+{
+	Oid			server_id;
+	Oid			user_id;
+} ConnCacheKey;
+
+struct DataNodeConn
+{
+	ConnCacheKey key;			/* hash key; must be first */
+	PGconn	   *pg;				/* NULL when not connected */
+	char		node_name[NAMEDATALEN];
+	bool		cached;			/* lives in the connection cache */
+
+	/* remote transaction state */
+	int			xact_depth;		/* 0: none; 1: open; n > 1: savepoint levels */
+	bool		xact_written;	/* wrote something in this transaction */
+	bool		xact_read_only; /* the remote transaction is READ ONLY */
+	bool		xact_failed;	/* lost mid-transaction: must not commit */
+
+	/* connection state */
+	bool		busy;			/* a command is in flight */
+	bool		broken;			/* must be closed, never reused */
+	bool		invalidated;	/* server, mapping or role changed */
+	uint32		server_hashvalue;
+};
+
+/* connection.c */
+extern bool RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_out);
+extern void RemoteCloseConn(DataNodeConn *conn);
+
+/* connection_cache.c */
+extern void RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg);
+extern void RemoteConnCacheCloseStale(void);
+
+#endif							/* MULTINODE_CONNECTION_INTERNAL_H */

@@ -1,0 +1,72 @@
+/*-------------------------------------------------------------------------
+ *
+ * remote.h
+ *	  Public face of remote/: libpq connections to data nodes, their cache,
+ *	  commands sent to one or many nodes in parallel, and the remote
+ *	  transactions that follow the local one.
+ *
+ * remote/ knows nothing of hypertables: it speaks in foreign servers (data
+ * nodes), roles and SQL text.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MULTINODE_REMOTE_H
+#define MULTINODE_REMOTE_H
+
+#include "libpq-fe.h"
+#include "nodes/pg_list.h"
+
+/* A connection to one data node database, as one role. */
+typedef struct DataNodeConn DataNodeConn;
+
+typedef enum RemoteTxnMode
+{
+	REMOTE_TXN_NONE,			/* no remote transaction: commands autocommit */
+	REMOTE_TXN_READ,			/* inside the remote transaction, reading only */
+	REMOTE_TXN_WRITE,			/* inside the remote transaction, writing */
+} RemoteTxnMode;
+
+/* Where to connect: libpq keywords and values, as parallel lists of char *. */
+typedef struct RemoteConnParams
+{
+	List	   *keywords;
+	List	   *values;
+} RemoteConnParams;
+
+extern void RemoteInit(void);
+
+/* connection.c: one libpq connection and the commands sent on it */
+extern void RemoteConnParamsAdd(RemoteConnParams *params, const char *keyword, const char *value);
+extern DataNodeConn *RemoteConnect(const char *node_name, RemoteConnParams *params, char **errmsg_out);
+extern void RemoteDisconnect(DataNodeConn *conn);
+extern PGconn *RemoteConnPG(DataNodeConn *conn);
+extern const char *RemoteConnNodeName(DataNodeConn *conn);
+extern void RemoteSend(DataNodeConn *conn, const char *sql);
+extern void RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams,
+							 const char *const *values);
+extern PGresult *RemoteGetResult(DataNodeConn *conn, const char *sql);
+extern PGresult *RemoteExec(DataNodeConn *conn, const char *sql);
+extern PGresult *RemoteExecParams(DataNodeConn *conn, const char *sql, int nparams,
+								  const char *const *values);
+extern void RemoteExecCommand(DataNodeConn *conn, const char *sql);
+extern void RemoteExecOnAll(List *conns, const char *sql);
+extern bool RemoteExecCleanup(DataNodeConn *conn, const char *sql, int timeout_ms);
+extern void RemoteCancelAndDrain(DataNodeConn *conn, int timeout_ms);
+extern bool RemoteConnIsBusy(DataNodeConn *conn);
+extern void RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res,
+							  const char *sql) pg_attribute_cold;
+
+/* connection_cache.c: one connection per (data node, role) per backend */
+extern DataNodeConn *GetDataNodeConnection(Oid server_id, RemoteTxnMode mode);
+extern DataNodeConn *TryDataNodeConnection(Oid server_id, char **errmsg_out);
+extern void DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *params);
+extern void CheckDataNodeUsable(Oid server_id, Oid user_id);
+extern void CloseDataNodeConnections(Oid server_id);
+
+/* txn.c: remote transactions that follow the local one */
+extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);
+extern List *RemoteTxnParticipants(void);
+
+#endif							/* MULTINODE_REMOTE_H */
