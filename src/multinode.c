@@ -15,6 +15,7 @@
 
 #include "guc.h"
 #include "multinode.h"
+#include "catalog/catalog.h"
 #include "dist/dist.h"
 #include "remote/remote.h"
 
@@ -39,5 +40,6 @@ _PG_init(void)
 
 	MultinodeDefineGucs();
 	RemoteInit();
+	CatalogInit();
 	DistInit();
 }
