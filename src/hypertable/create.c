@@ -140,42 +140,47 @@ table_is_empty(Oid relid)
 	return empty;
 }
 
-/* The time dimension's interval in internal units. */
-static int64
-interval_to_internal(const CreateArgs *args, Oid value_type)
+/*
+ * A chunk_time_interval argument in internal units for a time dimension
+ * whose values are of value_type: an interval for time types, an integer
+ * (microseconds for time types, the column's units for integer types).
+ * interval_type InvalidOid: not given, the default.
+ */
+int64
+DimensionIntervalFromArg(Datum interval, Oid interval_type, Oid value_type, const char *column)
 {
 	int64		result;
 
-	if (!OidIsValid(args->interval_type))
+	if (!OidIsValid(interval_type))
 	{
 		if (TimeTypeIsInteger(value_type))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("integer time column \"%s\" needs an explicit chunk_time_interval",
-							args->time_column),
+							column),
 					 errhint("Pass chunk_time_interval as an integer in the column's units.")));
 		return MN_DEFAULT_CHUNK_TIME_INTERVAL;
 	}
-	switch (args->interval_type)
+	switch (interval_type)
 	{
 		case INT2OID:
-			result = DatumGetInt16(args->interval);
+			result = DatumGetInt16(interval);
 			break;
 		case INT4OID:
-			result = DatumGetInt32(args->interval);
+			result = DatumGetInt32(interval);
 			break;
 		case INT8OID:
-			result = DatumGetInt64(args->interval);
+			result = DatumGetInt64(interval);
 			break;
 		case INTERVALOID:
 			{
-				Interval   *iv = DatumGetIntervalP(args->interval);
+				Interval   *iv = DatumGetIntervalP(interval);
 
 				if (TimeTypeIsInteger(value_type))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("invalid interval type for %s dimension \"%s\"",
-									format_type_be(value_type), args->time_column),
+									format_type_be(value_type), column),
 							 errdetail("An integer time column takes an integer chunk_time_interval, not an interval."),
 							 errhint("Pass chunk_time_interval as an integer in the column's units.")));
 				result = iv->time + ((int64) iv->month * DAYS_PER_MONTH + iv->day) * USECS_PER_DAY;
@@ -185,15 +190,15 @@ interval_to_internal(const CreateArgs *args, Oid value_type)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid interval type for %s dimension \"%s\"",
-							format_type_be(value_type), args->time_column),
-					 errdetail("chunk_time_interval is of type %s.", format_type_be(args->interval_type)),
+							format_type_be(value_type), column),
+					 errdetail("chunk_time_interval is of type %s.", format_type_be(interval_type)),
 					 errhint("Use an interval for time columns and an integer for integer columns.")));
 			return 0;
 	}
 	if (result <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid chunk_time_interval for dimension \"%s\"", args->time_column),
+				 errmsg("invalid chunk_time_interval for dimension \"%s\"", column),
 				 errdetail("The interval must be greater than zero.")));
 	return result;
 }
@@ -431,7 +436,7 @@ create_hypertable_catalog(CreateArgs *args, bool *created)
 				 errdetail("Column \"%s\" is of type %s.", args->time_column, format_type_be(ttype)),
 				 errhint("Use a column of type timestamptz, timestamp, date, smallint, integer or bigint, or give a time_partitioning_func.")));
 	interval = args->replication_factor == -1 ? args->interval_internal :
-		interval_to_internal(args, value_type);
+		DimensionIntervalFromArg(args->interval, args->interval_type, value_type, args->time_column);
 	part_columns = lappend(part_columns, (char *) args->time_column);
 
 	if (args->space_column != NULL)
