@@ -32,3 +32,14 @@ CREATE FUNCTION _timescaledb_functions.set_member_dimension(hypertable regclass,
 															interval_length bigint, num_slices smallint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'multinode_set_member_dimension' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION attach_data_node(node_name name, hypertable regclass,
+								 if_not_attached boolean = false, repartition boolean = true)
+RETURNS TABLE(hypertable_id integer, node_hypertable_id integer, node_name name)
+AS 'MODULE_PATHNAME', 'multinode_attach_data_node' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION detach_data_node(node_name name, hypertable regclass = NULL,
+								 if_attached boolean = false, force boolean = false,
+								 repartition boolean = true, drop_remote_data boolean = false)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'multinode_detach_data_node' LANGUAGE C VOLATILE;

@@ -41,6 +41,10 @@ extern List *DeparseTableForDataNode(Oid relid);
 extern int64 DimensionIntervalFromArg(Datum interval, Oid interval_type, Oid value_type,
 									  const char *column);
 
+/* create.c: make ht a member hypertable on more data nodes */
+extern void HypertableAddDataNodes(Hypertable *ht, List *server_ids, List *table_cmds,
+								   bool create_default_indexes);
+
 /* create.c: data nodes of a distributed hypertable, as server OIDs */
 extern List *HypertableDataNodeServerIds(const Hypertable *ht);
 
