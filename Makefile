@@ -24,7 +24,7 @@ PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir)
 SHLIB_LINK = -lpq -lssl -lcrypto
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Wno-sign-compare -Wno-cast-function-type
+	-Wno-sign-compare -Wno-cast-function-type -Wno-clobbered
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -14,6 +14,7 @@
 extern char *MetadataGet(const char *key);
 extern void MetadataSet(const char *key, const char *value);
 extern void MetadataDelete(const char *key);
+extern char *ExtensionVersion(void);
 
 typedef enum DistRole
 {

@@ -84,3 +84,24 @@ GetDistRole(void)
 	uuid = MetadataGet("uuid");
 	return (uuid && strcmp(uuid, dist_uuid) == 0) ? DIST_ROLE_ACCESS_NODE : DIST_ROLE_DATA_NODE;
 }
+
+/* The installed version of multinode in this database. */
+char *
+ExtensionVersion(void)
+{
+	char	   *result = NULL;
+
+	SPI_connect();
+	if (SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the multinode version");
+	if (SPI_processed > 0)
+	{
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (value)
+			result = SPI_palloc(strlen(value) + 1), strcpy(result, value);
+	}
+	SPI_finish();
+	return result;
+}

@@ -12,6 +12,7 @@
 #define MULTINODE_DIST_H
 
 #include "nodes/pg_list.h"
+#include "utils/array.h"
 
 extern void DistInit(void);
 
@@ -19,5 +20,9 @@ extern void DistInit(void);
 extern List *GetDataNodeServerIds(void);
 extern Oid	GetDataNodeServerId(const char *node_name, bool missing_ok);
 extern void RequireAccessNode(const char *what);
+extern void DistBeforeDeleteDataNode(Oid server_id, bool force);
+
+/* dist_exec.c */
+extern List *DataNodeIdsFromArray(ArrayType *node_list, bool null_means_all);
 
 #endif							/* MULTINODE_DIST_H */
