@@ -177,7 +177,7 @@ sub _psql_cmd
 	my ($self, $node, %o) = @_;
 	my $host = $o{tcp} ? '127.0.0.1' : $self->{conf}{socket_dir};
 	return [
-		"$bindir/psql", '-X', '-q', '-v', 'ON_ERROR_STOP=' . ($o{stop} // 1),
+		"$bindir/psql", '-X', '-q', '-w', '-v', 'ON_ERROR_STOP=' . ($o{stop} // 1),
 		@{ $o{flags} // [ '-A', '-t' ] },
 		'-h', $host, '-p', $self->port($node),
 		'-U', $o{user} // $self->{conf}{superuser},
@@ -186,12 +186,12 @@ sub _psql_cmd
 }
 
 # The environment of a psql: a password only when one is given, and never the
-# running user's ~/.pgpass.
+# running user's ~/.pgpass.  (psql runs with -w: it never prompts.)
 sub _psql_env
 {
 	my (%o) = @_;
 	return {
-		PGPASSFILE => '/dev/null',
+		PGPASSFILE => "$testdir/no-such-passfile",
 		PGPASSWORD => $o{password},
 		PGCONNECT_TIMEOUT => 10,
 		PGAPPNAME => 'multinode-tap'
