@@ -26,6 +26,7 @@ use warnings;
 
 use Carp;
 use Cwd qw(abs_path);
+use File::Path ();
 use IPC::Run;
 use Test::More;
 use Time::HiRes qw(time);
@@ -109,6 +110,9 @@ sub new
 
 	my $self = bless { name => $name, dir => $dir, conf => {} }, $class;
 	my ($rc, $out, $err);
+	# left over from an earlier run of this test
+	_run([ $tool, 'destroy', $dir ]) if -e "$dir/cluster.conf";
+	File::Path::rmtree($dir) if -e $dir;
 	for my $try (1 .. 5)
 	{
 		my $port = 20000 + int(rand(40000));
