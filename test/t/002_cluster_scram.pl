@@ -69,8 +69,9 @@ $err = $c->psql_fails('an', "SET ROLE testuser;\n$as_testuser",
 like($err, qr/could not connect to data node "dn1"/, '... the error names the node');
 like($err, qr/no password supplied/, '... and the reason');
 
-# The page's passfile has both lines.
-$c->append_passfile('*:*:*:testuser:testpass');
+# The page's passfile has both lines (mn-cluster add-password appends one).
+($rc, $out, $err) = $c->tool('add-password', 'testuser', 'testpass');
+is($rc, 0, 'mn-cluster add-password DIR testuser testpass') or diag($err);
 is(slurp($passfile), "*:*:*:postgres:postgres\n*:*:*:testuser:testpass\n", 'the passfile as the tutorial shows it');
 ($rc, $out, $err) = $c->psql('an', "SET ROLE testuser;\n$as_testuser");
 is($rc, 0, 'SET ROLE testuser; CALL distributed_exec(...) connects to every data node as testuser')
