@@ -303,7 +303,43 @@ GetDataNodeConnection(Oid server_id, RemoteTxnMode mode)
 {
 	DataNodeConn *conn = lookup_connection(server_id, NULL);
 
-	if (mode != REMOTE_TXN_NONE)
+	if (mode != REMOTE_TXN_NONE && conn->xact_depth == 0)
+	{
+		/*
+		 * The check in lookup_connection() can miss a session that the node
+		 * is closing right now.  If starting the remote transaction finds the
+		 * connection dead, nothing was done on it yet, so reconnect and try
+		 * once more.  Only a broken connection is retried; cancels and other
+		 * errors propagate.
+		 */
+		MemoryContext cxt = CurrentMemoryContext;
+		bool		retry = false;
+
+		PG_TRY();
+		{
+			RemoteTxnBegin(conn, mode);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (!conn->broken || conn->busy || conn->xact_depth != 0)
+				PG_RE_THROW();
+			FlushErrorState();
+			FreeErrorData(edata);
+			retry = true;
+		}
+		PG_END_TRY();
+		if (retry)
+		{
+			close_if_stale(conn, NULL);
+			conn = lookup_connection(server_id, NULL);
+			RemoteTxnBegin(conn, mode);
+		}
+	}
+	else if (mode != REMOTE_TXN_NONE)
 		RemoteTxnBegin(conn, mode);
 	else if (conn->xact_depth > 0)
 		ereport(ERROR,
