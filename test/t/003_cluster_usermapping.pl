@@ -132,6 +132,21 @@ $err = $c->psql_fails('an', q{CALL distributed_exec($$ SELECT 1 $$, node_list =>
 like($err, qr/could not connect to data node "dn2".*\n(.*\n)*.*no password supplied/,
 	'... could not connect to data node "dn2": no password supplied');
 
+# ---- deleting a node: its maintenance connection needs the mapping's password too ----
+TODO:
+{
+	local $TODO = 'delete_data_node(drop_database => true) connects without the user mapping';
+	($rc, $out, $err) = $c->psql('an', "SELECT delete_data_node('dn2', drop_database => true)", %as_admin);
+	is($rc, 0, 'delete_data_node(drop_database => true) with only a user mapping to authenticate')
+	  or diag($err);
+	is($c->safe_psql('dn2', "SELECT count(*) FROM pg_database WHERE datname = 'multinode'", db => 'postgres'),
+		'0', '... drops the database on the node');
+}
+is($c->safe_psql('an', "SELECT delete_data_node('dn1')", %as_admin), 't',
+	'delete_data_node without drop_database');
+is($c->safe_psql('dn1', "SELECT count(*) FROM _timescaledb_catalog.metadata WHERE key = 'dist_uuid'"),
+	'0', '... releases the node (no dist_uuid left on it)');
+
 done_testing();
 
 # An SQL string literal.
