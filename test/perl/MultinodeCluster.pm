@@ -31,6 +31,9 @@ use IPC::Run;
 use Test::More;
 use Time::HiRes qw(time);
 
+use Exporter 'import';
+our @EXPORT_OK = qw(run_tool slurp sql_literal timed);
+
 our $timeout = 180;    # seconds any one command may take
 
 my $top = $ENV{MN_TOP} // abs_path(__FILE__ =~ s{/test/perl/[^/]+$}{}r);
@@ -164,11 +167,18 @@ sub _node
 	  unless grep { $_ eq $node } $self->nodes;
 }
 
-# Runs scripts/mn-cluster COMMAND DIR ARGS; returns (exit code, stdout, stderr).
+# Runs scripts/mn-cluster COMMAND DIR ARGS on this cluster; returns (exit
+# code, stdout, stderr).
 sub tool
 {
 	my ($self, $cmd, @args) = @_;
 	return _run([ $tool, $cmd, $self->{dir}, @args ]);
+}
+
+# Runs scripts/mn-cluster with any arguments; returns (exit code, stdout, stderr).
+sub run_tool
+{
+	return _run([ $tool, @_ ]);
 }
 
 # The psql command line for NODE.  OPTIONS: db (default the cluster's database),
@@ -364,6 +374,23 @@ sub session
 		_psql_env(%o));
 	push @{ $self->{sessions} }, $s;
 	return $s;
+}
+
+# The contents of a file.
+sub slurp
+{
+	my ($file) = @_;
+	open(my $fh, '<', $file) or die "cannot read $file: $!";
+	local $/;
+	return scalar <$fh>;
+}
+
+# An SQL string literal of a Perl string.
+sub sql_literal
+{
+	my ($s) = @_;
+	$s =~ s/'/''/g;
+	return "'$s'";
 }
 
 # Seconds SUB takes to run, and its result list.

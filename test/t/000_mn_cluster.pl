@@ -7,7 +7,7 @@
 use strict;
 use warnings;
 
-use MultinodeCluster;
+use MultinodeCluster qw(run_tool slurp);
 use Test::More;
 
 my $c = MultinodeCluster->new('tool');
@@ -90,9 +90,8 @@ isnt($rc, 0, 'create over an existing cluster fails');
 like($err, qr/a cluster already exists in \Q$dir\E/, '... saying so');
 
 my $busy = $c->port('dn1');
-($rc, $out, $err) = MultinodeCluster::_run(
-	[ "$ENV{MN_TOP}/scripts/mn-cluster", 'create', "$ENV{TESTDIR}/tool-busy", '--port', $busy - 1,
-	  '--bindir', $ENV{MN_BINDIR} ]);
+($rc, $out, $err) = run_tool('create', "$ENV{TESTDIR}/tool-busy", '--port', $busy - 1,
+	  '--bindir', $ENV{MN_BINDIR});
 isnt($rc, 0, 'create on busy ports fails');
 like($err, qr/port \d+ is in use/, '... naming the port');
 ok(!-e "$ENV{TESTDIR}/tool-busy/cluster.conf", '... before making anything');
@@ -101,27 +100,24 @@ ok(!-e "$ENV{TESTDIR}/tool-busy/cluster.conf", '... before making anything');
 like($err, qr/no node "dn9" in .*\(nodes: an dn1 dn2\)/, 'unknown node names the valid ones');
 ($rc, $out, $err) = $c->tool('stop', '-m', 'gently');
 like($err, qr/invalid stop mode "gently"/, 'invalid stop mode');
-($rc, $out, $err) = MultinodeCluster::_run(
-	[ "$ENV{MN_TOP}/scripts/mn-cluster", 'create', "$ENV{TESTDIR}/tool-bad", '--nodes', '0' ]);
+($rc, $out, $err) = run_tool('create', "$ENV{TESTDIR}/tool-bad", '--nodes', '0');
 like($err, qr/--nodes must be a number from 1 to 64/, 'invalid number of nodes');
-($rc, $out, $err) = MultinodeCluster::_run(
-	[ "$ENV{MN_TOP}/scripts/mn-cluster", 'create', "$ENV{TESTDIR}/tool-bad", '--auth', 'md5' ]);
+($rc, $out, $err) = run_tool('create', "$ENV{TESTDIR}/tool-bad", '--auth', 'md5');
 like($err, qr/--auth must be trust or scram/, 'invalid auth mode');
-($rc, $out, $err) = MultinodeCluster::_run([ "$ENV{MN_TOP}/scripts/mn-cluster", 'frobnicate', $dir ]);
+($rc, $out, $err) = run_tool('frobnicate', $dir);
 like($err, qr/unknown command "frobnicate"/, 'unknown command');
 
 # ---- a create that fails half-way stops what it started ------------------------------
 # A data node without prepared transactions is refused by add_data_node, after
 # every server has been started.
 my $fdir = "$ENV{TESTDIR}/tool-fail";
-($rc, $out, $err) = MultinodeCluster::_run(
-	[ "$ENV{MN_TOP}/scripts/mn-cluster", 'create', $fdir, '--bindir', $ENV{MN_BINDIR},
-	  '--port', $c->port('an') + 10, '--nodes', 1, '--set', 'max_prepared_transactions=0' ]);
+($rc, $out, $err) = run_tool('create', $fdir, '--bindir', $ENV{MN_BINDIR},
+	  '--port', $c->port('an') + 10, '--nodes', 1, '--set', 'max_prepared_transactions=0');
 isnt($rc, 0, 'create fails when add_data_node fails');
 like($err, qr/max_prepared_transactions|prepared transactions/, '... with add_data_node\'s error');
 like($err, qr/create failed; nothing is left running/, '... and says what it did about it');
 ok(!-e "$fdir/$_/postmaster.pid", "... $_ is not running") for qw(an dn1);
-($rc, $out) = MultinodeCluster::_run([ "$ENV{MN_TOP}/scripts/mn-cluster", 'destroy', $fdir ]);
+($rc, $out) = run_tool('destroy', $fdir);
 ok($rc == 0 && !-e $fdir, 'destroy removes a failed cluster');
 
 # ---- stop and destroy -------------------------------------------------------------------
@@ -143,14 +139,6 @@ ok(!alive($_), "postmaster $_ is gone") for @pids;
 like($out, qr/nothing to remove/, 'destroy is idempotent');
 
 done_testing();
-
-sub slurp
-{
-	my ($file) = @_;
-	open(my $fh, '<', $file) or die "cannot read $file: $!";
-	local $/;
-	return scalar <$fh>;
-}
 
 sub pid_of
 {

@@ -8,7 +8,7 @@
 use strict;
 use warnings;
 
-use MultinodeCluster;
+use MultinodeCluster qw(slurp);
 use Test::More;
 
 # mn-cluster --auth scram does the page's "Setting up" part: password_encryption,
@@ -130,11 +130,3 @@ for (1 .. 50)    # the reload reaches new backends promptly, but not synchronous
 ok($ok, 'multinode.passfile = other-passfile is used after a reload');
 
 done_testing();
-
-sub slurp
-{
-	my ($file) = @_;
-	open(my $fh, '<', $file) or die "cannot read $file: $!";
-	local $/;
-	return scalar <$fh>;
-}

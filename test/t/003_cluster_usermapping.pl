@@ -9,7 +9,7 @@
 use strict;
 use warnings;
 
-use MultinodeCluster;
+use MultinodeCluster qw(sql_literal);
 use Test::More;
 
 # Data nodes demand scram-sha-256 passwords; no passfile; no data nodes added.
@@ -25,7 +25,7 @@ ok(!-e $c->data_dir('an') . '/passfile', 'the access node has no passfile');
 $c->safe_psql('an', 'CREATE ROLE tsdbadmin SUPERUSER LOGIN', db => 'postgres');
 for my $dn ($c->data_nodes)
 {
-	$c->safe_psql($dn, "CREATE ROLE tsdbadmin SUPERUSER LOGIN PASSWORD " . lit($secret{$dn}),
+	$c->safe_psql($dn, "CREATE ROLE tsdbadmin SUPERUSER LOGIN PASSWORD " . sql_literal($secret{$dn}),
 		db => 'postgres');
 }
 $c->safe_psql('an', 'ALTER DATABASE multinode OWNER TO tsdbadmin', db => 'postgres');
@@ -51,13 +51,13 @@ is($c->safe_psql('an', 'SELECT count(*) FROM pg_foreign_server', %as_admin), '0'
 # forge: bootstrap => false (database and extension made by hand above)
 is( $c->safe_psql('an',
 		"SELECT * FROM add_data_node('dn1', host => '127.0.0.1', port => $port{dn1} , password => "
-		  . lit($secret{dn1}) . ", bootstrap => false)", %as_admin),
+		  . sql_literal($secret{dn1}) . ", bootstrap => false)", %as_admin),
 	"dn1|127.0.0.1|$port{dn1}|multinode|t|f|f",
 	'forge: add_data_node(..., password => ..., bootstrap => false) adds dn1, creating nothing on it');
 # mst: bootstrap (the default) creates the database and extension
 is( $c->safe_psql('an',
 		"SELECT * FROM add_data_node('dn2', host => '127.0.0.1', port => $port{dn2}, password => "
-		  . lit($secret{dn2}) . ")", %as_admin),
+		  . sql_literal($secret{dn2}) . ")", %as_admin),
 	"dn2|127.0.0.1|$port{dn2}|multinode|t|t|t",
 	'mst: add_data_node(..., password => ...) adds dn2 and creates its database and extension');
 
@@ -82,7 +82,7 @@ for my $dn ($c->data_nodes)
 {
 	$c->safe_psql('an',
 		"CREATE USER MAPPING FOR tsdbadmin SERVER $dn OPTIONS (user 'tsdbadmin', password "
-		  . lit($secret{$dn}) . ");", %as_admin);
+		  . sql_literal($secret{$dn}) . ");", %as_admin);
 }
 ($rc, $out, $err) = $c->psql('an',
 	q{CALL distributed_exec($$ DO $do$ BEGIN IF current_user <> 'tsdbadmin' THEN RAISE EXCEPTION 'running as %', current_user; END IF; END $do$ $$);},
@@ -101,7 +101,7 @@ $s->query_safe(q{ALTER USER MAPPING FOR tsdbadmin SERVER dn1 OPTIONS (SET passwo
 ($out, $err) = $s->query(q{CALL distributed_exec($$ SELECT 1 $$, node_list => '{dn1}');});
 like($err, qr/password authentication failed for user "tsdbadmin"/,
 	'after ALTER USER MAPPING, the session reconnects with the new (wrong) password');
-$s->query_safe("ALTER USER MAPPING FOR tsdbadmin SERVER dn1 OPTIONS (SET password " . lit($secret{dn1}) . ");");
+$s->query_safe("ALTER USER MAPPING FOR tsdbadmin SERVER dn1 OPTIONS (SET password " . sql_literal($secret{dn1}) . ");");
 ($out, $err) = $s->query(q{CALL distributed_exec($$ SELECT 1 $$, node_list => '{dn1}'); SELECT 'ok';});
 is($out, 'ok', 'and with the right one again, it works') or diag($err);
 $s->quit;
@@ -148,11 +148,3 @@ is($c->safe_psql('dn1', "SELECT count(*) FROM _timescaledb_catalog.metadata WHER
 	'0', '... releases the node (no dist_uuid left on it)');
 
 done_testing();
-
-# An SQL string literal.
-sub lit
-{
-	my ($s) = @_;
-	$s =~ s/'/''/g;
-	return "'$s'";
-}

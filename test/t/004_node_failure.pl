@@ -10,7 +10,7 @@ use strict;
 use warnings;
 
 use IO::Socket::INET;
-use MultinodeCluster;
+use MultinodeCluster qw(timed);
 use Test::More;
 
 my $c = MultinodeCluster->new('failure');
@@ -23,7 +23,7 @@ my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPo
   or die "listen: $!";
 my $dead = $probe->sockport;
 close $probe;
-($secs, $rc, $out, $err) = MultinodeCluster::timed(sub {
+($secs, $rc, $out, $err) = timed(sub {
 	$c->psql('an', "SELECT * FROM add_data_node('dn_dead', host => '127.0.0.1', port => $dead)");
 });
 isnt($rc, 0, 'add_data_node to a port nobody listens on fails');
