@@ -216,9 +216,24 @@ DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *params)
 		if (strcmp(def->defname, "password") == 0)
 			have_password = true;
 	}
-	if (!have_user)
-		RemoteConnParamsAdd(params, "user", GetUserNameFromId(user_id, false));
-	if (!have_password && mn_passfile && mn_passfile[0] != '\0')
+	RemoteConnParamsAddCredentials(params,
+								   have_user ? NULL : GetUserNameFromId(user_id, false),
+								   have_password ? "" : NULL);
+}
+
+/*
+ * Add what every connection to a data node has: the role (when user is not
+ * NULL), the password, or else the password file (when password is NULL;
+ * "" means the caller already has one), and the session's identity.
+ */
+void
+RemoteConnParamsAddCredentials(RemoteConnParams *params, const char *user, const char *password)
+{
+	if (user)
+		RemoteConnParamsAdd(params, "user", user);
+	if (password && password[0] != '\0')
+		RemoteConnParamsAdd(params, "password", password);
+	else if (password == NULL && mn_passfile && mn_passfile[0] != '\0')
 		RemoteConnParamsAdd(params, "passfile",
 							is_absolute_path(mn_passfile) ? mn_passfile :
 							psprintf("%s/%s", DataDir, mn_passfile));
@@ -282,11 +297,7 @@ lookup_connection(Oid server_id, char **errmsg_out)
 				*errmsg_out = msg;
 				return NULL;
 			}
-			ereport(ERROR,
-					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
-					 errmsg("could not connect to data node \"%s\"", conn->node_name),
-					 errdetail_internal("%s", msg),
-					 errhint("Check that the data node is running and accepts connections from this host.")));
+			RemoteReportConnectFailure(conn->node_name, msg);
 		}
 	}
 	return conn;

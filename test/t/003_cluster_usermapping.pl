@@ -133,9 +133,7 @@ like($err, qr/could not connect to data node "dn2".*\n(.*\n)*.*no password suppl
 	'... could not connect to data node "dn2": no password supplied');
 
 # ---- deleting a node: its maintenance connection needs the mapping's password too ----
-TODO:
 {
-	local $TODO = 'delete_data_node(drop_database => true) connects without the user mapping';
 	($rc, $out, $err) = $c->psql('an', "SELECT delete_data_node('dn2', drop_database => true)", %as_admin);
 	is($rc, 0, 'delete_data_node(drop_database => true) with only a user mapping to authenticate')
 	  or diag($err);
