@@ -171,6 +171,15 @@ JobExecuteInProcedure(BgwJob *job, bool atomic)
 	SPI_finish();
 }
 
+static void
+job_error_context(void *arg)
+{
+	BgwJob	   *job = arg;
+
+	errcontext("job %d (%s)", job->id,
+			   quote_qualified_identifier(job->proc_schema, job->proc_name));
+}
+
 /*
  * Entry point of a job worker: main_arg is the job id, bgw_extra the
  * database, the owner and the start time the scheduler recorded.
@@ -182,6 +191,7 @@ BgwJobWorkerMain(Datum main_arg)
 	JobWorkerArgs args;
 	MemoryContext job_cxt;
 	BgwJob	   *job;
+	ErrorContextCallback errcallback;
 	ErrorData  *volatile edata = NULL;
 	volatile JobRunOutcome outcome = JOB_RUN_SUCCESS;
 
@@ -205,6 +215,12 @@ BgwJobWorkerMain(Datum main_arg)
 
 	SetConfigOption("application_name", job->application_name, PGC_USERSET, PGC_S_SESSION);
 
+	/* the server log says which job an error or the max_runtime stop hit */
+	errcallback.callback = job_error_context;
+	errcallback.arg = job;
+	errcallback.previous = NULL;
+	error_context_stack = &errcallback;
+
 	PG_TRY();
 	{
 		JobExecuteTopLevel(job);
@@ -220,6 +236,7 @@ BgwJobWorkerMain(Datum main_arg)
 		outcome = JOB_RUN_FAILURE;
 	}
 	PG_END_TRY();
+	error_context_stack = NULL;
 
 	(void) BgwTransactionBegin();
 	JobRecordEnd(job_id, args.start, MyProcPid, outcome, edata);
