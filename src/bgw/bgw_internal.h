@@ -12,6 +12,7 @@
 
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
+#include "postmaster/bgworker.h"
 #include "utils/elog.h"
 #include "utils/jsonb.h"
 
@@ -91,6 +92,10 @@ extern void WakeLauncher(Oid database);
 extern void PauseScheduler(Oid database);
 extern void ResumeScheduler(Oid database);
 
+/* launcher.c: what the worker processes share */
+extern void BgwDescribeWorker(BackgroundWorker *worker, const char *function, const char *type);
+extern bool BgwLoopStart(void);
+
 /* utility.c: events that wake the launcher or a scheduler */
 extern void BgwUtilityInit(void);
 extern void BgwNotifySchedulerAtCommit(void);
@@ -108,6 +113,7 @@ extern void JobRecordStart(int32 job_id, TimestampTz start);
 extern void JobRecordEnd(int32 job_id, TimestampTz start, int pid, JobRunOutcome outcome,
 						 ErrorData *edata);
 extern int	JobRecoverInterrupted(void);
+extern char *JobsOwnedBy(Oid role);
 extern bool ExtensionIsInstalled(void);
 extern MemoryContext BgwTransactionBegin(void);
 extern void BgwTransactionEnd(MemoryContext cxt);

@@ -314,17 +314,24 @@ JobGetLastFinish(int32 job_id, TimestampTz *last_finish)
 	return found;
 }
 
-void
-JobSetNextStart(int32 job_id, TimestampTz next_start)
+/* Run an UPDATE of bgw_job_stat taking the job id and a timestamp. */
+static void
+update_stat(const char *sql, int32 job_id, TimestampTz value)
 {
 	CatalogScope scope;
 	Oid			types[2] = {INT4OID, TIMESTAMPTZOID};
-	Datum		values[2] = {Int32GetDatum(job_id), TimestampTzGetDatum(next_start)};
+	Datum		values[2] = {Int32GetDatum(job_id), TimestampTzGetDatum(value)};
 
 	catalog_begin(&scope);
-	catalog_exec("UPDATE _timescaledb_catalog.bgw_job_stat SET next_start = $2 "
-				 "WHERE job_id = $1", 2, types, values, NULL);
+	catalog_exec(sql, 2, types, values, NULL);
 	catalog_end(&scope);
+}
+
+void
+JobSetNextStart(int32 job_id, TimestampTz next_start)
+{
+	update_stat("UPDATE _timescaledb_catalog.bgw_job_stat SET next_start = $2 "
+				"WHERE job_id = $1", job_id, next_start);
 }
 
 /*
@@ -373,15 +380,9 @@ JobListSchedules(void)
 void
 JobRecordStart(int32 job_id, TimestampTz start)
 {
-	CatalogScope scope;
-	Oid			types[2] = {INT4OID, TIMESTAMPTZOID};
-	Datum		values[2] = {Int32GetDatum(job_id), TimestampTzGetDatum(start)};
-
-	catalog_begin(&scope);
-	catalog_exec("UPDATE _timescaledb_catalog.bgw_job_stat "
-				 "SET last_start = $2, total_runs = total_runs + 1 WHERE job_id = $1",
-				 2, types, values, NULL);
-	catalog_end(&scope);
+	update_stat("UPDATE _timescaledb_catalog.bgw_job_stat "
+				"SET last_start = $2, total_runs = total_runs + 1 WHERE job_id = $1",
+				job_id, start);
 }
 
 static void
@@ -416,7 +417,8 @@ insert_job_error(BgwJob *job, int32 job_id, TimestampTz start, TimestampTz finis
 
 /*
  * Record the end of a run that started at start: the statistics, the next
- * start (after a failure, the retry back-off), and for a failure a row in
+ * start (after a failure, the retry back-off; but a next start set by
+ * alter_job during the run is kept), and for a failure a row in
  * job_errors.  edata is the job's error for JOB_RUN_FAILURE.  Called by the
  * job worker itself, or by the scheduler when the worker could not report
  * (stopped at max_runtime, crashed, or interrupted by a restart).  A job
@@ -465,7 +467,8 @@ JobRecordEnd(int32 job_id, TimestampTz start, int pid, JobRunOutcome outcome,
 					 "total_duration = total_duration + ($2 - $6), "
 					 "total_duration_failures = total_duration_failures + "
 					 "  CASE WHEN $3 THEN interval '0' ELSE $2 - $6 END, "
-					 "next_start = $7 WHERE job_id = $1",
+					 "next_start = CASE WHEN next_start > $6 THEN next_start ELSE $7 END "
+					 "WHERE job_id = $1",
 					 7, upd_types, values, NULL);
 	}
 
@@ -542,6 +545,24 @@ BgwTransactionEnd(MemoryContext cxt)
 {
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(cxt);
+}
+
+/* The ids of the jobs a role owns, as a string for messages, or NULL. */
+char *
+JobsOwnedBy(Oid role)
+{
+	CatalogScope scope;
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(role)};
+	char	   *result = NULL;
+
+	catalog_begin(&scope);
+	catalog_exec("SELECT string_agg(id::text, ', ' ORDER BY id) "
+				 "FROM _timescaledb_catalog.bgw_job WHERE owner = $1",
+				 1, types, values, NULL);
+	result = get_string(&scope, 0, 1);
+	catalog_end(&scope);
+	return result;
 }
 
 bool

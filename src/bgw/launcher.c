@@ -185,18 +185,11 @@ start_scheduler(LauncherDatabase *db)
 		return;
 	}
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, MN_EXTENSION_NAME);
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "BgwSchedulerMain");
+	BgwDescribeWorker(&worker, "BgwSchedulerMain", BGW_SCHEDULER_TYPE);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "multinode scheduler for database \"%s\"",
 			 NameStr(db->name));
-	snprintf(worker.bgw_type, BGW_MAXLEN, BGW_SCHEDULER_TYPE);
 	worker.bgw_main_arg = Int32GetDatum(db->slot);
 	memcpy(worker.bgw_extra, &db->database, sizeof(Oid));
-	worker.bgw_notify_pid = MyProcPid;
 
 	oldcxt = MemoryContextSwitchTo(launcher_cxt);
 	ok = RegisterDynamicBackgroundWorker(&worker, &db->handle);
@@ -272,15 +265,8 @@ BgwLauncherMain(Datum main_arg)
 		ListCell   *lc;
 		long		timeout;
 
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		if (ShutdownRequestPending)
+		if (!BgwLoopStart())
 			break;
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
 
 		if (LauncherTakePokes(&pokes))
 		{
@@ -322,8 +308,48 @@ BgwLauncherMain(Datum main_arg)
 }
 
 /*
- * Called from _PG_init: shared memory, hooks, and the launcher, started
- * once recovery is over (a standby runs no jobs until promoted).
+ * Fill in what all of multinode's workers share: a database connection, a
+ * start once recovery is over (a standby runs no jobs until promoted), no
+ * restart, the caller notified of start and stop.  The caller adds name,
+ * arguments, and overrides what differs.
+ */
+void
+BgwDescribeWorker(BackgroundWorker *worker, const char *function, const char *type)
+{
+	memset(worker, 0, sizeof(BackgroundWorker));
+	worker->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker->bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker->bgw_library_name, BGW_MAXLEN, MN_EXTENSION_NAME);
+	snprintf(worker->bgw_function_name, BGW_MAXLEN, "%s", function);
+	snprintf(worker->bgw_name, BGW_MAXLEN, "%s", type);
+	snprintf(worker->bgw_type, BGW_MAXLEN, "%s", type);
+	worker->bgw_notify_pid = MyProcPid;
+}
+
+/*
+ * The top of a launcher or scheduler loop: reset the latch before looking
+ * for work (so no wake-up is lost), handle interrupts and SIGHUP.  Returns
+ * false when the process was asked to stop (SIGTERM).
+ */
+bool
+BgwLoopStart(void)
+{
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	if (ShutdownRequestPending)
+		return false;
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+	return true;
+}
+
+/*
+ * Called from _PG_init: shared memory, hooks, and the launcher, restarted
+ * by the postmaster if it dies.
  */
 void
 BgwInit(void)
@@ -336,13 +362,8 @@ BgwInit(void)
 	if (IsBinaryUpgrade)
 		return;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	BgwDescribeWorker(&worker, "BgwLauncherMain", BGW_LAUNCHER_TYPE);
 	worker.bgw_restart_time = RESTART_DELAY_MS / 1000;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, MN_EXTENSION_NAME);
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "BgwLauncherMain");
-	snprintf(worker.bgw_name, BGW_MAXLEN, BGW_LAUNCHER_TYPE);
-	snprintf(worker.bgw_type, BGW_MAXLEN, BGW_LAUNCHER_TYPE);
+	worker.bgw_notify_pid = 0;
 	RegisterBackgroundWorker(&worker);
 }

@@ -252,17 +252,10 @@ start_job(ScheduledJob *job)
 	args.owner = job->sched.owner;
 	args.start = GetCurrentTimestamp();
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, MN_EXTENSION_NAME);
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "BgwJobWorkerMain");
+	BgwDescribeWorker(&worker, "BgwJobWorkerMain", BGW_JOB_WORKER_TYPE);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "multinode job %d", job->id);
-	snprintf(worker.bgw_type, BGW_MAXLEN, BGW_JOB_WORKER_TYPE);
 	worker.bgw_main_arg = Int32GetDatum(job->id);
 	memcpy(worker.bgw_extra, &args, sizeof(args));
-	worker.bgw_notify_pid = MyProcPid;
 
 	oldcxt = MemoryContextSwitchTo(scheduler_cxt);
 	ok = RegisterDynamicBackgroundWorker(&worker, &job->handle);
@@ -433,16 +426,9 @@ BgwSchedulerMain(Datum main_arg)
 		TimestampTz now;
 		long		timeout;
 
-		ResetLatch(MyLatch);
 		MemoryContextReset(pass_cxt);
-		CHECK_FOR_INTERRUPTS();
-		if (ShutdownRequestPending)
+		if (!BgwLoopStart())
 			break;
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
 
 		reap_workers();
 		if (!load_jobs())

@@ -29,6 +29,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 
 #include "bgw/bgw_internal.h"
 #include "multinode.h"
@@ -156,6 +157,38 @@ database_needing_exclusive_use(Node *parsetree)
 	return name ? get_database_oid(name, true) : InvalidOid;
 }
 
+/*
+ * A job whose owner is gone cannot run (its worker could not log in), and
+ * bgw_job.owner is not a dependency PostgreSQL knows of.  So refuse to
+ * drop a role that owns jobs in this database, as for any owned object.
+ */
+static void
+guard_job_owners(DropRoleStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (!ExtensionIsInstalled())
+		return;
+	foreach(lc, stmt->roles)
+	{
+		RoleSpec   *spec = lfirst(lc);
+		Oid			role;
+		char	   *jobs;
+
+		if (spec->roletype != ROLESPEC_CSTRING)
+			continue;
+		role = get_role_oid(spec->rolename, true);
+		if (!OidIsValid(role) || (jobs = JobsOwnedBy(role)) == NULL)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("role \"%s\" cannot be dropped because it owns jobs", spec->rolename),
+				 errdetail("Jobs it owns in database \"%s\": %s.",
+						   get_database_name(MyDatabaseId), jobs),
+				 errhint("Delete the jobs with delete_job() first.")));
+	}
+}
+
 static void
 bgw_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 					ProcessUtilityContext context, ParamListInfo params,
@@ -164,6 +197,8 @@ bgw_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	Node	   *parsetree = pstmt->utilityStmt;
 	Oid			exclusive_db = database_needing_exclusive_use(parsetree);
 
+	if (IsA(parsetree, DropRoleStmt))
+		guard_job_owners((DropRoleStmt *) parsetree);
 	if (OidIsValid(exclusive_db))
 		PauseScheduler(exclusive_db);
 

@@ -67,6 +67,8 @@ SELECT job_id = :bob_job AS bobs, sqlerrcode, err_message FROM timescaledb_infor
 RESET ROLE;
 SELECT count(*) FROM timescaledb_information.job_errors WHERE job_id IN (:alice_job, :bob_job);
 
+-- a role that owns jobs cannot be dropped
+DROP ROLE job_bob;
 DELETE FROM _timescaledb_catalog.job_errors WHERE job_id IN (:alice_job, :bob_job);
 SELECT delete_job(:alice_job), delete_job(:bob_job);
 \c regression
