@@ -23,6 +23,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -109,6 +110,29 @@ validate_check_proc(Oid proc, BgwJob *job)
 
 	validate_proc(proc, "check_config", 1, argtypes, "(config jsonb)",
 				  &job->check_schema, &job->check_name);
+}
+
+/*
+ * A job runs in a session of its own, logged in as its owner, so the owner
+ * must be allowed to log in (as TimescaleDB requires too).
+ */
+static void
+validate_job_owner(Oid owner)
+{
+	HeapTuple	tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
+	bool		can_login;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for role %u", owner);
+	can_login = ((Form_pg_authid) GETSTRUCT(tuple))->rolcanlogin;
+	ReleaseSysCache(tuple);
+	if (!can_login)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to start jobs as role \"%s\"",
+						GetUserNameFromId(owner, false)),
+				 errdetail("A job runs in a session of its own, logged in as its owner."),
+				 errhint("Give the role the LOGIN attribute, or add the job as a role that has it.")));
 }
 
 static bool
@@ -234,6 +258,7 @@ multinode_add_job(PG_FUNCTION_ARGS)
 	job.max_retries = DEFAULT_MAX_RETRIES;
 	job.retry_period.time = DEFAULT_RETRY_PERIOD_USECS;
 	job.owner = GetUserId();
+	validate_job_owner(job.owner);
 
 	if (!job.has_initial_start && job.fixed_schedule)
 	{

@@ -51,7 +51,7 @@
 
 /* longest sleep, so that changes that did not wake us are seen eventually */
 #define MAX_SLEEP_MS 60000
-/* how soon to try again when no worker could be started */
+/* how soon to try again when the postmaster had no worker slot free */
 #define NO_WORKER_RETRY_MS 1000
 
 typedef struct ScheduledJob
@@ -72,7 +72,10 @@ static int	my_slot = -1;
 static Oid	my_database = InvalidOid;
 static HTAB *jobs = NULL;
 static MemoryContext scheduler_cxt = NULL;
+/* why due jobs wait: the job budget (we are woken when it frees up) ... */
 static bool worker_limit_hit = false;
+/* ... or no free worker slot in the postmaster (we must try again) */
+static bool worker_start_failed = false;
 static bool no_extension = false;	/* reported to the launcher at exit */
 
 /*
@@ -236,7 +239,10 @@ enforce_max_runtime(TimestampTz now)
 	}
 }
 
-/* Start one run of the job.  Returns false if no worker could be had. */
+/*
+ * Start one run of the job.  Returns false if no worker could be had,
+ * having noted why.
+ */
 static bool
 start_job(ScheduledJob *job)
 {
@@ -246,7 +252,10 @@ start_job(ScheduledJob *job)
 	bool		ok;
 
 	if (!SchedulerReserveWorker(my_slot))
+	{
+		worker_limit_hit = true;
 		return false;
+	}
 
 	args.database = my_database;
 	args.owner = job->sched.owner;
@@ -264,6 +273,7 @@ start_job(ScheduledJob *job)
 	{
 		SchedulerReleaseWorker(my_slot);
 		job->handle = NULL;
+		worker_start_failed = true;
 		ereport(LOG,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("could not start a worker for job %d", job->id),
@@ -296,6 +306,7 @@ start_due_jobs(TimestampTz now)
 	ListCell   *lc;
 
 	worker_limit_hit = false;
+	worker_start_failed = false;
 	foreach(lc, all_jobs())
 	{
 		ScheduledJob *job = lfirst(lc);
@@ -303,19 +314,22 @@ start_due_jobs(TimestampTz now)
 		if (job->handle != NULL || job->sched.running || !job->sched.scheduled ||
 			job->sched.next_start > now)
 			continue;
-		if (worker_limit_hit || !start_job(job))
-			worker_limit_hit = true;
+		if (!start_job(job))
+			break;
 	}
 }
 
-/* Milliseconds until something is due: a job start or a max_runtime. */
+/*
+ * Milliseconds until something is due: a job start or a max_runtime.  Jobs
+ * waiting for the job budget do not count: whoever frees a worker wakes us.
+ */
 static long
 time_to_next_event(TimestampTz now)
 {
 	ListCell   *lc;
 	TimestampTz next = TimestampTzPlusMilliseconds(now, MAX_SLEEP_MS);
 
-	if (worker_limit_hit)
+	if (worker_start_failed)
 		next = TimestampTzPlusMilliseconds(now, NO_WORKER_RETRY_MS);
 
 	foreach(lc, all_jobs())
@@ -324,10 +338,11 @@ time_to_next_event(TimestampTz now)
 
 		if (job->handle != NULL)
 		{
-			if (!job->timed_out)
+			if (!job->timed_out && !job->stopping)
 				next = Min(next, job->deadline);
 		}
-		else if (job->sched.scheduled && !job->sched.running)
+		else if (job->sched.scheduled && !job->sched.running &&
+				 !(worker_limit_hit && job->sched.next_start <= now))
 			next = Min(next, job->sched.next_start);
 	}
 	return Max(TimestampDifferenceMilliseconds(now, next), 0);

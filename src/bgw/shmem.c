@@ -45,6 +45,8 @@
 
 #define MAX_POKES 32
 #define MAX_PAUSED 16
+/* schedulers woken at once when a job worker is freed */
+#define MAX_WAKE 64
 /* how long a pausing backend waits for the scheduler and its jobs to go */
 #define PAUSE_TIMEOUT_MS 10000
 
@@ -55,6 +57,7 @@ typedef struct SchedulerSlot
 	Latch	   *latch;
 	bool		no_extension;	/* it found no multinode there and quit */
 	int			running_jobs;	/* job workers it has started, not reaped */
+	bool		waiting;		/* it has due jobs and the budget is spent */
 } SchedulerSlot;
 
 typedef struct PausedDatabase
@@ -253,6 +256,7 @@ SchedulerSlotAllocate(Oid database)
 			slot->latch = NULL;
 			slot->no_extension = false;
 			slot->running_jobs = 0;
+			slot->waiting = false;
 			result = i;
 			break;
 		}
@@ -324,24 +328,53 @@ SchedulerSlotAttach(int slotno, Oid database)
 	return ok;
 }
 
-/* The scheduler is leaving; the launcher frees the slot once it has seen it. */
+/*
+ * Collect (and clear) the latches of schedulers waiting for the job budget;
+ * the caller holds the mutex and sets them after releasing it.
+ */
+static int
+take_waiting_locked(Latch **latches)
+{
+	int			n = 0;
+
+	for (int i = 0; i < shared->nslots && n < MAX_WAKE; i++)
+		if (shared->slots[i].waiting && shared->slots[i].latch != NULL)
+		{
+			shared->slots[i].waiting = false;
+			latches[n++] = shared->slots[i].latch;
+		}
+	return n;
+}
+
+/*
+ * The scheduler is leaving (its job workers with it); the launcher frees
+ * the slot once it has seen it stop.
+ */
 void
 SchedulerSlotDetach(int slotno, bool no_extension)
 {
 	SchedulerSlot *slot = &shared->slots[slotno];
+	Latch	   *waiting[MAX_WAKE];
+	int			nwaiting;
 
 	SpinLockAcquire(&shared->mutex);
 	slot->pid = 0;
 	slot->latch = NULL;
 	slot->no_extension = no_extension;
 	slot->running_jobs = 0;
+	slot->waiting = false;
+	nwaiting = take_waiting_locked(waiting);
 	SpinLockRelease(&shared->mutex);
+
+	for (int i = 0; i < nwaiting; i++)
+		SetLatch(waiting[i]);
 }
 
 /*
  * Count a job worker against multinode.max_background_workers, which limits
  * job workers across all databases.  Returns false when the limit is
- * reached.
+ * reached; the scheduler is then woken when a worker is released anywhere
+ * (or by SIGHUP, which may raise the limit), so it need not poll.
  */
 bool
 SchedulerReserveWorker(int slotno)
@@ -355,17 +388,26 @@ SchedulerReserveWorker(int slotno)
 	ok = total < mn_max_background_workers;
 	if (ok)
 		shared->slots[slotno].running_jobs++;
+	shared->slots[slotno].waiting = !ok;
 	SpinLockRelease(&shared->mutex);
 	return ok;
 }
 
+/* Return a job worker to the budget and wake the schedulers waiting for one. */
 void
 SchedulerReleaseWorker(int slotno)
 {
+	Latch	   *waiting[MAX_WAKE];
+	int			nwaiting;
+
 	SpinLockAcquire(&shared->mutex);
 	if (shared->slots[slotno].running_jobs > 0)
 		shared->slots[slotno].running_jobs--;
+	nwaiting = take_waiting_locked(waiting);
 	SpinLockRelease(&shared->mutex);
+
+	for (int i = 0; i < nwaiting; i++)
+		SetLatch(waiting[i]);
 }
 
 /* ---- backends -------------------------------------------------------------- */

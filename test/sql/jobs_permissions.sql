@@ -5,9 +5,10 @@
 CREATE DATABASE jobs_perm;
 \c jobs_perm
 CREATE EXTENSION multinode;
-CREATE ROLE job_alice;
-CREATE ROLE job_bob;
-CREATE ROLE job_carol IN ROLE job_alice;
+CREATE ROLE job_alice LOGIN;
+CREATE ROLE job_bob LOGIN;
+CREATE ROLE job_carol LOGIN IN ROLE job_alice;
+CREATE ROLE job_nologin;
 CREATE SCHEMA job_perm;
 GRANT USAGE, CREATE ON SCHEMA job_perm TO job_alice, job_bob;
 SET search_path = job_perm, public;
@@ -45,6 +46,12 @@ SELECT add_job('bob_proc', '1h', check_config => 'alice_check');
 SELECT add_job('bob_proc', '1h', scheduled => false) AS bob_job \gset
 SELECT alter_job(:bob_job, check_config => 'alice_check');
 
+-- a job runs logged in as its owner: roles that cannot log in own none
+RESET ROLE;
+GRANT USAGE ON SCHEMA job_perm TO job_nologin;
+SET ROLE job_nologin;
+SELECT add_job('bob_proc', '1h');
+
 -- a member of the owning role may alter the job
 SET ROLE job_carol;
 SELECT scheduled FROM alter_job(:alice_job, scheduled => false);
@@ -73,4 +80,4 @@ DELETE FROM _timescaledb_catalog.job_errors WHERE job_id IN (:alice_job, :bob_jo
 SELECT delete_job(:alice_job), delete_job(:bob_job);
 \c regression
 DROP DATABASE jobs_perm;
-DROP ROLE job_alice, job_bob, job_carol;
+DROP ROLE job_alice, job_bob, job_carol, job_nologin;
