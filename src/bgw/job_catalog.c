@@ -344,13 +344,19 @@ JobListSchedules(void)
 {
 	CatalogScope scope;
 	List	   *result = NIL;
+	bool		isnull;
 
 	catalog_begin(&scope);
-	catalog_exec("INSERT INTO _timescaledb_catalog.bgw_job_stat (job_id, next_start) "
-				 "SELECT j.id, coalesce(j.initial_start, now()) "
-				 "FROM _timescaledb_catalog.bgw_job j WHERE NOT EXISTS "
-				 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id = j.id) "
-				 "ON CONFLICT DO NOTHING", 0, NULL, NULL, NULL);
+	/* normally a read-only look; a write only when a job lacks its row */
+	catalog_exec("SELECT count(*) FROM _timescaledb_catalog.bgw_job j WHERE NOT EXISTS "
+				 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id = j.id)",
+				 0, NULL, NULL, NULL);
+	if (DatumGetInt64(get_value(0, 1, &isnull)) > 0)
+		catalog_exec("INSERT INTO _timescaledb_catalog.bgw_job_stat (job_id, next_start) "
+					 "SELECT j.id, coalesce(j.initial_start, now()) "
+					 "FROM _timescaledb_catalog.bgw_job j WHERE NOT EXISTS "
+					 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id = j.id) "
+					 "ON CONFLICT DO NOTHING", 0, NULL, NULL, NULL);
 	catalog_exec("SELECT j.id, j.owner, j.scheduled, s.next_start, j.max_runtime, "
 				 "coalesce(s.last_start > coalesce(s.last_finish, '-infinity'), false) "
 				 "FROM _timescaledb_catalog.bgw_job j "
@@ -359,7 +365,6 @@ JobListSchedules(void)
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
 		BgwJobSchedule *sched = MemoryContextAlloc(scope.caller_cxt, sizeof(BgwJobSchedule));
-		bool		isnull;
 		MemoryContext old;
 
 		sched->id = DatumGetInt32(get_value(row, 1, &isnull));
