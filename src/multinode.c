@@ -16,6 +16,7 @@
 #include "guc.h"
 #include "multinode.h"
 #include "catalog/catalog.h"
+#include "bgw/bgw.h"
 #include "dist/dist.h"
 #include "hypertable/hypertable.h"
 #include "remote/remote.h"
@@ -44,4 +45,5 @@ _PG_init(void)
 	CatalogInit();
 	DistInit();
 	HypertableInit();
+	BgwInit();
 }
