@@ -78,6 +78,7 @@ typedef struct NodeBuffer
 	List	   *chunks;			/* ChunkBuffer * */
 	ChunkBuffer *last;
 	int			nrows;
+	char	   *inflight_sql;	/* a COPY sent and ended, result not yet read */
 } NodeBuffer;
 
 typedef struct LocalChunk
@@ -414,12 +415,51 @@ chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts
 	return nb->last = cb;
 }
 
-/* Every node's buffers as COPY, one chunk per node at a time, nodes in parallel. */
+/*
+ * Read the result of every COPY still in flight; raise the first failure
+ * after reading them all, so that no connection is left busy.
+ */
+static void
+finish_inflight(struct ChunkDispatch *cd)
+{
+	ListCell   *lc;
+	DataNodeConn *failed = NULL;
+	PGresult   *failed_res = NULL;
+	char	   *failed_sql = NULL;
+
+	foreach(lc, cd->nodes)
+	{
+		NodeBuffer *nb = lfirst(lc);
+		PGresult   *res;
+
+		if (nb->inflight_sql == NULL)
+			continue;
+		res = RemoteCopyFinish(nb->conn, nb->inflight_sql);
+		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+			PQclear(res);
+		else if (failed == NULL)
+			failed = nb->conn, failed_res = res, failed_sql = nb->inflight_sql;
+		else
+			PQclear(res);
+		nb->inflight_sql = NULL;
+	}
+	if (failed)
+		RemoteCopyCheckResult(failed, failed_res, failed_sql);
+}
+
+/*
+ * Every node's buffers as COPY, one chunk per node at a time, nodes in
+ * parallel.  The last COPY sent to each node is not waited for: the node
+ * stores it while we route the next batch, and its result is read before
+ * the connection is used again (next flush, chunk creation, the end of the
+ * statement).
+ */
 static void
 flush_copy(struct ChunkDispatch *cd)
 {
 	int			round;
 
+	finish_inflight(cd);
 	for (round = 0;; round++)
 	{
 		List	   *active = NIL;
@@ -437,8 +477,12 @@ flush_copy(struct ChunkDispatch *cd)
 			if (list_length(nb->chunks) > round)
 			{
 				ChunkBuffer *cb = list_nth(nb->chunks, round);
-				char	   *sql = psprintf("COPY %s %s FROM STDIN", cb->qualified, cd->column_list);
+				char	   *sql;
 
+				/* the statement text outlives the batch: it names the COPY in flight */
+				sql = MemoryContextStrdup(GetMemoryChunkContext(cd),
+										  psprintf("COPY %s %s FROM STDIN", cb->qualified,
+												   cd->column_list));
 				if (nb->conn == NULL)
 					nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
 				RemoteCopyStart(nb->conn, sql);
@@ -462,8 +506,14 @@ flush_copy(struct ChunkDispatch *cd)
 		forboth(lc, active, lc2, sqls)
 		{
 			NodeBuffer *nb = lfirst(lc);
-			PGresult   *res = RemoteCopyFinish(nb->conn, lfirst(lc2));
+			PGresult   *res;
 
+			if (list_length(nb->chunks) == round + 1)
+			{
+				nb->inflight_sql = lfirst(lc2);
+				continue;
+			}
+			res = RemoteCopyFinish(nb->conn, lfirst(lc2));
 			if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
 				PQclear(res);
 			else if (failed == NULL)
@@ -760,7 +810,13 @@ ChunkDispatchRow(struct ChunkDispatch *cd, TupleTableSlot *slot)
 		chunk = cd->last_chunk;
 	else
 	{
-		chunk = ChunkGetOrCreate(ht, cd->point);
+		chunk = HypertableFindChunk(ht, cd->point);
+		if (chunk == NULL)
+		{
+			/* creating a chunk talks to data nodes: their connections must be idle */
+			finish_inflight(cd);
+			chunk = ChunkGetOrCreate(ht, cd->point);
+		}
 		cd->last_chunk = chunk;
 	}
 
@@ -781,7 +837,10 @@ uint64
 ChunkDispatchFinish(struct ChunkDispatch *cd)
 {
 	if (cd->distributed)
+	{
 		flush_all(cd);
+		finish_inflight(cd);
+	}
 	return cd->processed;
 }
 
