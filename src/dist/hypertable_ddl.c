@@ -7,7 +7,8 @@
  * Called from the ProcessUtility hook (ddl_hook.c) before and after the
  * statement runs locally:
  *
- *	 DROP TABLE root	 drop the chunks and the catalog rows first (the
+ *	 DROP TABLE root	 (and DROP SCHEMA ... CASCADE of its schema)
+ *						 drop the chunks and the catalog rows first (the
  *						 root's inheritance children would otherwise block
  *						 the drop); data nodes drop theirs the same way when
  *						 the statement reaches them.
@@ -30,7 +31,10 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -131,11 +135,60 @@ drop_hypertable_catalog(Hypertable *ht)
 	CommandCounterIncrement();
 }
 
+/* DROP SCHEMA ... CASCADE: the hypertables in it go the way of DROP TABLE. */
+static void
+before_drop_schema(DropStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt->behavior != DROP_CASCADE)
+		return;				/* without CASCADE a schema with tables is not dropped */
+	foreach(lc, stmt->objects)
+	{
+		const char *schema = strVal(lfirst(lc));
+		Oid			nsp = get_namespace_oid(schema, true);
+		List	   *roots = NIL;
+		Relation	rel;
+		ListCell   *lc2;
+
+		if (!OidIsValid(nsp) || !pg_namespace_ownercheck(nsp, GetUserId()))
+			continue;
+		rel = table_open(RelationRelationId, AccessShareLock);
+		{
+			TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+			HeapTuple	tup;
+
+			while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+			{
+				Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
+
+				if (cls->relnamespace == nsp && cls->relkind == RELKIND_RELATION)
+					roots = lappend_oid(roots, cls->oid);
+			}
+			table_endscan(scan);
+		}
+		table_close(rel, AccessShareLock);
+		foreach(lc2, roots)
+		{
+			Hypertable *ht = HypertableGetByRelid(lfirst_oid(lc2));
+
+			if (ht == NULL)
+				continue;
+			if (HypertableIsDistributed(ht))
+				forward_sql(ht, psprintf("DROP TABLE IF EXISTS %s CASCADE",
+										 quote_qualified_identifier(ht->schema_name, ht->table_name)));
+			drop_hypertable_catalog(ht);
+		}
+	}
+}
+
 static void
 before_drop(DropStmt *stmt, DDLState *state)
 {
 	ListCell   *lc;
 
+	if (stmt->removeType == OBJECT_SCHEMA)
+		before_drop_schema(stmt);
 	if (stmt->removeType != OBJECT_TABLE)
 		return;
 	foreach(lc, stmt->objects)
