@@ -375,8 +375,7 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 	List	   *conns = NIL;
 	ListCell   *lc;
 	ListCell   *lc2;
-	DataNodeConn *failed = NULL;
-	PGresult   *failed_res = NULL;
+	RemoteFirstError fe = {0};
 
 	params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
 	params[1] = schema_name;
@@ -399,14 +398,10 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 		Oid			types[3] = {INT4OID, INT4OID, NAMEOID};
 		Datum		values[3];
 
-		if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		{
-			if (failed == NULL)
-				failed = conn, failed_res = res;
-			else
-				PQclear(res);
+		if (!RemoteCollectResult(&fe, conn, res, sql))
 			continue;
-		}
+		if (PQntuples(res) != 1)
+			elog(ERROR, "data node \"%s\" made no chunk", hdn->node_name);
 		values[0] = Int32GetDatum(chunk_id);
 		values[1] = Int32GetDatum(atoi(PQgetvalue(res, 0, 0)));
 		values[2] = name_datum(hdn->node_name);
@@ -414,8 +409,7 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_data_node (chunk_id, node_chunk_id, node_name) "
 					"VALUES ($1, $2, $3)", 3, types, values, NULL, false);
 	}
-	if (failed)
-		RemoteReportError(ERROR, failed, failed_res, sql);
+	RemoteRaiseFirstError(&fe);
 }
 
 Chunk *

@@ -194,6 +194,26 @@ encode_timestamp(StringInfo buf, Timestamp ts, bool with_tz)
 		appendStringInfoString(buf, "+00");
 }
 
+/* A float in its shortest exact form (what extra_float_digits >= 1 prints). */
+static void
+encode_float(StringInfo buf, double v, bool single)
+{
+	char		out[32];
+
+	if (isnan(v))
+		appendStringInfoString(buf, "NaN");
+	else if (isinf(v))
+		appendStringInfoString(buf, v > 0 ? "Infinity" : "-Infinity");
+	else
+	{
+		if (single)
+			float_to_shortest_decimal_buf((float) v, out);
+		else
+			double_to_shortest_decimal_buf(v, out);
+		appendStringInfoString(buf, out);
+	}
+}
+
 /*
  * The text of one value, independent of the session's output settings for
  * the types where they matter.  Appends to buf.
@@ -237,35 +257,11 @@ encode_value(struct ChunkDispatch *cd, int attno, Datum value, StringInfo buf)
 				return;
 			}
 		case FLOAT8OID:
-			{
-				double		v = DatumGetFloat8(value);
-
-				if (isnan(v))
-					appendStringInfoString(buf, "NaN");
-				else if (isinf(v))
-					appendStringInfoString(buf, v > 0 ? "Infinity" : "-Infinity");
-				else
-				{
-					double_to_shortest_decimal_buf(v, out);
-					appendStringInfoString(buf, out);
-				}
-				return;
-			}
+			encode_float(buf, DatumGetFloat8(value), false);
+			return;
 		case FLOAT4OID:
-			{
-				float		v = DatumGetFloat4(value);
-
-				if (isnan(v))
-					appendStringInfoString(buf, "NaN");
-				else if (isinf(v))
-					appendStringInfoString(buf, v > 0 ? "Infinity" : "-Infinity");
-				else
-				{
-					float_to_shortest_decimal_buf(v, out);
-					appendStringInfoString(buf, out);
-				}
-				return;
-			}
+			encode_float(buf, DatumGetFloat4(value), true);
+			return;
 		default:
 			appendStringInfoString(buf, OutputFunctionCall(&cd->out_funcs[attno], value));
 	}
@@ -423,9 +419,7 @@ static void
 finish_inflight(struct ChunkDispatch *cd)
 {
 	ListCell   *lc;
-	DataNodeConn *failed = NULL;
-	PGresult   *failed_res = NULL;
-	char	   *failed_sql = NULL;
+	RemoteFirstError fe = {0};
 
 	foreach(lc, cd->nodes)
 	{
@@ -435,16 +429,11 @@ finish_inflight(struct ChunkDispatch *cd)
 		if (nb->inflight_sql == NULL)
 			continue;
 		res = RemoteCopyFinish(nb->conn, nb->inflight_sql);
-		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
-			PQclear(res);
-		else if (failed == NULL)
-			failed = nb->conn, failed_res = res, failed_sql = nb->inflight_sql;
-		else
+		if (RemoteCollectResult(&fe, nb->conn, res, nb->inflight_sql))
 			PQclear(res);
 		nb->inflight_sql = NULL;
 	}
-	if (failed)
-		RemoteCopyCheckResult(failed, failed_res, failed_sql);
+	RemoteRaiseFirstError(&fe);
 }
 
 /*
@@ -466,9 +455,7 @@ flush_copy(struct ChunkDispatch *cd)
 		List	   *sqls = NIL;
 		ListCell   *lc,
 				   *lc2;
-		DataNodeConn *failed = NULL;
-		PGresult   *failed_res = NULL;
-		char	   *failed_sql = NULL;
+		RemoteFirstError fe = {0};
 
 		foreach(lc, cd->nodes)
 		{
@@ -514,15 +501,10 @@ flush_copy(struct ChunkDispatch *cd)
 				continue;
 			}
 			res = RemoteCopyFinish(nb->conn, lfirst(lc2));
-			if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
-				PQclear(res);
-			else if (failed == NULL)
-				failed = nb->conn, failed_res = res, failed_sql = lfirst(lc2);
-			else
+			if (RemoteCollectResult(&fe, nb->conn, res, lfirst(lc2)))
 				PQclear(res);
 		}
-		if (failed)
-			RemoteCopyCheckResult(failed, failed_res, failed_sql);
+		RemoteRaiseFirstError(&fe);
 	}
 }
 
@@ -580,9 +562,7 @@ flush_on_conflict(struct ChunkDispatch *cd)
 		List	   *counted = NIL;
 		ListCell   *lc2,
 				   *lc3;
-		DataNodeConn *failed = NULL;
-		PGresult   *failed_res = NULL;
-		char	   *failed_sql = NULL;
+		RemoteFirstError fe = {0};
 
 		more = false;
 		foreach(lc, cd->nodes)
@@ -624,19 +604,14 @@ flush_on_conflict(struct ChunkDispatch *cd)
 			PGresult   *res = RemoteGetResult(nb->conn, lfirst(lc2));
 
 			CHECK_FOR_INTERRUPTS();
-			if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+			if (RemoteCollectResult(&fe, nb->conn, res, lfirst(lc2)))
 			{
 				if (lfirst_int(lc3))
 					cd->processed += strtoul(PQcmdTuples(res), NULL, 10);
 				PQclear(res);
 			}
-			else if (failed == NULL)
-				failed = nb->conn, failed_res = res, failed_sql = lfirst(lc2);
-			else
-				PQclear(res);
 		}
-		if (failed)
-			RemoteReportError(ERROR, failed, failed_res, failed_sql);
+		RemoteRaiseFirstError(&fe);
 	}
 }
 

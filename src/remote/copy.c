@@ -85,12 +85,3 @@ RemoteCopyFinish(DataNodeConn *conn, const char *sql)
 {
 	return RemoteGetResult(conn, sql);
 }
-
-/* Raise the node's error unless res is a successful COPY's result; clears res. */
-void
-RemoteCopyCheckResult(DataNodeConn *conn, PGresult *res, const char *sql)
-{
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
-		RemoteReportError(ERROR, conn, res, sql);
-	PQclear(res);
-}
