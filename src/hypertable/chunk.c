@@ -36,6 +36,9 @@
 #include "access/xact.h"
 #include "access/table.h"
 #include "catalog/index.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_shdepend.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -71,6 +74,53 @@ rel_owner(Oid relid)
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 	return owner;
+}
+
+/*
+ * The chunk gets the root's privileges, so whoever may write the hypertable
+ * may write its chunks (ON CONFLICT runs as a statement on the chunk) and
+ * whoever may read it may read them.  Dependencies on the roles named are
+ * recorded as GRANT would.
+ */
+static void
+copy_root_acl(Oid root_relid, Oid chunk_relid)
+{
+	HeapTuple	roottup = SearchSysCache1(RELOID, ObjectIdGetDatum(root_relid));
+	Datum		acl;
+	bool		isnull;
+	Relation	classrel;
+	HeapTuple	tup;
+	HeapTuple	newtup;
+	Datum		values[Natts_pg_class] = {0};
+	bool		nulls[Natts_pg_class] = {0};
+	bool		repl[Natts_pg_class] = {0};
+	Oid		   *members;
+	int			nmembers;
+
+	if (!HeapTupleIsValid(roottup))
+		elog(ERROR, "cache lookup failed for relation %u", root_relid);
+	acl = SysCacheGetAttr(RELOID, roottup, Anum_pg_class_relacl, &isnull);
+	if (isnull)
+	{
+		ReleaseSysCache(roottup);
+		return;
+	}
+	acl = PointerGetDatum(DatumGetAclPCopy(acl));
+	ReleaseSysCache(roottup);
+
+	classrel = table_open(RelationRelationId, RowExclusiveLock);
+	tup = SearchSysCacheCopy1(RELOID, ObjectIdGetDatum(chunk_relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", chunk_relid);
+	values[Anum_pg_class_relacl - 1] = acl;
+	repl[Anum_pg_class_relacl - 1] = true;
+	newtup = heap_modify_tuple(tup, RelationGetDescr(classrel), values, nulls, repl);
+	CatalogTupleUpdate(classrel, &newtup->t_self, newtup);
+	nmembers = aclmembers(DatumGetAclP(acl), &members);
+	updateAclDependencies(RelationRelationId, chunk_relid, 0,
+						  ((Form_pg_class) GETSTRUCT(tup))->relowner, 0, NULL, nmembers, members);
+	table_close(classrel, RowExclusiveLock);
+	CommandCounterIncrement();
 }
 
 static Datum
@@ -347,6 +397,9 @@ create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 						 quote_qualified_identifier(schema_name, table_name),
 						 quote_identifier(GetUserNameFromId(rel_owner(ht->relid), false))),
 				0, NULL, NULL, NULL, false);
+	CatalogAsOwnerBegin(&userid, &sec);
+	copy_root_acl(ht->relid, relid);
+	CatalogAsOwnerEnd(userid, sec);
 	*relid_out = relid;
 	return chunk_id;
 }

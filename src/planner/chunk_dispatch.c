@@ -15,7 +15,9 @@
  *	   parameters instead, and count what the nodes report.
  *
  *	 - local (or data-node member) hypertable: insert straight into the
- *	   chunk table, with its constraints and indexes.
+ *	   chunk table, with its constraints and indexes; with ON CONFLICT, run
+ *	   PostgreSQL's own INSERT ... ON CONFLICT on the chunk, prepared once
+ *	   per chunk, so speculative insertion and DO UPDATE work as on a table.
  *
  * Rows go straight into the chunk tables of the data nodes rather than into
  * their member hypertable's root: the access node has already routed the
@@ -41,6 +43,8 @@
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
+#include "access/htup_details.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/nodes.h"
@@ -87,6 +91,8 @@ typedef struct LocalChunk
 	ResultRelInfo *rri;
 	TupleConversionMap *map;
 	TupleTableSlot *slot;
+	char	   *qualified;
+	SPIPlanPtr	on_conflict_plan;	/* INSERT ... ON CONFLICT ... RETURNING */
 } LocalChunk;
 
 struct ChunkDispatch
@@ -101,6 +107,10 @@ struct ChunkDispatch
 	FmgrInfo   *out_funcs;		/* per attribute */
 	Oid		   *collations;		/* per dimension */
 	char	   *column_list;	/* "(a, b, c)" */
+	char	   *column_names;	/* "a, b, c" */
+	Oid		   *column_types;	/* [ncols] */
+	bool		returning;		/* the caller wants the rows as stored */
+	TupleTableSlot *returned;	/* local ON CONFLICT: the row as stored */
 	int64	   *point;
 	Chunk	   *last_chunk;
 	List	   *nodes;			/* NodeBuffer * */
@@ -119,7 +129,8 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	Relation	rel = root_rri->ri_RelationDesc;
 	TupleDesc	desc = RelationGetDescr(rel);
 	StringInfoData cols;
-	int			i;
+	int			i,
+				j;
 
 	cd->ht = ht;
 	cd->root_rri = root_rri;
@@ -148,6 +159,12 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	}
 	appendStringInfoChar(&cols, ')');
 	cd->column_list = cols.data;
+	cd->column_names = pnstrdup(cols.data + 1, cols.len - 2);
+	cd->column_types = palloc(sizeof(Oid) * Max(1, cd->ncols));
+	for (i = 0, j = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			cd->column_types[j++] = TupleDescAttr(desc, i)->atttypid;
+	cd->returned = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	cd->point = palloc(sizeof(int64) * Max(1, ht->num_dimensions));
 	cd->collations = palloc(sizeof(Oid) * Max(1, ht->num_dimensions));
 	for (i = 0; i < ht->num_dimensions; i++)
@@ -508,9 +525,12 @@ flush_copy(struct ChunkDispatch *cd)
 	}
 }
 
-/* One INSERT ... ON CONFLICT for rows [from, from + n) of a chunk buffer. */
+/*
+ * INSERT ... ON CONFLICT of n rows into the chunk table "qualified", with
+ * parameters; with returning, RETURNING the columns in the root's order.
+ */
 static char *
-on_conflict_sql(struct ChunkDispatch *cd, ChunkBuffer *cb, int n)
+on_conflict_sql(struct ChunkDispatch *cd, const char *qualified, int n, bool returning)
 {
 	StringInfoData sql;
 	int			p = 1;
@@ -518,7 +538,7 @@ on_conflict_sql(struct ChunkDispatch *cd, ChunkBuffer *cb, int n)
 				c;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO %s", cb->qualified);
+	appendStringInfo(&sql, "INSERT INTO %s", qualified);
 	if (cd->on_conflict.alias)
 		appendStringInfo(&sql, " AS %s", cd->on_conflict.alias);
 	appendStringInfo(&sql, " %s VALUES ", cd->column_list);
@@ -536,6 +556,8 @@ on_conflict_sql(struct ChunkDispatch *cd, ChunkBuffer *cb, int n)
 		appendStringInfoString(&sql, cd->on_conflict.update_sql);
 	else
 		appendStringInfoString(&sql, "DO NOTHING");
+	if (returning)
+		appendStringInfo(&sql, " RETURNING %s", cd->column_names);
 	return sql.data;
 }
 
@@ -587,7 +609,7 @@ flush_on_conflict(struct ChunkDispatch *cd)
 				memcpy(&params[p], values, sizeof(char *) * cd->ncols);
 				p += cd->ncols;
 			}
-			sql = on_conflict_sql(cd, cb, n);
+			sql = on_conflict_sql(cd, cb->qualified, n, false);
 			RemoteSendParams(nb->conn, sql, p, params);
 			cb->rows = list_delete_first_n(cb->rows, n);
 			if (cb->rows == NIL)
@@ -705,12 +727,83 @@ local_chunk(struct ChunkDispatch *cd, Chunk *chunk)
 	lchunk->chunk_id = chunk->id;
 	lchunk->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(lchunk->rri, rel, 0, NULL, 0);
-	ExecOpenIndices(lchunk->rri, cd->on_conflict.action != ONCONFLICT_NONE);
+	ExecOpenIndices(lchunk->rri, false);
 	lchunk->map = convert_tuples_by_name(cd->desc, RelationGetDescr(rel));
 	lchunk->slot = table_slot_create(rel, NULL);
+	lchunk->qualified = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
 	cd->local_chunks = lappend(cd->local_chunks, lchunk);
 	MemoryContextSwitchTo(old);
 	return lchunk;
+}
+
+/*
+ * ON CONFLICT into a local chunk: PostgreSQL's own INSERT ... ON CONFLICT on
+ * the chunk table (speculative insertion, DO UPDATE, its WHERE), one row per
+ * execution of a plan prepared once per chunk.  The row as stored (none if
+ * skipped) goes to cd->returned.
+ */
+static bool
+insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTableSlot *slot)
+{
+	Datum	   *values = palloc(sizeof(Datum) * Max(1, cd->ncols));
+	char	   *nulls = palloc(Max(1, cd->ncols));
+	TupleDesc	desc = cd->desc;
+	HeapTuple	stored = NULL;
+	TupleDesc	stored_desc = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
+	int			i,
+				j;
+
+	for (i = 0, j = 0; i < desc->natts; i++)
+	{
+		if (TupleDescAttr(desc, i)->attisdropped)
+			continue;
+		values[j] = slot->tts_values[i];
+		nulls[j++] = slot->tts_isnull[i] ? 'n' : ' ';
+	}
+	SPI_connect();
+	if (lchunk->on_conflict_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(on_conflict_sql(cd, lchunk->qualified, 1, true),
+									   cd->ncols, cd->column_types);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare INSERT ... ON CONFLICT: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		lchunk->on_conflict_plan = plan;
+	}
+	if (SPI_execute_plan(lchunk->on_conflict_plan, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not insert into chunk %s", lchunk->qualified);
+	if (SPI_processed > 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		stored = heap_copytuple(SPI_tuptable->vals[0]);
+		stored_desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+
+	ExecClearTuple(cd->returned);
+	if (stored == NULL)
+		return false;
+	if (cd->returning)
+	{
+		for (i = 0, j = 0; i < desc->natts; i++)
+		{
+			if (TupleDescAttr(desc, i)->attisdropped)
+			{
+				cd->returned->tts_values[i] = (Datum) 0;
+				cd->returned->tts_isnull[i] = true;
+				continue;
+			}
+			cd->returned->tts_values[i] = heap_getattr(stored, ++j, stored_desc,
+													   &cd->returned->tts_isnull[i]);
+		}
+		ExecStoreVirtualTuple(cd->returned);
+	}
+	return true;
 }
 
 static bool
@@ -721,6 +814,8 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	Relation	rel = rri->ri_RelationDesc;
 	TupleTableSlot *s;
 
+	if (cd->on_conflict.action != ONCONFLICT_NONE)
+		return insert_local_on_conflict(cd, lchunk, slot);
 	if (lchunk->map)
 		s = execute_attr_map_slot(lchunk->map->attrMap, slot, lchunk->slot);
 	else
@@ -730,13 +825,6 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	}
 	if (rel->rd_att->constr)
 		ExecConstraints(rri, s, cd->estate);
-	if (cd->on_conflict.action == ONCONFLICT_NOTHING && rri->ri_NumIndices > 0)
-	{
-		ItemPointerData conflict;
-
-		if (!ExecCheckIndexConstraints(rri, s, cd->estate, &conflict, NIL))
-			return false;
-	}
 	table_tuple_insert(rel, s, cd->estate->es_output_cid, 0, NULL);
 	if (rri->ri_NumIndices > 0)
 		ExecInsertIndexTuples(rri, s, cd->estate, false, false, NULL, NIL);
@@ -804,6 +892,23 @@ ChunkDispatchRow(struct ChunkDispatch *cd, TupleTableSlot *slot)
 }
 
 /*
+ * The row as stored by the last ChunkDispatchRow when that differs from the
+ * row given (local ON CONFLICT: DO UPDATE stores the updated row), else
+ * NULL.  Only kept when ChunkDispatchWantReturning was called.
+ */
+TupleTableSlot *
+ChunkDispatchReturned(struct ChunkDispatch *cd)
+{
+	return TupIsNull(cd->returned) ? NULL : cd->returned;
+}
+
+void
+ChunkDispatchWantReturning(struct ChunkDispatch *cd)
+{
+	cd->returning = true;
+}
+
+/*
  * Ship everything still buffered.  Returns the number of rows the data
  * nodes reported inserted for ON CONFLICT statements (0 otherwise: the
  * caller counted routed rows itself).
@@ -830,8 +935,11 @@ ChunkDispatchEnd(struct ChunkDispatch *cd)
 
 		ExecCloseIndices(lchunk->rri);
 		ExecDropSingleTupleTableSlot(lchunk->slot);
+		if (lchunk->on_conflict_plan)
+			SPI_freeplan(lchunk->on_conflict_plan);
 		table_close(lchunk->rri->ri_RelationDesc, NoLock);
 	}
 	cd->local_chunks = NIL;
+	ExecDropSingleTupleTableSlot(cd->returned);
 	MemoryContextDelete(cd->batch_cxt);
 }

@@ -17,8 +17,9 @@
  * The plan keeps only the root's range table index, never a Hypertable:
  * plans are cached across transactions, catalog cache entries are not.
  *
- * ON CONFLICT on a distributed hypertable is shipped as INSERT ... ON
- * CONFLICT to the chunk on each node; the DO UPDATE clause is deparsed here
+ * ON CONFLICT is run as INSERT ... ON CONFLICT on the chunk: on each data
+ * node for a distributed hypertable, through SPI for a local one; the
+ * conflict target and DO UPDATE clause are deparsed here
  * from the plan with the same machinery EXPLAIN uses.  The conflict target
  * must be backed by a unique index, and unique indexes of hypertables always
  * contain the partitioning columns, so a conflict is always within a chunk.
@@ -120,7 +121,7 @@ has_params_walker(Node *node, void *context)
  * under search_path = pg_catalog so that every name is qualified.
  */
 static void
-plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
+plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti, bool distributed,
 				 ChunkDispatchOnConflict *oc)
 {
 	List	   *rtable_names;
@@ -134,7 +135,7 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 	oc->action = mt->onConflictAction;
 	if (oc->action == ONCONFLICT_NONE)
 		return;
-	if (mt->returningLists != NIL)
+	if (mt->returningLists != NIL && distributed)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("INSERT with ON CONFLICT and RETURNING is not supported on distributed hypertables")));
@@ -179,17 +180,7 @@ make_insert_plan(PlannedStmt *stmt, ModifyTable *mt, Hypertable *ht, Index rti)
 	CustomScan *cscan = makeNode(CustomScan);
 	ChunkDispatchOnConflict oc;
 
-	if (HypertableIsDistributed(ht))
-		plan_on_conflict(stmt, mt, ht->relid, rti, &oc);
-	else
-	{
-		memset(&oc, 0, sizeof(oc));
-		oc.action = mt->onConflictAction;
-		if (oc.action == ONCONFLICT_UPDATE)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("ON CONFLICT DO UPDATE is not supported on local hypertables")));
-	}
+	plan_on_conflict(stmt, mt, ht->relid, rti, HypertableIsDistributed(ht), &oc);
 
 	cscan->scan.plan.startup_cost = mt->plan.startup_cost;
 	cscan->scan.plan.total_cost = mt->plan.total_cost;
@@ -345,6 +336,8 @@ insert_begin(CustomScanState *node, EState *estate, int eflags)
 				 errhint("Run the statement again.")));
 	state->distributed = HypertableIsDistributed(ht);
 	state->dispatch = ChunkDispatchCreate(ht, state->root_rri, estate, &state->on_conflict);
+	if (state->returning)
+		ChunkDispatchWantReturning(state->dispatch);
 }
 
 /* The source row as a row of the root table. */
@@ -415,8 +408,10 @@ insert_exec(CustomScanState *node)
 			estate->es_processed++;
 		if (routed && state->returning)
 		{
+			TupleTableSlot *stored = ChunkDispatchReturned(state->dispatch);
+
 			ResetExprContext(econtext);
-			econtext->ecxt_scantuple = slot;
+			econtext->ecxt_scantuple = stored ? stored : slot;
 			econtext->ecxt_outertuple = plan_slot;
 			return ExecProject(state->returning);
 		}

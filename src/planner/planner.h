@@ -61,6 +61,8 @@ extern struct ChunkDispatch *ChunkDispatchCreate(struct Hypertable *ht,
 												 struct EState *estate,
 												 ChunkDispatchOnConflict *on_conflict);
 extern bool ChunkDispatchRow(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
+extern void ChunkDispatchWantReturning(struct ChunkDispatch *cd);
+extern struct TupleTableSlot *ChunkDispatchReturned(struct ChunkDispatch *cd);
 extern uint64 ChunkDispatchFinish(struct ChunkDispatch *cd);
 extern void ChunkDispatchEnd(struct ChunkDispatch *cd);
 

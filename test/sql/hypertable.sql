@@ -212,9 +212,23 @@ COPY custom2 FROM stdin;
 COPY custom2 FROM stdin;
 yesterdayish	1
 \.
--- ON CONFLICT DO UPDATE is for distributed hypertables only
+-- ON CONFLICT on a local hypertable is PostgreSQL's own, on the chunk; RETURNING shows the stored row
 CREATE UNIQUE INDEX ON custom2 (t);
-INSERT INTO custom2 VALUES ('2019-01-01', 1) ON CONFLICT (t) DO UPDATE SET dev = 2;
+INSERT INTO custom2 VALUES ('2019-01-01', 1) ON CONFLICT (t) DO UPDATE SET dev = custom2.dev + 10 RETURNING *;
+INSERT INTO custom2 VALUES ('2019-01-01', 1) ON CONFLICT (t) DO UPDATE SET dev = excluded.dev + 100 RETURNING *;
+INSERT INTO custom2 VALUES ('2019-01-01', 1), ('2019-01-02', 2) ON CONFLICT DO NOTHING RETURNING *;
+INSERT INTO custom2 AS c VALUES ('2019-01-01', 5) ON CONFLICT (t) DO UPDATE SET dev = 0 WHERE c.dev > 1000;
+INSERT INTO custom2 VALUES ('2019-01-01', 7);
+SELECT * FROM custom2 ORDER BY t;
+-- a writer who is not the owner: new chunks carry the hypertable's privileges
+CREATE ROLE ht_upserter;
+GRANT SELECT, INSERT, UPDATE ON custom2 TO ht_upserter;
+SET ROLE ht_upserter;
+INSERT INTO custom2 VALUES ('2019-05-01', 1) ON CONFLICT (t) DO UPDATE SET dev = 2;
+INSERT INTO custom2 VALUES ('2019-05-01', 1) ON CONFLICT (t) DO UPDATE SET dev = 2 RETURNING dev;
+RESET ROLE;
+SELECT has_table_privilege('ht_upserter', c, 'INSERT') AS can_insert, count(*)
+  FROM show_chunks('custom2') c GROUP BY 1;
 -- DROP SCHEMA ... CASCADE takes its hypertables' chunks and catalog rows along
 CREATE SCHEMA doomed;
 CREATE TABLE doomed.h (t timestamptz NOT NULL);
@@ -233,3 +247,4 @@ SELECT count(*) FROM pg_tables WHERE tablename LIKE '\_hyper\_1\_%';
 \c regression
 DROP DATABASE ht_local;
 DROP ROLE ht_writer;
+DROP ROLE ht_upserter;
