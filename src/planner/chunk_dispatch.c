@@ -55,6 +55,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "catalog/catalog.h"
 #include "guc.h"
@@ -111,6 +112,9 @@ struct ChunkDispatch
 	Oid		   *column_types;	/* [ncols] */
 	bool		returning;		/* the caller wants the rows as stored */
 	TupleTableSlot *returned;	/* local ON CONFLICT: the row as stored */
+	Tuplestorestate *returned_rows; /* remote ON CONFLICT: rows as stored */
+	FmgrInfo   *in_funcs;		/* per attribute, for returned_rows */
+	Oid		   *in_ioparams;
 	int64	   *point;
 	Chunk	   *last_chunk;
 	List	   *nodes;			/* NodeBuffer * */
@@ -561,6 +565,66 @@ on_conflict_sql(struct ChunkDispatch *cd, const char *qualified, int n, bool ret
 	return sql.data;
 }
 
+/*
+ * Rows a node returned from INSERT ... ON CONFLICT ... RETURNING, read with
+ * this node's input functions into the root's descriptor and kept for the
+ * caller (ChunkDispatchNextReturned).  The nodes' sessions print values in
+ * ISO and exact forms, which every input function reads back the same.
+ */
+static void
+keep_returned_rows(struct ChunkDispatch *cd, PGresult *res)
+{
+	TupleDesc	desc = cd->desc;
+	TupleTableSlot *slot = cd->returned;
+	MemoryContext old = MemoryContextSwitchTo(cd->batch_cxt);
+	int			r,
+				i,
+				j;
+
+	if (cd->in_funcs == NULL)
+	{
+		MemoryContextSwitchTo(GetMemoryChunkContext(cd));
+		cd->in_funcs = palloc0(sizeof(FmgrInfo) * desc->natts);
+		cd->in_ioparams = palloc0(sizeof(Oid) * desc->natts);
+		for (i = 0; i < desc->natts; i++)
+		{
+			Oid			func;
+
+			if (TupleDescAttr(desc, i)->attisdropped)
+				continue;
+			getTypeInputInfo(TupleDescAttr(desc, i)->atttypid, &func, &cd->in_ioparams[i]);
+			fmgr_info(func, &cd->in_funcs[i]);
+		}
+		cd->returned_rows = tuplestore_begin_heap(false, false, work_mem);
+		MemoryContextSwitchTo(cd->batch_cxt);
+	}
+	for (r = 0; r < PQntuples(res); r++)
+	{
+		ExecClearTuple(slot);
+		for (i = 0, j = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			char	   *text;
+
+			if (att->attisdropped)
+			{
+				slot->tts_values[i] = (Datum) 0;
+				slot->tts_isnull[i] = true;
+				continue;
+			}
+			text = PQgetisnull(res, r, j) ? NULL : PQgetvalue(res, r, j);
+			j++;
+			slot->tts_values[i] = InputFunctionCall(&cd->in_funcs[i], text, cd->in_ioparams[i],
+													att->atttypmod);
+			slot->tts_isnull[i] = (text == NULL);
+		}
+		ExecStoreVirtualTuple(slot);
+		tuplestore_puttupleslot(cd->returned_rows, slot);
+	}
+	ExecClearTuple(slot);
+	MemoryContextSwitchTo(old);
+}
+
 /* Every node's buffers as INSERT ... ON CONFLICT statements, nodes in parallel. */
 static void
 flush_on_conflict(struct ChunkDispatch *cd)
@@ -609,7 +673,7 @@ flush_on_conflict(struct ChunkDispatch *cd)
 				memcpy(&params[p], values, sizeof(char *) * cd->ncols);
 				p += cd->ncols;
 			}
-			sql = on_conflict_sql(cd, cb->qualified, n, false);
+			sql = on_conflict_sql(cd, cb->qualified, n, cd->returning);
 			RemoteSendParams(nb->conn, sql, p, params);
 			cb->rows = list_delete_first_n(cb->rows, n);
 			if (cb->rows == NIL)
@@ -629,7 +693,11 @@ flush_on_conflict(struct ChunkDispatch *cd)
 			if (RemoteCollectResult(&fe, nb->conn, res, lfirst(lc2)))
 			{
 				if (lfirst_int(lc3))
+				{
 					cd->processed += strtoul(PQcmdTuples(res), NULL, 10);
+					if (cd->returning)
+						keep_returned_rows(cd, res);
+				}
 				PQclear(res);
 			}
 		}
@@ -902,6 +970,21 @@ ChunkDispatchReturned(struct ChunkDispatch *cd)
 	return TupIsNull(cd->returned) ? NULL : cd->returned;
 }
 
+/*
+ * The next row a data node returned from ON CONFLICT ... RETURNING, into
+ * slot (the root's descriptor); false when none is waiting.
+ */
+bool
+ChunkDispatchNextReturned(struct ChunkDispatch *cd, TupleTableSlot *slot)
+{
+	if (cd->returned_rows == NULL)
+		return false;
+	if (tuplestore_gettupleslot(cd->returned_rows, true, true, slot))
+		return true;
+	tuplestore_clear(cd->returned_rows);
+	return false;
+}
+
 void
 ChunkDispatchWantReturning(struct ChunkDispatch *cd)
 {
@@ -941,5 +1024,7 @@ ChunkDispatchEnd(struct ChunkDispatch *cd)
 	}
 	cd->local_chunks = NIL;
 	ExecDropSingleTupleTableSlot(cd->returned);
+	if (cd->returned_rows)
+		tuplestore_end(cd->returned_rows);
 	MemoryContextDelete(cd->batch_cxt);
 }

@@ -63,6 +63,7 @@ extern struct ChunkDispatch *ChunkDispatchCreate(struct Hypertable *ht,
 extern bool ChunkDispatchRow(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
 extern void ChunkDispatchWantReturning(struct ChunkDispatch *cd);
 extern struct TupleTableSlot *ChunkDispatchReturned(struct ChunkDispatch *cd);
+extern bool ChunkDispatchNextReturned(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
 extern uint64 ChunkDispatchFinish(struct ChunkDispatch *cd);
 extern void ChunkDispatchEnd(struct ChunkDispatch *cd);
 

@@ -110,7 +110,12 @@ INSERT INTO metrics VALUES ('2020-01-01', 1, 100), ('2020-01-01', 4, 4)
   WHERE metrics.value < 50;
 INSERT INTO metrics VALUES ('2020-01-01', 1, 1000) ON CONFLICT (time, device)
   DO UPDATE SET value = excluded.value WHERE metrics.value > 5000;
-INSERT INTO metrics VALUES ('2020-01-01', 2, 20) ON CONFLICT DO NOTHING RETURNING *;
+INSERT INTO metrics VALUES ('2020-01-01', 2, 20), ('2020-01-01', 5, 5) ON CONFLICT DO NOTHING RETURNING *;
+INSERT INTO metrics VALUES ('2020-01-01', 5, 50), ('2020-01-08', 5, 1) ON CONFLICT (time, device)
+  DO UPDATE SET value = excluded.value * 2 RETURNING device, value;
+WITH up AS (INSERT INTO metrics VALUES ('2020-01-01', 5, 7) ON CONFLICT (time, device)
+            DO UPDATE SET value = metrics.value + 1 RETURNING value)
+SELECT * FROM up;
 INSERT INTO metrics VALUES ('2020-01-01', 2, 20);
 -- every replica written: each row is on two of the three nodes
 \c hd_dn1
