@@ -6,7 +6,8 @@
  * For each row: compute its point (one internal value per dimension), find
  * its chunk in the catalog cache or create it, then
  *
- *	 - distributed hypertable: encode the row once, as COPY text, and append
+ *	 - distributed hypertable: encode the row once, for COPY (binary when
+ *	   every column has a built-in type, else text), and append
  *	   it to a buffer per (data node, chunk) for every replica.  When a node
  *	   has max_insert_batch_size rows buffered, every node's buffers are
  *	   flushed together: one COPY per chunk, started on all nodes before any
@@ -38,6 +39,7 @@
 #include <math.h>
 
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/tableam.h"
 #include "access/tupconvert.h"
 #include "catalog/pg_type.h"
@@ -46,6 +48,7 @@
 #include "executor/spi.h"
 #include "access/htup_details.h"
 #include "lib/stringinfo.h"
+#include "port/pg_bswap.h"
 #include "miscadmin.h"
 #include "nodes/nodes.h"
 #include "utils/builtins.h"
@@ -105,7 +108,9 @@ struct ChunkDispatch
 	bool		distributed;
 	ChunkDispatchOnConflict on_conflict;
 	int			ncols;			/* non-dropped columns */
-	FmgrInfo   *out_funcs;		/* per attribute */
+	FmgrInfo   *out_funcs;		/* per attribute: text output */
+	FmgrInfo   *send_funcs;		/* per attribute: binary send, if binary */
+	bool		binary;			/* COPY in binary format (built-in types only) */
 	Oid		   *collations;		/* per dimension */
 	char	   *column_list;	/* "(a, b, c)" */
 	char	   *column_names;	/* "a, b, c" */
@@ -146,6 +151,12 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	else
 		cd->on_conflict.action = ONCONFLICT_NONE;
 	cd->out_funcs = palloc0(sizeof(FmgrInfo) * desc->natts);
+	/*
+	 * Binary COPY when every column has a built-in base type: the nodes run
+	 * the same PostgreSQL, so send/recv agree, and nothing is printed or
+	 * parsed.  Other types (their OIDs differ between nodes) go as text.
+	 */
+	cd->binary = true;
 	initStringInfo(&cols);
 	appendStringInfoChar(&cols, '(');
 	for (i = 0; i < desc->natts; i++)
@@ -156,6 +167,8 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 
 		if (att->attisdropped)
 			continue;
+		if (att->atttypid >= FirstGenbkiObjectId || get_typtype(att->atttypid) != TYPTYPE_BASE)
+			cd->binary = false;
 		getTypeOutputInfo(att->atttypid, &func, &isvarlena);
 		fmgr_info(func, &cd->out_funcs[i]);
 		appendStringInfo(&cols, "%s%s", cd->ncols ? ", " : "", quote_identifier(NameStr(att->attname)));
@@ -163,6 +176,19 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	}
 	appendStringInfoChar(&cols, ')');
 	cd->column_list = cols.data;
+	cd->send_funcs = palloc0(sizeof(FmgrInfo) * desc->natts);
+	if (cd->binary)
+		for (i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			Oid			func;
+			bool		isvarlena;
+
+			if (att->attisdropped)
+				continue;
+			getTypeBinaryOutputInfo(att->atttypid, &func, &isvarlena);
+			fmgr_info(func, &cd->send_funcs[i]);
+		}
 	cd->column_names = pnstrdup(cols.data + 1, cols.len - 2);
 	cd->column_types = palloc(sizeof(Oid) * Max(1, cd->ncols));
 	for (i = 0, j = 0; i < desc->natts; i++)
@@ -324,6 +350,106 @@ append_copy_escaped(StringInfo buf, const char *s, int len)
 	appendBinaryStringInfo(buf, s + start, len - start);
 }
 
+static void
+append_int16(StringInfo buf, int16 v)
+{
+	uint16		n = pg_hton16((uint16) v);
+
+	appendBinaryStringInfo(buf, (char *) &n, 2);
+}
+
+static void
+append_int32(StringInfo buf, int32 v)
+{
+	uint32		n = pg_hton32((uint32) v);
+
+	appendBinaryStringInfo(buf, (char *) &n, 4);
+}
+
+static void
+append_int64(StringInfo buf, int64 v)
+{
+	uint64		n = pg_hton64((uint64) v);
+
+	appendBinaryStringInfo(buf, (char *) &n, 8);
+}
+
+/*
+ * The row as one tuple of binary COPY, into cd->row.  The common fixed-size
+ * types are written directly in their send format (network byte order);
+ * the others through their send functions.
+ */
+static void
+encode_row_binary(struct ChunkDispatch *cd, TupleTableSlot *slot)
+{
+	int			i;
+
+	resetStringInfo(&cd->row);
+	append_int16(&cd->row, cd->ncols);
+	for (i = 0; i < cd->desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(cd->desc, i);
+		Datum		v = slot->tts_values[i];
+
+		if (att->attisdropped)
+			continue;
+		if (slot->tts_isnull[i])
+		{
+			append_int32(&cd->row, -1);
+			continue;
+		}
+		switch (att->atttypid)
+		{
+			case INT2OID:
+				append_int32(&cd->row, 2);
+				append_int16(&cd->row, DatumGetInt16(v));
+				break;
+			case INT4OID:
+			case DATEOID:
+				append_int32(&cd->row, 4);
+				append_int32(&cd->row, DatumGetInt32(v));
+				break;
+			case INT8OID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+				append_int32(&cd->row, 8);
+				append_int64(&cd->row, DatumGetInt64(v));
+				break;
+			case FLOAT8OID:
+				{
+					double		d = DatumGetFloat8(v);
+					int64		bits;
+
+					memcpy(&bits, &d, 8);
+					append_int32(&cd->row, 8);
+					append_int64(&cd->row, bits);
+					break;
+				}
+			case FLOAT4OID:
+				{
+					float		f = DatumGetFloat4(v);
+					int32		bits;
+
+					memcpy(&bits, &f, 4);
+					append_int32(&cd->row, 4);
+					append_int32(&cd->row, bits);
+					break;
+				}
+			default:
+				{
+					bytea	   *b = SendFunctionCall(&cd->send_funcs[i], v);
+
+					append_int32(&cd->row, VARSIZE(b) - VARHDRSZ);
+					appendBinaryStringInfo(&cd->row, VARDATA(b), VARSIZE(b) - VARHDRSZ);
+				}
+		}
+	}
+}
+
+/* The binary COPY file header and trailer. */
+static const char binary_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0";
+static const char binary_trailer[2] = {'\377', '\377'};
+
 /* The row as one line of COPY text, into cd->row (in the batch context). */
 static void
 encode_row_copy(struct ChunkDispatch *cd, TupleTableSlot *slot)
@@ -427,6 +553,8 @@ chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts
 	cb->qualified = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
 	cb->counts = counts;
 	initStringInfo(&cb->data);
+	if (cd->binary)
+		appendBinaryStringInfo(&cb->data, binary_header, sizeof(binary_header));
 	nb->chunks = lappend(nb->chunks, cb);
 	MemoryContextSwitchTo(old);
 	return nb->last = cb;
@@ -489,8 +617,9 @@ flush_copy(struct ChunkDispatch *cd)
 
 				/* the statement text outlives the batch: it names the COPY in flight */
 				sql = MemoryContextStrdup(GetMemoryChunkContext(cd),
-										  psprintf("COPY %s %s FROM STDIN", cb->qualified,
-												   cd->column_list));
+										  psprintf("COPY %s %s FROM STDIN%s", cb->qualified,
+												   cd->column_list,
+												   cd->binary ? " WITH (FORMAT binary)" : ""));
 				if (nb->conn == NULL)
 					nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
 				RemoteCopyStart(nb->conn, sql);
@@ -509,6 +638,8 @@ flush_copy(struct ChunkDispatch *cd)
 
 			CHECK_FOR_INTERRUPTS();
 			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, lfirst(lc2));
+			if (cd->binary)
+				RemoteCopySend(nb->conn, binary_trailer, sizeof(binary_trailer), lfirst(lc2));
 			RemoteCopyEnd(nb->conn, lfirst(lc2));
 		}
 		forboth(lc, active, lc2, sqls)
@@ -735,7 +866,12 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	bool		flush = false;
 
 	if (cd->on_conflict.action == ONCONFLICT_NONE)
-		encode_row_copy(cd, slot);
+	{
+		if (cd->binary)
+			encode_row_binary(cd, slot);
+		else
+			encode_row_copy(cd, slot);
+	}
 	else
 		params = encode_row_params(cd, slot);
 

@@ -129,6 +129,25 @@ SELECT c.table_name, array_agg(cdn.node_name ORDER BY cdn.node_name) AS replicas
   FROM _timescaledb_catalog.chunk c JOIN _timescaledb_catalog.chunk_data_node cdn ON cdn.chunk_id = c.id
  WHERE c.hypertable_id = 2 GROUP BY 1 ORDER BY 1;
 
+-- column types: built-in ones travel in binary COPY, others (an enum, whose
+-- OIDs differ between nodes) in text; both arrive intact
+CREATE TABLE typed (time timestamptz NOT NULL, n numeric, t text, j jsonb, a int[], b bytea,
+                    iv interval, d date, u uuid, f4 real, i2 smallint, bo boolean);
+SELECT create_distributed_hypertable('typed', 'time', data_nodes => '{dn1}');
+INSERT INTO typed VALUES ('2019-01-01 00:00:00.000001+00', 12345678901234567890.123, E'tab\there', '{"k": [1, 2]}',
+                          '{1,NULL,3}', '\x00ff', '1 year 2 mons 3 days 04:05:06.7', '2019-12-31',
+                          'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 1.5, -7, true),
+                         ('2019-01-02', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+CALL distributed_exec($$ CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy') $$, '{dn1}');
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TABLE moods (time timestamptz NOT NULL, m mood, note text);
+SELECT create_distributed_hypertable('moods', 'time', data_nodes => '{dn1}');
+INSERT INTO moods VALUES ('2019-01-01', 'happy', E'line\nbreak'), ('2019-01-01', 'sad', E'back\\slash');
+\c hd_dn1
+SELECT * FROM typed ORDER BY time;
+SELECT m, note FROM moods ORDER BY m;
+\c hd_access
+
 -- information views, including the 2.0 beta names the tutorial prints
 SELECT * FROM timescaledb_information.hypertables ORDER BY hypertable_name;
 SELECT hypertable_name, chunk_name, range_start, range_end, data_nodes
