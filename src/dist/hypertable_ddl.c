@@ -17,7 +17,8 @@
  *						 columns; the new index is copied to local chunks.
  *	 GRANT/REVOKE		 applied to the chunks too.
  *	 ALTER TABLE, RENAME the catalog follows renames of the table and of
- *						 partitioning columns.
+ *						 partitioning columns and moves to another schema;
+ *						 chunks follow changes of owner.
  *
  * For a distributed hypertable the statement is also sent to every data node
  * of the hypertable, inside the distributed transaction, with the caller's
@@ -63,6 +64,8 @@ typedef struct DDLState
 	List	   *indexes_before;
 	List	   *grant_roots;	/* hypertable roots of a GRANT/REVOKE */
 	Oid			renamed_root;
+	Oid			owner_root;		/* ALTER TABLE root OWNER TO */
+	char	   *new_owner;
 } DDLState;
 
 static DDLState *
@@ -400,11 +403,48 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 				if (stmt->objtype != OBJECT_TABLE)
 					break;
 				ht = hypertable_of_rangevar(stmt->relation);
+				if (ht == NULL)
+					break;
+				state = new_state();
 				if (HypertableIsDistributed(ht))
-				{
-					state = new_state();
 					state->forward_to = list_make1(ht);
+				{
+					ListCell   *lc;
+
+					foreach(lc, stmt->cmds)
+					{
+						AlterTableCmd *cmd = lfirst(lc);
+
+						if (cmd->subtype == AT_ChangeOwner)
+						{
+							state->owner_root = ht->relid;
+							state->new_owner = get_rolespec_name(cmd->newowner);
+						}
+					}
 				}
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+				Hypertable *ht;
+				Oid			types[2] = {INT4OID, NAMEOID};
+				Datum		values[2];
+
+				if (stmt->objectType != OBJECT_TABLE || stmt->relation == NULL)
+					break;
+				ht = hypertable_of_rangevar(stmt->relation);
+				if (ht == NULL)
+					break;
+				values[0] = Int32GetDatum(ht->id);
+				values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newschema));
+				CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET schema_name = $2 WHERE id = $1",
+							2, types, values, NULL, false);
+				CatalogInvalidateHypertable(ht->relid);
+				state = new_state();
+				state->renamed_root = ht->relid;
+				if (HypertableIsDistributed(ht))
+					state->forward_to = list_make1(ht);
 				break;
 			}
 		case T_RenameStmt:
@@ -494,6 +534,23 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 			grant_to_chunks((GrantStmt *) parsetree, lfirst_oid(lc));
 	if (OidIsValid(state->renamed_root))
 		CatalogInvalidateHypertable(state->renamed_root);
+	if (OidIsValid(state->owner_root))
+	{
+		Hypertable *ht = HypertableGetByRelid(state->owner_root);
+
+		/* chunks belong to the hypertable's owner */
+		foreach(lc, ht ? HypertableGetChunks(ht) : NIL)
+		{
+			Chunk	   *chunk = lfirst(lc);
+
+			if (OidIsValid(chunk->relid))
+				CatalogExec(psprintf("ALTER %sTABLE %s OWNER TO %s",
+									 get_rel_relkind(chunk->relid) == RELKIND_FOREIGN_TABLE ? "FOREIGN " : "",
+									 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
+									 quote_identifier(state->new_owner)),
+							0, NULL, NULL, NULL, false);
+		}
+	}
 	if (state->forward_to != NIL)
 	{
 		char	   *sql = statement_text(pstmt, query_string);

@@ -237,6 +237,17 @@ INSERT INTO doomed.h VALUES ('2019-01-01');
 DROP SCHEMA doomed CASCADE;
 SELECT count(*) AS doomed_rows FROM _timescaledb_catalog.hypertable WHERE schema_name = 'doomed';
 
+-- moving a hypertable to another schema, giving it to another owner
+CREATE SCHEMA elsewhere;
+ALTER TABLE readings SET SCHEMA elsewhere;
+ALTER TABLE elsewhere.readings OWNER TO ht_writer;
+INSERT INTO elsewhere.readings VALUES (1000, 1);
+SELECT schema_name, table_name FROM _timescaledb_catalog.hypertable WHERE table_name = 'readings';
+SELECT pg_get_userbyid(relowner) AS owner, count(*) FROM pg_class
+ WHERE oid IN (SELECT show_chunks('elsewhere.readings')) GROUP BY 1;
+ALTER TABLE elsewhere.readings SET SCHEMA public;
+ALTER TABLE readings OWNER TO postgres;
+
 -- TRUNCATE drops the chunks; DROP TABLE drops chunks and catalog rows
 TRUNCATE readings;
 SELECT count(*) FROM show_chunks('readings');

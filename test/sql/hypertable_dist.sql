@@ -178,11 +178,17 @@ GRANT SELECT ON conditions TO hd_reader;
 BEGIN;
 ALTER TABLE conditions ADD COLUMN humidity float;
 ROLLBACK;
+ALTER TABLE conditions OWNER TO hd_reader;
+SELECT pg_get_userbyid(relowner) AS owner, count(*) FROM pg_class
+ WHERE oid IN (SELECT show_chunks('conditions')) GROUP BY 1;
 \c hd_dn2
 \d conditions
 SELECT has_table_privilege('hd_reader', c, 'SELECT') AS reader_can_read_chunks, count(*)
   FROM show_chunks('conditions') c GROUP BY 1;
+SELECT pg_get_userbyid(relowner) AS owner, count(*) FROM pg_class
+ WHERE oid IN (SELECT show_chunks('conditions')) OR oid = 'conditions'::regclass GROUP BY 1;
 \c hd_access
+ALTER TABLE conditions OWNER TO postgres;
 
 -- node membership
 SELECT * FROM attach_data_node('dn3', 'conditions');
