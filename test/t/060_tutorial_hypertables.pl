@@ -201,6 +201,15 @@ $c->kill_node('dn2');
 ($rc, $out, $err) = $c->psql('an', "\\copy by_copy FROM '" . $csv->filename . "' WITH (FORMAT csv)");
 isnt($rc, 0, 'COPY with a data node down fails');
 like($err, qr/data node "dn2"/, '... naming the node');
+# Size reports with a node down: NULL sizes and a warning, not an error.
+($rc, $out, $err) = $c->psql('an', q{SELECT node_name, total_bytes IS NULL FROM hypertable_detailed_size('by_copy')});
+is($rc, 0, 'hypertable_detailed_size with a data node down still answers');
+is($out, "dn1|f\ndn2|t\n|f", '... with NULL sizes for the dead node');
+like($err, qr/WARNING:  could not get sizes from data node "dn2"/, '... and a warning naming it');
+($rc, $out, $err) = $c->psql('an', q{SELECT node_name, count(*), bool_and(total_bytes IS NULL) FROM chunks_detailed_size('by_copy') GROUP BY 1 ORDER BY 1});
+is($rc, 0, 'chunks_detailed_size with a data node down still answers');
+like($out, qr/^dn1\|\d+\|f\ndn2\|\d+\|t$/, '... its chunks with NULL sizes');
+like($err, qr/could not get sizes from data node "dn2"/, '... and a warning');
 $c->start_node('dn2');
 is($c->safe_psql('dn1', 'SELECT count(*) FROM by_copy'),
 	$c->safe_psql('dn1', 'SELECT count(*) FROM by_insert'), 'nothing of the failed COPY is left on dn1');
