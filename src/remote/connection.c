@@ -495,14 +495,22 @@ wait_quietly(DataNodeConn *conn, int events, TimestampTz deadline)
 	return true;
 }
 
+/*
+ * Read every result of the command in flight, without throwing.  Returns
+ * false if the connection failed or the deadline passed.  *all_ok says
+ * whether every result succeeded; with keep, the first failed result (else
+ * the last one) is handed to the caller instead of being cleared.
+ */
 static bool
-drain_quietly(DataNodeConn *conn, TimestampTz deadline, bool *all_ok)
+drain_quietly(DataNodeConn *conn, TimestampTz deadline, bool *all_ok, PGresult **keep)
 {
 	PGresult   *res;
 
 	*all_ok = true;
 	for (;;)
 	{
+		bool		failed = false;
+
 		while (PQisBusy(conn->pg))
 		{
 			if (!wait_quietly(conn, WL_SOCKET_READABLE, deadline) || !PQconsumeInput(conn->pg))
@@ -518,18 +526,92 @@ drain_quietly(DataNodeConn *conn, TimestampTz deadline, bool *all_ok)
 				break;
 			case PGRES_COPY_IN:
 				PQputCopyEnd(conn->pg, "transaction aborted");
-				*all_ok = false;
+				failed = true;
 				break;
 			case PGRES_COPY_OUT:
 			case PGRES_COPY_BOTH:
 				PQclear(res);
 				return false;
 			default:
-				*all_ok = false;
+				failed = true;
 				break;
 		}
-		PQclear(res);
+		if (keep != NULL && (*all_ok || *keep == NULL))
+		{
+			/* keep the first failure, or else the latest success */
+			PQclear(*keep);
+			*keep = res;
+		}
+		else
+			PQclear(res);
+		if (failed)
+			*all_ok = false;
 	}
+}
+
+/*
+ * Send a command without throwing, for the commit and abort paths.  Returns
+ * false (and marks the connection broken when it is) if it could not be
+ * sent by the deadline.
+ */
+bool
+RemoteSendQuietly(DataNodeConn *conn, const char *sql, TimestampTz deadline)
+{
+	if (conn->pg == NULL || conn->broken || conn->busy || PQstatus(conn->pg) != CONNECTION_OK)
+		return false;
+	if (!PQsendQuery(conn->pg, sql))
+	{
+		conn->broken = PQstatus(conn->pg) != CONNECTION_OK;
+		return false;
+	}
+	conn->busy = true;
+	for (;;)
+	{
+		int			r = PQflush(conn->pg);
+
+		if (r == 0)
+			return true;
+		if (r < 0 || !wait_quietly(conn, WL_SOCKET_WRITEABLE, deadline))
+		{
+			conn->broken = true;
+			return false;
+		}
+	}
+}
+
+/*
+ * The result of a command sent with RemoteSendQuietly: its first failed
+ * result, else its last one.  NULL if the connection failed or the deadline
+ * passed; the connection is then marked broken.  Never throws.  The caller
+ * PQclear()s the result.
+ */
+PGresult *
+RemoteGetResultQuietly(DataNodeConn *conn, TimestampTz deadline)
+{
+	PGresult   *res = NULL;
+	bool		ok;
+
+	if (conn->pg == NULL || !conn->busy)
+		return NULL;
+	if (!drain_quietly(conn, deadline, &ok, &res))
+	{
+		PQclear(res);
+		conn->broken = true;
+		return NULL;
+	}
+	conn->busy = false;
+	if (PQstatus(conn->pg) != CONNECTION_OK)
+		conn->broken = true;
+	return res;
+}
+
+/* Whether res is an error with the given SQLSTATE. */
+bool
+RemoteResultIs(PGresult *res, const char *sqlstate)
+{
+	const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return code != NULL && strcmp(code, sqlstate) == 0;
 }
 
 /*
@@ -556,7 +638,7 @@ RemoteExecCleanup(DataNodeConn *conn, const char *sql, int timeout_ms)
 		if (r < 0 || !wait_quietly(conn, WL_SOCKET_WRITEABLE, deadline))
 			return false;
 	}
-	if (!drain_quietly(conn, deadline, &ok))
+	if (!drain_quietly(conn, deadline, &ok, NULL))
 		return false;
 	return ok;
 }
@@ -581,7 +663,7 @@ RemoteCancelAndDrain(DataNodeConn *conn, int timeout_ms)
 		(void) PQcancel(cancel, errbuf, sizeof(errbuf));
 		PQfreeCancel(cancel);
 	}
-	if (!drain_quietly(conn, deadline, &ok))
+	if (!drain_quietly(conn, deadline, &ok, NULL))
 		conn->broken = true;
 	conn->busy = false;
 }

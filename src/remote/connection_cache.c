@@ -38,7 +38,7 @@
 #include "fdw/fdw.h"
 #include "guc.h"
 #include "multinode.h"
-#include "remote/connection_internal.h"
+#include "remote/txn_internal.h"
 
 static HTAB *conn_cache = NULL;
 
@@ -289,6 +289,10 @@ lookup_connection(Oid server_id, char **errmsg_out)
 					 errhint("Check that the data node is running and accepts connections from this host.")));
 		}
 	}
+
+	/* the node is reachable: finish what an earlier commit left on it */
+	if (conn->pending != NULL && conn->xact_depth == 0 && !conn->busy)
+		RemoteTxnResolvePending(conn);
 	return conn;
 }
 

@@ -17,6 +17,7 @@
 
 #include "libpq-fe.h"
 #include "nodes/pg_list.h"
+#include "utils/guc.h"
 
 /* A connection to one data node database, as one role. */
 typedef struct DataNodeConn DataNodeConn;
@@ -68,5 +69,12 @@ extern void CloseDataNodeConnections(Oid server_id);
 /* txn.c: remote transactions that follow the local one */
 extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);
 extern List *RemoteTxnParticipants(void);
+
+/* txn_fault.c: the multinode.debug_fault setting */
+extern bool RemoteTxnFaultCheckHook(char **newval, void **extra, GucSource source);
+extern void RemoteTxnFaultAssignHook(const char *newval, void *extra);
+
+/* txn_resolve.c: healing prepared transactions left on data nodes */
+extern int	RemoteTxnHealDataNode(Oid server_id);
 
 #endif							/* MULTINODE_REMOTE_H */
