@@ -28,7 +28,7 @@ extern DistRole GetDistRole(void);
 
 /* remote_txn.c: the commit decisions of distributed transactions */
 extern void RemoteTxnLogWrite(int n, const char *const *node_names, const char *const *gids);
-extern void RemoteTxnLogLookup(int n, char **gids, char **xids, bool *has_row, char **status);
+extern void RemoteTxnLogLookup(int n, char **gids, bool *has_row);
 extern char *RemoteTxnLogHorizon(void);
 extern uint64 RemoteTxnLogCollect(const char *node_name, const char *prefix, int xid_field,
 								  const char *horizon, int nkeep, char **keep);

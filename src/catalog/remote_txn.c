@@ -32,6 +32,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "catalog/catalog.h"
@@ -117,44 +118,34 @@ text_array(int n, char **items)
 }
 
 /*
- * For each gids[i] (whose access-node transaction is xids[i], as decimal
- * full transaction ids): whether its decision row exists (has_row[i]) and
- * what becomes of that transaction (status[i]): "committed", "aborted",
- * "in progress", "future" (not yet assigned as of our snapshot: it is in
- * progress) or NULL (too old for the commit log to say).  Strings are
- * palloc'd in the caller's context.
+ * For each gids[i], whether its decision row exists (has_row[i]).  The rows
+ * are read with a snapshot taken now, not the transaction's, so that a
+ * transaction seen to have ended before this call has its row seen too.
  */
 void
-RemoteTxnLogLookup(int n, char **gids, char **xids, bool *has_row, char **status)
+RemoteTxnLogLookup(int n, char **gids, bool *has_row)
 {
 	static const char *sql =
 		"SELECT u.ord, EXISTS (SELECT 1 FROM " MN_CATALOG_SCHEMA ".remote_txn r "
-		"                      WHERE r.remote_transaction_id = u.gid), "
-		"       CASE WHEN u.xid::pg_catalog.xid8 < "
-		"                 pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) "
-		"            THEN pg_catalog.pg_xact_status(u.xid::pg_catalog.xid8) "
-		"            ELSE 'future' END "
-		"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
-		"                  pg_catalog.unnest($2::pg_catalog.text[])) "
-		"       WITH ORDINALITY AS u(gid, xid, ord)";
-	Oid			argtypes[2] = {TEXTARRAYOID, TEXTARRAYOID};
-	Datum		args[2];
-	MemoryContext caller = CurrentMemoryContext;
+		"                      WHERE r.remote_transaction_id = u.gid) "
+		"  FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS u(gid, ord)";
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Datum		args[1];
+	SPIPlanPtr	plan;
 	LogSpi		s;
 	uint64		row;
 	int			i;
 
 	for (i = 0; i < n; i++)
-	{
 		has_row[i] = false;
-		status[i] = NULL;
-	}
 	if (n == 0)
 		return;
 	args[0] = text_array(n, gids);
-	args[1] = text_array(n, xids);
 	log_spi_begin(&s);
-	if (SPI_execute_with_args(sql, 2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+	plan = SPI_prepare(sql, 1, argtypes);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read %s.remote_txn", MN_CATALOG_SCHEMA);
 	for (row = 0; row < SPI_processed; row++)
 	{
@@ -162,19 +153,10 @@ RemoteTxnLogLookup(int n, char **gids, char **xids, bool *has_row, char **status
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
 		int64		ord = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		bool		exists = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
-		Datum		st = SPI_getbinval(tup, desc, 3, &isnull);
 
 		if (ord < 1 || ord > n)
 			elog(ERROR, "unexpected ordinal in remote_txn lookup");
-		has_row[ord - 1] = exists;
-		if (!isnull)
-		{
-			MemoryContext old = MemoryContextSwitchTo(caller);
-
-			status[ord - 1] = TextDatumGetCString(st);
-			MemoryContextSwitchTo(old);
-		}
+		has_row[ord - 1] = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
 	}
 	log_spi_end(&s);
 }

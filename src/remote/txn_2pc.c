@@ -26,10 +26,9 @@
  * (XACT_EVENT_ABORT) sends ROLLBACK PREPARED to the nodes already prepared
  * and ROLLBACK to the others, with warnings only.  What the abort path
  * cannot reach is left prepared, and healing (txn_resolve.c) resolves it
- * from the GID and the log: COMMIT PREPARED if the decision row exists (or
- * the AN transaction is committed), ROLLBACK PREPARED if the AN transaction
- * is known to have ended without committing, nothing while it is in
- * progress.
+ * from the GID and the log: nothing while the AN transaction is in
+ * progress; once it has ended, COMMIT PREPARED if its decision row exists,
+ * else ROLLBACK PREPARED.
  *
  * EACH FAILURE POINT (the fault points of txn_fault.c) AND WHAT HEALS IT
  *

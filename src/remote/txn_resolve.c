@@ -8,16 +8,23 @@
  * carries this access node's cluster and database (nothing else is ever
  * touched) and decides each from the GID and the decision log alone:
  *
- *	decision row exists, or the AN transaction committed	COMMIT PREPARED
- *	AN transaction aborted (or crashed), or too old for the
- *	commit log to know and without a row					ROLLBACK PREPARED
  *	AN transaction still in progress						leave it alone
+ *	ended, and its decision row exists						COMMIT PREPARED
+ *	ended without a row (aborted, crashed, or so old that
+ *	the commit log no longer knows)							ROLLBACK PREPARED
  *
- * "Too old and no row" is a rollback because a row is only ever removed once
- * its node no longer has the prepared transaction, and a committed AN
- * transaction never prepares again.  The xid status comes from
- * pg_xact_status() on the full 64-bit xid, so xid wraparound cannot confuse
- * an old GID with a new transaction.
+ * Only the row commits, never the xid's commit status: after an AN crash an
+ * xid that never reached the AN's WAL is handed out again, and the new
+ * transaction with the old number may well commit, but it never writes a
+ * row for the old GID (writing to the same node it would need the same GID,
+ * and PREPARE TRANSACTION refuses a GID in use).  An xid at or above the
+ * AN's next xid is such a lost one: rolled back at once.  Whether the
+ * transaction ended is read before the rows, and the rows with a fresh
+ * snapshot, so a transaction that commits during the check is not taken for
+ * one that ended without a row.  A row is only removed once its node no
+ * longer has the prepared transaction (see below), so "no row" after the
+ * end is final.  xids are full 64-bit ones, so wraparound cannot make an
+ * old GID look recent.
  *
  * Healing runs on a dedicated connection, outside any remote transaction of
  * the caller (COMMIT PREPARED cannot run inside a transaction block), as the
@@ -48,6 +55,7 @@
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
+#include "storage/procarray.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -79,7 +87,7 @@ typedef struct InDoubt
 	char	   *gid;
 	char	   *prepared;		/* pg_prepared_xacts.prepared, as text */
 	char	   *owner;
-	char	   *xid;			/* the AN transaction, decimal full xid */
+	FullTransactionId fxid;		/* the AN transaction */
 	HealAction	action;
 	bool		gone;			/* no longer prepared on the node */
 } InDoubt;
@@ -173,7 +181,7 @@ scan_node(ForeignServer *server, const char *prefix, NodeScan *scan)
 				item->gid = pstrdup(PQgetvalue(res, i, 0));
 				item->prepared = pstrdup(PQgetvalue(res, i, 1));
 				item->owner = pstrdup(PQgetvalue(res, i, 2));
-				item->xid = psprintf(UINT64_FORMAT, U64FromFullTransactionId(id.fxid));
+				item->fxid = id.fxid;
 				item->action = HEAL_WAIT;
 				scan->items = lappend(scan->items, item);
 			}
@@ -201,50 +209,58 @@ scan_node(ForeignServer *server, const char *prefix, NodeScan *scan)
 	scan->conn = conn;
 }
 
+/*
+ * Whether the AN transaction fxid may still commit: HEAL_WAIT while it runs,
+ * HEAL_ROLLBACK if it was lost in a crash (at or past the next xid: every
+ * live or committed xid is below it), else HEAL_COMMIT, meaning "ended: the
+ * decision row decides".
+ */
 static HealAction
-decide(bool has_row, const char *status)
+xact_state(FullTransactionId fxid)
 {
-	if (has_row)
-		return HEAL_COMMIT;
-	if (status == NULL)
-		return HEAL_ROLLBACK;	/* too old to be known and no row: never committed */
-	if (strcmp(status, "committed") == 0)
-		return HEAL_COMMIT;
-	if (strcmp(status, "aborted") == 0)
+	FullTransactionId next = ReadNextFullTransactionId();
+
+	if (FullTransactionIdFollowsOrEquals(fxid, next))
 		return HEAL_ROLLBACK;
-	return HEAL_WAIT;			/* "in progress" or "future" */
+	/* a running xid is within 2^31 of the next one; beyond that it ended */
+	if (U64FromFullTransactionId(next) - U64FromFullTransactionId(fxid) < ((uint64) 1 << 31) &&
+		TransactionIdIsInProgress(XidFromFullTransactionId(fxid)))
+		return HEAL_WAIT;
+	return HEAL_COMMIT;
 }
 
-/* Decide every item of a scan from the log and the xid status. */
+/* Decide every item of a scan: first whether it ended, then its row. */
 static void
 decide_all(List *items)
 {
 	int			n = list_length(items);
 	char	  **gids;
-	char	  **xids;
 	bool	   *has_row;
-	char	  **status;
 	int			i = 0;
 	ListCell   *lc;
 
 	if (n == 0)
 		return;
-	gids = palloc(sizeof(char *) * n);
-	xids = palloc(sizeof(char *) * n);
-	has_row = palloc(sizeof(bool) * n);
-	status = palloc(sizeof(char *) * n);
 	foreach(lc, items)
 	{
 		InDoubt    *item = lfirst(lc);
 
-		gids[i] = item->gid;
-		xids[i] = item->xid;
-		i++;
+		item->action = xact_state(item->fxid);
 	}
-	RemoteTxnLogLookup(n, gids, xids, has_row, status);
+	gids = palloc(sizeof(char *) * n);
+	has_row = palloc(sizeof(bool) * n);
+	foreach(lc, items)
+		gids[i++] = ((InDoubt *) lfirst(lc))->gid;
+	RemoteTxnLogLookup(n, gids, has_row);
 	i = 0;
 	foreach(lc, items)
-		((InDoubt *) lfirst(lc))->action = decide(has_row[i], status[i]), i++;
+	{
+		InDoubt    *item = lfirst(lc);
+
+		if (item->action == HEAL_COMMIT && !has_row[i])
+			item->action = HEAL_ROLLBACK;
+		i++;
+	}
 }
 
 /*
