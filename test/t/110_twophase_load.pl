@@ -1,0 +1,151 @@
+# Two-phase commit under sustained load: several clients run small
+# distributed transactions (one row on each data node) through the access
+# node for a bounded time while one data node is restarted twice (once
+# killed, once shut down fast) and a healer runs now and then.  The clients
+# record which of their ids reported success.  Afterwards, and after one
+# more healing run: every success is on both nodes exactly once, no failure
+# is anywhere, nothing is prepared, and the decision log is empty.
+#
+# pgbench aborts a client at its first error that is not a serialization
+# failure, so the clients here are psql sessions driven from this script.
+#
+# Copyright (c) 2026, multinode developers
+
+use strict;
+use warnings;
+
+use IPC::Run;
+use POSIX ();
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time);
+use TwoPhaseCluster;
+
+my $clients = 6;
+my $duration = 20;                 # seconds of load
+my @restarts = (5, 12);            # when dn2 goes down (seconds into the load)
+my $heal_every = 3;
+
+my ($an, $dn1, $dn2) = make_cluster();
+
+# One psql session per client; a transaction is a CALL followed by a marker
+# echoed once psql is done with it.  Errors and warnings land in the same
+# stream, before the marker.
+my @c;
+for my $n (1 .. $clients)
+{
+	my ($in, $out) = ('', '');
+	my $h = IPC::Run::start(
+		[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=0', '-d', $an->connstr('mn') ],
+		'<', \$in, '>&', \$out, IPC::Run::timeout(300));
+	push @c, { n => $n, h => $h, in => \$in, out => \$out, seq => 0, id => undef };
+}
+
+my (%ok, %failed);
+my $warnings = 0;
+
+sub send_next
+{
+	my ($cl) = @_;
+	$cl->{seq}++;
+	$cl->{id} = $cl->{n} * 1_000_000 + $cl->{seq};
+	${ $cl->{in} } .= "CALL distributed_exec('INSERT INTO t VALUES ($cl->{id})');\n\\echo \@\@$cl->{id}\n";
+}
+
+# Collect a finished transaction, if any; returns whether the client is idle.
+sub collect
+{
+	my ($cl) = @_;
+	return 1 unless defined $cl->{id};
+	$cl->{h}->pump_nb;
+	my $id = $cl->{id};
+	return 0 unless ${ $cl->{out} } =~ s/\A(.*?)\@\@$id\n//s;
+	my $text = $1;
+	if ($text =~ /ERROR/) { $failed{$id} = 1; }
+	else { $ok{$id} = 1; }
+	$warnings++ if $text =~ /WARNING/;
+	$cl->{id} = undef;
+	return 1;
+}
+
+my $healer = $an->background_psql('mn', on_error_stop => 0);
+my $start = time;
+my $next_heal = $start + $heal_every;
+
+# dn2 is restarted by a child process, so that transactions are in flight
+# when it goes down: first killed, then shut down fast.
+my $restarter = fork();
+die "fork: $!" unless defined $restarter;
+if ($restarter == 0)
+{
+	my $mode = 'immediate';
+	for my $at (@restarts)
+	{
+		my $wait = $start + $at - time;
+		select(undef, undef, undef, $wait) if $wait > 0;
+		system('pg_ctl', '-D', $dn2->data_dir, '-m', $mode, 'stop') == 0 or POSIX::_exit(1);
+		system('pg_ctl', '-w', '-D', $dn2->data_dir, '-l', $dn2->logfile, 'start') == 0
+		  or POSIX::_exit(1);
+		$mode = 'fast';
+	}
+	POSIX::_exit(0);
+}
+
+while (time - $start < $duration)
+{
+	for my $cl (@c)
+	{
+		send_next($cl) if collect($cl);
+		$cl->{h}->pump_nb;
+	}
+	if (time >= $next_heal)
+	{
+		$healer->query('SELECT _timescaledb_internal.heal_all_data_nodes()');
+		$next_heal = time + $heal_every;
+	}
+	select(undef, undef, undef, 0.001);
+}
+# let the last transactions finish
+for my $cl (@c)
+{
+	$cl->{h}->pump until collect($cl);
+	${ $cl->{in} } .= "\\q\n";
+	$cl->{h}->finish;
+}
+$healer->quit;
+waitpid($restarter, 0);
+is($?, 0, 'dn2 was restarted twice');
+$dn2->_update_pid(1);
+
+my ($nok, $nfailed) = (scalar(keys %ok), scalar(keys %failed));
+note "load: $nok transactions committed, $nfailed failed, $warnings with warnings";
+cmp_ok($nok, '>', 500, 'load: many transactions committed');
+ok($nfailed > 0, 'load: the restarts made some transactions fail');
+
+heal_all($an);
+
+for my $dn ($dn1, $dn2)
+{
+	my $name = $dn->name;
+	my %seen;
+	my $dups = 0;
+	for my $id (split /\n/, $dn->safe_psql('mn', 'SELECT id FROM t'))
+	{
+		$dups++ if $seen{$id}++;
+	}
+	is($dups, 0, "$name: no transaction applied twice");
+	my @missing = grep { !$seen{$_} } keys %ok;
+	is(scalar(@missing), 0, "$name: every success is there")
+	  or diag("missing: @missing[0 .. ($#missing < 9 ? $#missing : 9)]");
+	my @ghosts = grep { $seen{$_} } keys %failed;
+	is(scalar(@ghosts), 0, "$name: no failure is there")
+	  or diag("present: @ghosts[0 .. ($#ghosts < 9 ? $#ghosts : 9)]");
+	is(scalar(keys %seen), $nok, "$name: nothing else is there");
+	is(prepared_on($dn), 0, "$name: nothing left prepared");
+}
+is(log_rows($an), 0, 'the decision log is empty after healing');
+is($an->safe_psql('mn', 'SELECT count(*) FROM timescaledb_information.in_doubt_transactions'),
+	0, 'nothing in doubt');
+
+$_->stop for ($an, $dn1, $dn2);
+done_testing();
