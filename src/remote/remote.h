@@ -40,6 +40,8 @@ extern void RemoteInit(void);
 
 /* connection.c: one libpq connection and the commands sent on it */
 extern void RemoteConnParamsAdd(RemoteConnParams *params, const char *keyword, const char *value);
+extern void RemoteConnParamsSet(RemoteConnParams *params, const char *keyword, const char *value);
+extern void RemoteReportConnectFailure(const char *node_name, const char *detail) pg_attribute_noreturn();
 extern DataNodeConn *RemoteConnect(const char *node_name, RemoteConnParams *params, char **errmsg_out);
 extern void RemoteDisconnect(DataNodeConn *conn);
 extern PGconn *RemoteConnPG(DataNodeConn *conn);
@@ -63,6 +65,8 @@ extern void RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res,
 extern DataNodeConn *GetDataNodeConnection(Oid server_id, RemoteTxnMode mode);
 extern DataNodeConn *TryDataNodeConnection(Oid server_id, char **errmsg_out);
 extern void DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *params);
+extern void RemoteConnParamsAddCredentials(RemoteConnParams *params, const char *user,
+										   const char *password);
 extern void CheckDataNodeUsable(Oid server_id, Oid user_id);
 extern void CloseDataNodeConnections(Oid server_id);
 
