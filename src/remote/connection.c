@@ -17,11 +17,13 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -741,4 +743,40 @@ RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res, const char *sql
 			 hint ? errhint("%s", hint) : 0,
 			 context ? errcontext("%s", context) : 0,
 			 sql ? errcontext("data node \"%s\", remote SQL command: %s", conn->node_name, sql) : 0));
+}
+
+/*
+ * Run fn(arg) in an internal subtransaction.  Returns NULL when it
+ * succeeded; else the error's message, the error being swallowed and the
+ * subtransaction rolled back.  For reports that show a node's failure as
+ * data instead of failing themselves (health, healing, the in-doubt view).
+ */
+char *
+RemoteCatchErrors(void (*fn) (void *arg), void *arg)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	char	   *volatile error = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		error = edata->message;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	return error;
 }

@@ -60,6 +60,7 @@ extern void RemoteCancelAndDrain(DataNodeConn *conn, int timeout_ms);
 extern bool RemoteConnIsBusy(DataNodeConn *conn);
 extern void RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res,
 							  const char *sql) pg_attribute_cold;
+extern char *RemoteCatchErrors(void (*fn) (void *arg), void *arg);
 
 /* connection_cache.c: one connection per (data node, role) per backend */
 extern DataNodeConn *GetDataNodeConnection(Oid server_id, RemoteTxnMode mode);

@@ -357,33 +357,39 @@ RemoteTxnPreCommit(void)
 	RemoteTxnFault(FAULT_AFTER_DECISION, false);
 }
 
-/* Collect the answer to COMMIT PREPARED on conn; never throws. */
+/*
+ * Take the answer res (NULL: none came) to this transaction's COMMIT or
+ * ROLLBACK PREPARED on conn: done, or a warning and a pending retry.  Clears
+ * res; never throws.
+ */
 static void
-finish_commit_prepared(DataNodeConn *conn, bool sent, TimestampTz deadline)
+finished_or_pending(DataNodeConn *conn, PGresult *res, bool commit)
 {
-	PGresult   *res = sent ? RemoteGetResultQuietly(conn, deadline) : NULL;
-
 	if (res != NULL &&
 		(PQresultStatus(res) == PGRES_COMMAND_OK ||
 		 RemoteResultIs(res, SQLSTATE_UNDEFINED_OBJECT) ||
 		 RemoteResultIs(res, SQLSTATE_OBJECT_IN_USE)))
 	{
-		/* done, by us or by a healer that got there first */
+		/* done, by us or by a healer that got there first (or is at it) */
 		PQclear(res);
 		release_gid(conn);
 		return;
 	}
 	ereport(WARNING,
 			(errcode(ERRCODE_CONNECTION_FAILURE),
-			 errmsg("could not commit prepared transaction on data node \"%s\"", conn->node_name),
+			 commit ?
+			 errmsg("could not commit prepared transaction on data node \"%s\"", conn->node_name) :
+			 errmsg("could not roll back prepared transaction on data node \"%s\"", conn->node_name),
 			 errdetail_internal("%s", res ? PQresultErrorMessage(res) :
 								conn->pg ? PQerrorMessage(conn->pg) : "connection lost"),
-			 errhint("The transaction is committed; healing will finish it on the node when the node is reachable.")));
+			 commit ?
+			 errhint("The transaction is committed; healing will finish it on the node when the node is reachable.") :
+			 errhint("Healing will roll it back when the node is reachable.")));
 	PQclear(res);
-	if (conn->busy || (conn->pg != NULL && PQstatus(conn->pg) != CONNECTION_OK))
+	if (conn->busy || conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK)
 		conn->broken = true;
 	conn->busy = false;
-	leave_pending(conn, true);
+	leave_pending(conn, commit);
 }
 
 /*
@@ -423,7 +429,7 @@ RemoteTxnPostCommit(void)
 		finish_sql(sql, sizeof(sql), true, conn->txn_gid->gid);
 		sent = RemoteSendQuietly(conn, sql, deadline);
 		if (one_at_a_time || !sent)
-			finish_commit_prepared(conn, sent, deadline);
+			finished_or_pending(conn, sent ? RemoteGetResultQuietly(conn, deadline) : NULL, true);
 	}
 	if (!one_at_a_time)
 		foreach(lc, prepared_conns)
@@ -431,7 +437,7 @@ RemoteTxnPostCommit(void)
 			DataNodeConn *conn = lfirst(lc);
 
 			if (conn->txn_gid != NULL && conn->busy)
-				finish_commit_prepared(conn, true, deadline);
+				finished_or_pending(conn, RemoteGetResultQuietly(conn, deadline), true);
 		}
 	prepared_conns = NIL;
 }
@@ -447,7 +453,6 @@ RemoteTxnAbortPrepared(DataNodeConn *conn)
 {
 	char		sql[FINISH_SQL_SIZE];
 	TimestampTz deadline;
-	PGresult   *res;
 
 	prepared_conns = NIL;
 	if (conn->txn_gid == NULL)
@@ -472,25 +477,8 @@ RemoteTxnAbortPrepared(DataNodeConn *conn)
 
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), CLEANUP_TIMEOUT_MS);
 	finish_sql(sql, sizeof(sql), false, conn->txn_gid->gid);
-	res = RemoteSendQuietly(conn, sql, deadline) ? RemoteGetResultQuietly(conn, deadline) : NULL;
-	if (res != NULL &&
-		(PQresultStatus(res) == PGRES_COMMAND_OK || RemoteResultIs(res, SQLSTATE_UNDEFINED_OBJECT)))
-	{
-		PQclear(res);
-		release_gid(conn);
-		return;
-	}
-	ereport(WARNING,
-			(errcode(ERRCODE_CONNECTION_FAILURE),
-			 errmsg("could not roll back prepared transaction on data node \"%s\"", conn->node_name),
-			 errdetail_internal("%s", res ? PQresultErrorMessage(res) :
-								conn->pg ? PQerrorMessage(conn->pg) : "connection lost"),
-			 errhint("Healing will roll it back when the node is reachable.")));
-	PQclear(res);
-	if (conn->busy || conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK)
-		conn->broken = true;
-	conn->busy = false;
-	leave_pending(conn, false);
+	finished_or_pending(conn, RemoteSendQuietly(conn, sql, deadline) ?
+						RemoteGetResultQuietly(conn, deadline) : NULL, false);
 }
 
 /*

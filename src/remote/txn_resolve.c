@@ -129,17 +129,64 @@ our_prefix(void)
 	return RemoteTxnIdPrefix(cluster, MyDatabaseId);
 }
 
+typedef struct ScanArg
+{
+	ForeignServer *server;
+	const char *prefix;
+	NodeScan   *scan;
+} ScanArg;
+
+static void
+scan_node_body(void *arg)
+{
+	ScanArg    *a = arg;
+	NodeScan   *scan = a->scan;
+	RemoteConnParams params = {NIL, NIL};
+	const char *values[1] = {a->prefix};
+	char	   *msg = NULL;
+	PGresult   *res;
+	int			i;
+
+	DataNodeConnParams(a->server->serverid, GetUserId(), &params);
+	scan->conn = RemoteConnect(a->server->servername, &params, &msg);
+	if (scan->conn == NULL)
+	{
+		scan->error = msg;
+		return;
+	}
+	res = RemoteExecParams(scan->conn,
+						   "SELECT gid, prepared, owner FROM pg_catalog.pg_prepared_xacts "
+						   " WHERE database = pg_catalog.current_database() "
+						   "   AND pg_catalog.starts_with(gid, $1) ORDER BY prepared, gid",
+						   1, values);
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		InDoubt    *item;
+		RemoteTxnId id;
+
+		if (!RemoteTxnIdParse(PQgetvalue(res, i, 0), &id))
+			continue;			/* has our prefix but not our shape: not ours */
+		item = palloc0(sizeof(InDoubt));
+		item->gid = pstrdup(PQgetvalue(res, i, 0));
+		item->prepared = pstrdup(PQgetvalue(res, i, 1));
+		item->owner = pstrdup(PQgetvalue(res, i, 2));
+		item->fxid = id.fxid;
+		item->action = HEAL_WAIT;
+		scan->items = lappend(scan->items, item);
+	}
+	PQclear(res);
+}
+
 /*
- * Connect to the node and list our prepared transactions there, in an
- * internal subtransaction so that whatever goes wrong with the node becomes
- * scan->error instead of an error.
+ * Connect to the node and list our prepared transactions there.  Whatever
+ * goes wrong with the node becomes scan->error (with scan->conn NULL)
+ * instead of an error.
  */
 static void
 scan_node(ForeignServer *server, const char *prefix, NodeScan *scan)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	DataNodeConn *volatile conn = NULL;
+	ScanArg		a = {server, prefix, scan};
+	char	   *error;
 
 	scan->conn = NULL;
 	scan->items = NIL;
@@ -149,64 +196,15 @@ scan_node(ForeignServer *server, const char *prefix, NodeScan *scan)
 		scan->error = psprintf("data node \"%s\" is not available", server->servername);
 		return;
 	}
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
+	error = RemoteCatchErrors(scan_node_body, &a);
+	if (error != NULL)
 	{
-		RemoteConnParams params = {NIL, NIL};
-		const char *values[1] = {prefix};
-		char	   *msg = NULL;
-		PGresult   *res;
-		int			i;
-
-		DataNodeConnParams(server->serverid, GetUserId(), &params);
-		conn = RemoteConnect(server->servername, &params, &msg);
-		if (conn == NULL)
-			scan->error = msg;
-		else
-		{
-			res = RemoteExecParams(conn,
-								   "SELECT gid, prepared, owner FROM pg_catalog.pg_prepared_xacts "
-								   " WHERE database = pg_catalog.current_database() "
-								   "   AND pg_catalog.starts_with(gid, $1) ORDER BY prepared, gid",
-								   1, values);
-			for (i = 0; i < PQntuples(res); i++)
-			{
-				InDoubt    *item = palloc0(sizeof(InDoubt));
-				RemoteTxnId id;
-
-				if (!RemoteTxnIdParse(PQgetvalue(res, i, 0), &id))
-					continue;	/* has our prefix but not our shape: not ours */
-				item->gid = pstrdup(PQgetvalue(res, i, 0));
-				item->prepared = pstrdup(PQgetvalue(res, i, 1));
-				item->owner = pstrdup(PQgetvalue(res, i, 2));
-				item->fxid = id.fxid;
-				item->action = HEAL_WAIT;
-				scan->items = lappend(scan->items, item);
-			}
-			PQclear(res);
-		}
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		if (conn != NULL)
-			RemoteDisconnect(conn);
-		conn = NULL;
+		if (scan->conn != NULL)
+			RemoteDisconnect(scan->conn);
+		scan->conn = NULL;
 		scan->items = NIL;
-		scan->error = edata->message;
+		scan->error = error;
 	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(oldcxt);
-	CurrentResourceOwner = oldowner;
-	scan->conn = conn;
 }
 
 /*
