@@ -39,7 +39,7 @@ MultinodeDefineGucs(void)
 							   &mn_debug_fault,
 							   "",
 							   PGC_SUSET,
-							   GUC_NOT_IN_SAMPLE | GUC_NO_RESET_ALL,
+							   GUC_NOT_IN_SAMPLE,
 							   RemoteTxnFaultCheckHook, RemoteTxnFaultAssignHook, NULL);
 
 	DefineCustomBoolVariable("multinode.enable_2pc",

@@ -94,6 +94,23 @@ RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg)
 	list_free(conns);
 }
 
+/*
+ * RemoteConnCacheForEach for callbacks that never throw: it makes no list,
+ * so it allocates nothing, as the commit and abort paths require.
+ */
+void
+RemoteConnCacheForEachQuietly(void (*fn) (DataNodeConn *conn, void *arg), void *arg)
+{
+	HASH_SEQ_STATUS scan;
+	DataNodeConn *conn;
+
+	if (conn_cache == NULL)
+		return;
+	hash_seq_init(&scan, conn_cache);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+		fn(conn, arg);
+}
+
 static void
 close_if_stale(DataNodeConn *conn, void *arg)
 {
@@ -108,7 +125,7 @@ close_if_stale(DataNodeConn *conn, void *arg)
 void
 RemoteConnCacheCloseStale(void)
 {
-	RemoteConnCacheForEach(close_if_stale, NULL);
+	RemoteConnCacheForEachQuietly(close_if_stale, NULL);
 }
 
 static void

@@ -57,6 +57,7 @@ extern bool RemoteResultIs(PGresult *res, const char *sqlstate);
 
 /* connection_cache.c */
 extern void RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg);
+extern void RemoteConnCacheForEachQuietly(void (*fn) (DataNodeConn *conn, void *arg), void *arg);
 extern void RemoteConnCacheCloseStale(void);
 
 #endif							/* MULTINODE_CONNECTION_INTERNAL_H */

@@ -132,16 +132,16 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 			RemoteTxnPostCommit();
-			RemoteConnCacheForEach(forget_one, NULL);
+			RemoteConnCacheForEachQuietly(forget_one, NULL);
 			RemoteConnCacheCloseStale();
 			break;
 		case XACT_EVENT_PREPARE:
-			RemoteConnCacheForEach(forget_one, NULL);
+			RemoteConnCacheForEachQuietly(forget_one, NULL);
 			RemoteConnCacheCloseStale();
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			RemoteConnCacheForEach(abort_one, NULL);
+			RemoteConnCacheForEachQuietly(abort_one, NULL);
 			RemoteConnCacheCloseStale();
 			break;
 		default:
