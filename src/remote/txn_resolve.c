@@ -292,9 +292,11 @@ resolve_one(DataNodeConn *conn, InDoubt *item)
 		item->gone = true;		/* finished by somebody else */
 	else if (!RemoteResultIs(res, "55006"))	/* busy: being finished now */
 		ereport(WARNING,
-				(errmsg("could not %s prepared transaction %s on data node \"%s\"",
-						action_names[item->action], item->gid, conn->node_name),
-				 errdetail_internal("%s", PQresultErrorMessage(res))));
+				(errmsg("could not %s a prepared transaction on data node \"%s\"",
+						item->action == HEAL_COMMIT ? "commit" : "roll back", conn->node_name),
+				 errdetail_internal("Prepared transaction %s: %s", item->gid,
+									PQresultErrorMessage(res)),
+				 errhint("Healing as a superuser, or as the role that prepared it, resolves it.")));
 	PQclear(res);
 	return resolved;
 }

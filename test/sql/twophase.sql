@@ -158,6 +158,10 @@ SELECT format('PREPARE TRANSACTION %L', format('mn:%s:%s:%s:%s', :'uuid', :'db',
 \set ECHO all
 \c mn_2pc
 SELECT * FROM state;
+-- a role that may not finish them: a warning per transaction, and on it goes
+SET ROLE mn_2pc_user;
+SELECT _timescaledb_internal.heal_all_data_nodes();
+RESET ROLE;
 SELECT _timescaledb_internal.heal_all_data_nodes();
 SELECT * FROM state;
 \c mn_2pc_dn2
