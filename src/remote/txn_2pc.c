@@ -323,7 +323,8 @@ RemoteTxnPreCommit(void)
 
 		Assert(conn->txn_gid == NULL);
 		conn->txn_gid = MemoryContextAllocZero(TopMemoryContext, sizeof(RemoteTxnGid));
-		RemoteTxnIdFormat(conn->txn_gid->gid, cluster, MyDatabaseId, fxid, conn->key.server_id);
+		RemoteTxnIdFormat(conn->txn_gid->gid, cluster, MyDatabaseId, fxid,
+						  conn->key.server_id, conn->key.user_id);
 		if (strpbrk(conn->txn_gid->gid, "'\\") != NULL)
 			elog(ERROR, "invalid GID \"%s\"", conn->txn_gid->gid);
 	}

@@ -6,13 +6,15 @@
  * A GID says everything healing needs to decide its fate without asking the
  * data node anything else:
  *
- *		mn:<cluster>:<database>:<xid>:<server>
+ *		mn:<cluster>:<database>:<xid>:<server>:<role>
  *
  * cluster is the access node's dist_uuid; database the OID of the access
  * node's database (a database copied from another one carries the same uuid,
  * so the uuid alone is not enough); xid the access-node transaction as a full
  * 64-bit transaction id, so that it stays unambiguous across xid wraparound;
- * server the foreign server OID of the data node it was sent to.  The
+ * server the foreign server OID of the data node it was sent to; role the
+ * local role whose connection it was (a transaction that switches roles has
+ * one remote transaction per role on a node, and each needs its own GID).  The
  * "mn:<cluster>:<database>:" prefix is how healing recognises prepared
  * transactions that are ours: prepared transactions of other databases, other
  * clusters or users never match it and are never touched.
@@ -30,10 +32,10 @@
 /* Write the GID into buf (MN_GID_SIZE bytes). */
 void
 RemoteTxnIdFormat(char *buf, const char *cluster, Oid database, FullTransactionId fxid,
-				  Oid server_id)
+				  Oid server_id, Oid user_id)
 {
-	snprintf(buf, MN_GID_SIZE, GID_MAGIC ":%s:%u:" UINT64_FORMAT ":%u",
-			 cluster, database, U64FromFullTransactionId(fxid), server_id);
+	snprintf(buf, MN_GID_SIZE, GID_MAGIC ":%s:%u:" UINT64_FORMAT ":%u:%u",
+			 cluster, database, U64FromFullTransactionId(fxid), server_id, user_id);
 }
 
 /* The prefix shared by every GID of one access-node database, palloc'd. */
@@ -78,6 +80,7 @@ RemoteTxnIdParse(const char *gid, RemoteTxnId *id)
 	uint64		database;
 	uint64		xid;
 	uint64		server;
+	uint64		user;
 
 	if (strncmp(p, GID_MAGIC ":", strlen(GID_MAGIC) + 1) != 0)
 		return false;
@@ -90,10 +93,12 @@ RemoteTxnIdParse(const char *gid, RemoteTxnId *id)
 	p = colon + 1;
 	if (!parse_number(&p, &database, false) || database > PG_UINT32_MAX ||
 		!parse_number(&p, &xid, false) ||
-		!parse_number(&p, &server, true) || server > PG_UINT32_MAX)
+		!parse_number(&p, &server, false) || server > PG_UINT32_MAX ||
+		!parse_number(&p, &user, true) || user > PG_UINT32_MAX)
 		return false;
 	id->database = (Oid) database;
 	id->fxid = FullTransactionIdFromU64(xid);
 	id->server_id = (Oid) server;
+	id->user_id = (Oid) user;
 	return FullTransactionIdIsValid(id->fxid);
 }

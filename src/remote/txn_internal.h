@@ -17,7 +17,7 @@
 #include "remote/connection_internal.h"
 
 /*
- * PostgreSQL allows GIDs of up to 199 bytes; ours are about 90.  The buffer
+ * PostgreSQL allows GIDs of up to 199 bytes; ours stay under 100.  The buffer
  * is sized for the limit so a GID read from a node always fits.
  */
 #define MN_GID_SIZE 200
@@ -29,6 +29,7 @@ typedef struct RemoteTxnId
 	Oid			database;		/* the access node database's OID */
 	FullTransactionId fxid;		/* the access-node transaction */
 	Oid			server_id;		/* the data node (foreign server) */
+	Oid			user_id;		/* the local role whose connection it was */
 } RemoteTxnId;
 
 /*
@@ -46,7 +47,7 @@ struct RemoteTxnGid
 
 /* txn_id.c */
 extern void RemoteTxnIdFormat(char *buf, const char *cluster, Oid database,
-							  FullTransactionId fxid, Oid server_id);
+							  FullTransactionId fxid, Oid server_id, Oid user_id);
 extern bool RemoteTxnIdParse(const char *gid, RemoteTxnId *id);
 extern char *RemoteTxnIdPrefix(const char *cluster, Oid database);
 

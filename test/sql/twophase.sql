@@ -151,10 +151,10 @@ SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000 AS future
 BEGIN;
 INSERT INTO t (id) VALUES (102);
 \set ECHO none
-SELECT format('PREPARE TRANSACTION %L', format('mn:%s:%s:%s:%s', :'uuid', :'db', :'aborted_xid', :'dn2')) \gexec
+SELECT format('PREPARE TRANSACTION %L', format('mn:%s:%s:%s:%s:10', :'uuid', :'db', :'aborted_xid', :'dn2')) \gexec
 BEGIN;
 INSERT INTO t (id) VALUES (103);
-SELECT format('PREPARE TRANSACTION %L', format('mn:%s:%s:%s:%s', :'uuid', :'db', :'future_xid', :'dn2')) \gexec
+SELECT format('PREPARE TRANSACTION %L', format('mn:%s:%s:%s:%s:10', :'uuid', :'db', :'future_xid', :'dn2')) \gexec
 \set ECHO all
 \c mn_2pc
 SELECT * FROM state;
@@ -197,6 +197,16 @@ INSERT INTO _timescaledb_catalog.remote_txn VALUES ('dn1', 'forged');
 SELECT _timescaledb_internal.heal_all_data_nodes();
 RESET ROLE;
 SELECT * FROM state;
+-- two roles in one transaction have a remote transaction each on a node, and
+-- each its own GID
+BEGIN;
+CALL distributed_exec($$ INSERT INTO t (id) VALUES (30) $$, '{dn1}');
+SET LOCAL ROLE mn_2pc_user;
+CALL distributed_exec($$ SELECT 1 $$, '{dn1}');
+RESET ROLE;
+COMMIT;
+SELECT * FROM state;
+SELECT _timescaledb_internal.heal_all_data_nodes();
 
 \c regression
 DROP DATABASE mn_2pc;
