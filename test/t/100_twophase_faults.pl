@@ -135,6 +135,34 @@ for my $kind (qw(dn_killed dn_unreachable an_killed))
 	is(log_rows($an), 0, 'race: no decision rows left');
 }
 
+# Healers run concurrently with each other: they take turns per node, and
+# between them resolve every transaction exactly once, without errors.
+{
+	my @ids = map { ++$id } 1 .. 5;
+	for my $i (@ids)
+	{
+		$an->safe_psql('mn',
+			"SET multinode.debug_fault = 'after_commit:skip'; CALL distributed_exec('INSERT INTO t VALUES ($i)')"
+		);
+	}
+	is(prepared_on($dn1) + prepared_on($dn2), 10, 'concurrent healers: 10 prepared transactions left');
+	my @healers = map {
+		start_client($an, 'mn', 'SELECT _timescaledb_internal.heal_all_data_nodes()')
+	} 1 .. 3;
+	my $resolved = 0;
+	for my $h (@healers)
+	{
+		my ($ok, $out, $err) = finish_client($h);
+		ok($ok && $err eq '', 'concurrent healers: a healer succeeded without warnings') or diag($err);
+		$resolved += $1 if $out =~ /(\d+)/;
+	}
+	is($resolved, 10, 'concurrent healers: every transaction resolved exactly once');
+	is(prepared_on($dn1) + prepared_on($dn2), 0, 'concurrent healers: nothing prepared');
+	is(join(',', map { rows_on($dn1, $_) . rows_on($dn2, $_) } @ids), '11,11,11,11,11',
+		'concurrent healers: all committed on both nodes');
+	is(log_rows($an), 0, 'concurrent healers: no decision rows left');
+}
+
 # The access node crashes at each point by itself (fault action "panic").
 for my $point (qw(after_prepare after_commit))
 {
