@@ -12,11 +12,10 @@
 use strict;
 use warnings;
 
-use PostgreSQL::Test::Utils;
 use Test::More;
 use TwoPhaseCluster;
 
-my ($an, $dn1, $dn2) = make_cluster();
+my ($an, $dn1, $dn2) = make_cluster('twophase_faults');
 
 my @points = qw(before_prepare after_prepare_some after_prepare after_decision
   after_commit between_commit_prepared);
@@ -40,22 +39,22 @@ for my $kind (qw(dn_killed dn_unreachable an_killed))
 		# the immediate heal: the same backend, its next use of dn2
 		push @sql, 'RESET multinode.debug_fault', q{CALL distributed_exec('SELECT 1')}
 		  if $kind eq 'dn_unreachable';
-		my $client = start_client($an, 'mn', @sql);
+		my $client = start_client($an, @sql);
 		wait_for_fault($an);
 
 		if ($kind eq 'dn_killed')
 		{
-			$dn2->stop('immediate');
+			$dn2->kill;
 		}
 		elsif ($kind eq 'dn_unreachable')
 		{
-			$dn2->safe_psql('mn',
-				"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'mn' AND application_name = 'multinode'"
+			$dn2->safe_psql(
+				"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'multinode'"
 			);
 		}
 		else
 		{
-			$an->stop('immediate');
+			$an->kill;
 		}
 		release_faults($holder, $kind ne 'an_killed');
 		my ($ok, $out, $err) = finish_client($client);
@@ -100,10 +99,10 @@ for my $kind (qw(dn_killed dn_unreachable an_killed))
 {
 	$id++;
 	my $holder = hold_faults($an);
-	my $client = start_client($an, 'mn', "SET multinode.debug_fault = 'after_decision:wait'",
+	my $client = start_client($an, "SET multinode.debug_fault = 'after_decision:wait'",
 		"CALL distributed_exec('INSERT INTO t VALUES ($id)')");
 	wait_for_fault($an);
-	is( $an->safe_psql('mn',
+	is( $an->safe_psql(
 			'SELECT string_agg(node_name || \':\' || action, \',\' ORDER BY node_name) FROM timescaledb_information.in_doubt_transactions'
 		),
 		'dn1:wait,dn2:wait',
@@ -122,7 +121,7 @@ for my $kind (qw(dn_killed dn_unreachable an_killed))
 {
 	$id++;
 	my $holder = hold_faults($an);
-	my $client = start_client($an, 'mn', "SET multinode.debug_fault = 'between_commit_prepared:wait'",
+	my $client = start_client($an, "SET multinode.debug_fault = 'between_commit_prepared:wait'",
 		"CALL distributed_exec('INSERT INTO t VALUES ($id)')");
 	wait_for_fault($an);
 	is(heal_all($an), 1, 'race: healing commits the second node');
@@ -141,13 +140,13 @@ for my $kind (qw(dn_killed dn_unreachable an_killed))
 	my @ids = map { ++$id } 1 .. 5;
 	for my $i (@ids)
 	{
-		$an->safe_psql('mn',
+		$an->safe_psql(
 			"SET multinode.debug_fault = 'after_commit:skip'; CALL distributed_exec('INSERT INTO t VALUES ($i)')"
 		);
 	}
 	is(prepared_on($dn1) + prepared_on($dn2), 10, 'concurrent healers: 10 prepared transactions left');
 	my @healers = map {
-		start_client($an, 'mn', 'SELECT _timescaledb_internal.heal_all_data_nodes()')
+		start_client($an, 'SELECT _timescaledb_internal.heal_all_data_nodes()')
 	} 1 .. 3;
 	my $resolved = 0;
 	for my $h (@healers)
@@ -167,10 +166,10 @@ for my $kind (qw(dn_killed dn_unreachable an_killed))
 for my $point (qw(after_prepare after_commit))
 {
 	$id++;
-	my ($ret, $out, $err) = $an->psql('mn',
+	my ($ret, $out, $err) = $an->psql(
 		"SET multinode.debug_fault = '$point:panic'; CALL distributed_exec('INSERT INTO t VALUES ($id)')");
 	isnt($ret, 0, "panic at $point: the client lost its connection");
-	$an->poll_query_until('mn', 'SELECT true') or die 'the access node did not come back';
+	$an->poll_query_until('SELECT true') or die 'the access node did not come back';
 	heal_all($an);
 	my $committed = $point eq 'after_commit' ? 1 : 0;
 	is(rows_on($dn1, $id) . rows_on($dn2, $id), "$committed$committed",
@@ -180,10 +179,9 @@ for my $point (qw(after_prepare after_commit))
 }
 
 # Every id at most once anywhere.
-is($dn1->safe_psql('mn', 'SELECT count(*) FROM (SELECT id FROM t GROUP BY id HAVING count(*) > 1) d'),
+is($dn1->safe_psql('SELECT count(*) FROM (SELECT id FROM t GROUP BY id HAVING count(*) > 1) d'),
 	0, 'no duplicates on dn1');
-is($dn2->safe_psql('mn', 'SELECT count(*) FROM (SELECT id FROM t GROUP BY id HAVING count(*) > 1) d'),
+is($dn2->safe_psql('SELECT count(*) FROM (SELECT id FROM t GROUP BY id HAVING count(*) > 1) d'),
 	0, 'no duplicates on dn2');
 
-$_->stop for ($an, $dn1, $dn2);
 done_testing();

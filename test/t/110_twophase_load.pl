@@ -16,7 +16,6 @@ use warnings;
 
 use IPC::Run;
 use POSIX ();
-use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
 use TwoPhaseCluster;
@@ -26,7 +25,7 @@ my $duration = 20;                 # seconds of load
 my @restarts = (5, 12);            # when dn2 goes down (seconds into the load)
 my $heal_every = 3;
 
-my ($an, $dn1, $dn2) = make_cluster();
+my ($an, $dn1, $dn2) = make_cluster('twophase_load');
 
 # One psql session per client; a transaction is a CALL followed by a marker
 # echoed once psql is done with it.  Errors and warnings land in the same
@@ -35,8 +34,7 @@ my @c;
 for my $n (1 .. $clients)
 {
 	my ($in, $out) = ('', '');
-	my $h = IPC::Run::start(
-		[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=0', '-d', $an->connstr('mn') ],
+	my $h = IPC::Run::start($an->cluster->_psql_cmd('an', stop => 0, flags => []),
 		'<', \$in, '>&', \$out, IPC::Run::timeout(300));
 	push @c, { n => $n, h => $h, in => \$in, out => \$out, seq => 0, id => undef };
 }
@@ -68,7 +66,7 @@ sub collect
 	return 1;
 }
 
-my $healer = $an->background_psql('mn', on_error_stop => 0);
+my $healer = $an->session;
 my $start = time;
 my $next_heal = $start + $heal_every;
 
@@ -83,9 +81,10 @@ if ($restarter == 0)
 	{
 		my $wait = $start + $at - time;
 		select(undef, undef, undef, $wait) if $wait > 0;
-		system('pg_ctl', '-D', $dn2->data_dir, '-m', $mode, 'stop') == 0 or POSIX::_exit(1);
-		system('pg_ctl', '-w', '-D', $dn2->data_dir, '-l', $dn2->logfile, 'start') == 0
-		  or POSIX::_exit(1);
+		my ($rc) = $an->cluster->tool('stop-node', 'dn2', '-m', $mode);
+		POSIX::_exit(1) if $rc != 0;
+		($rc) = $an->cluster->tool('start-node', 'dn2');
+		POSIX::_exit(1) if $rc != 0;
 		$mode = 'fast';
 	}
 	POSIX::_exit(0);
@@ -115,7 +114,6 @@ for my $cl (@c)
 $healer->quit;
 waitpid($restarter, 0);
 is($?, 0, 'dn2 was restarted twice');
-$dn2->_update_pid(1);
 
 my ($nok, $nfailed) = (scalar(keys %ok), scalar(keys %failed));
 note "load: $nok transactions committed, $nfailed failed, $warnings with warnings";
@@ -129,7 +127,7 @@ for my $dn ($dn1, $dn2)
 	my $name = $dn->name;
 	my %seen;
 	my $dups = 0;
-	for my $id (split /\n/, $dn->safe_psql('mn', 'SELECT id FROM t'))
+	for my $id (split /\n/, $dn->safe_psql('SELECT id FROM t'))
 	{
 		$dups++ if $seen{$id}++;
 	}
@@ -144,8 +142,7 @@ for my $dn ($dn1, $dn2)
 	is(prepared_on($dn), 0, "$name: nothing left prepared");
 }
 is(log_rows($an), 0, 'the decision log is empty after healing');
-is($an->safe_psql('mn', 'SELECT count(*) FROM timescaledb_information.in_doubt_transactions'),
+is($an->safe_psql('SELECT count(*) FROM timescaledb_information.in_doubt_transactions'),
 	0, 'nothing in doubt');
 
-$_->stop for ($an, $dn1, $dn2);
 done_testing();
