@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include "postmaster/postmaster.h"
 #include "utils/guc.h"
 
 #include "guc.h"
@@ -17,6 +18,7 @@
 int			mn_connect_timeout = 5;
 char	   *mn_debug_fault = NULL;
 bool		mn_enable_2pc = true;
+int			mn_max_background_workers = 8;
 char	   *mn_passfile = NULL;
 
 void
@@ -52,6 +54,16 @@ MultinodeDefineGucs(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("multinode.max_background_workers",
+							"Maximum number of jobs running at the same time.",
+							"Counts job workers of all databases; 0 stops starting jobs. "
+							"Each also needs a slot of max_worker_processes.",
+							&mn_max_background_workers,
+							8, 0, MAX_BACKENDS,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("multinode.passfile",
 							   "Password file used to connect to data nodes.",

@@ -13,6 +13,7 @@
 extern int	mn_connect_timeout;
 extern char *mn_debug_fault;
 extern bool mn_enable_2pc;
+extern int	mn_max_background_workers;
 extern char *mn_passfile;
 
 extern void MultinodeDefineGucs(void);

@@ -15,6 +15,7 @@
 
 #include "guc.h"
 #include "multinode.h"
+#include "bgw/bgw.h"
 #include "dist/dist.h"
 #include "remote/remote.h"
 
@@ -40,4 +41,5 @@ _PG_init(void)
 	MultinodeDefineGucs();
 	RemoteInit();
 	DistInit();
+	BgwInit();
 }
