@@ -13,6 +13,10 @@ BEGIN
 		VALUES
 			(3, 'Data Node Healing [3]', '1 minute', '5 minutes', -1, '1 minute',
 			 '_timescaledb_internal', 'heal_all_data_nodes', false, '{}');
+		-- due at once; made here rather than by the scheduler, so that
+		-- alter_job works on the job from the start
+		INSERT INTO _timescaledb_catalog.bgw_job_stat (job_id, next_start)
+		VALUES (3, pg_catalog.now());
 	END IF;
 END
 $$;

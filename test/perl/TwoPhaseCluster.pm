@@ -25,13 +25,15 @@ my $fault_lock = 4242;
 
 # An access node and two data nodes, and table t(id) (no primary key, so a
 # duplicate would show) on the data nodes.  Returns one TwoPhaseCluster::Node
-# per node: an, dn1, dn2.
+# per node: an, dn1, dn2.  With pause_job, the built-in healing job (3) is
+# paused, so that the test's own healing calls are the only ones.
 sub make_cluster
 {
-	my ($name) = @_;
+	my ($name, %opt) = @_;
 	my $c = MultinodeCluster->new($name,
 		settings => [ 'restart_after_crash=on', 'max_connections=40' ]);
 	my @nodes = map { TwoPhaseCluster::Node->new($c, $_) } qw(an dn1 dn2);
+	$nodes[0]->safe_psql('SELECT alter_job(3, scheduled => false)') if $opt{pause_job};
 	$nodes[0]->safe_psql(q{CALL distributed_exec('CREATE TABLE t (id bigint)')});
 	return @nodes;
 }

@@ -5,7 +5,12 @@
 SET client_min_messages = warning;
 CREATE DATABASE mn_2pc;
 \c mn_2pc
+-- the built-in healing job (paused here, so that this test is the only healer)
+BEGIN;
 CREATE EXTENSION multinode;
+SELECT j.job_id, j.application_name, j.schedule_interval, j.proc_name, a.scheduled
+  FROM alter_job(3, scheduled => false) a JOIN timescaledb_information.jobs j USING (job_id);
+COMMIT;
 SELECT node_name FROM add_data_node('dn1', host => 'localhost', database => 'mn_2pc_dn1');
 SELECT node_name FROM add_data_node('dn2', host => 'localhost', database => 'mn_2pc_dn2');
 CALL distributed_exec($$ CREATE TABLE t (id int PRIMARY KEY, node text DEFAULT current_database()) $$);

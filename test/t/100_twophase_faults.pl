@@ -15,7 +15,7 @@ use warnings;
 use Test::More;
 use TwoPhaseCluster;
 
-my ($an, $dn1, $dn2) = make_cluster('twophase_faults');
+my ($an, $dn1, $dn2) = make_cluster('twophase_faults', pause_job => 1);
 
 my @points = qw(before_prepare after_prepare_some after_prepare after_decision
   after_commit between_commit_prepared);
