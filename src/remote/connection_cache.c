@@ -42,22 +42,29 @@
 
 static HTAB *conn_cache = NULL;
 
+typedef struct Invalidation
+{
+	int			cacheid;
+	uint32		hashvalue;
+} Invalidation;
+
+static void
+invalidate_one(DataNodeConn *conn, void *arg)
+{
+	Invalidation *inval = arg;
+
+	/* user mappings and roles: rare, so every connection is redone */
+	if (inval->cacheid != FOREIGNSERVEROID || inval->hashvalue == 0 ||
+		conn->server_hashvalue == inval->hashvalue)
+		conn->invalidated = true;
+}
+
 static void
 invalidate_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
-	HASH_SEQ_STATUS scan;
-	DataNodeConn *conn;
+	Invalidation inval = {cacheid, hashvalue};
 
-	if (conn_cache == NULL)
-		return;
-	hash_seq_init(&scan, conn_cache);
-	while ((conn = hash_seq_search(&scan)) != NULL)
-	{
-		/* user mappings and roles: rare, so every connection is redone */
-		if (cacheid != FOREIGNSERVEROID || hashvalue == 0 ||
-			conn->server_hashvalue == hashvalue)
-			conn->invalidated = true;
-	}
+	RemoteConnCacheForEachQuietly(invalidate_one, &inval);
 }
 
 static void
