@@ -13,8 +13,11 @@
 #include "utils/guc.h"
 
 #include "guc.h"
+#include "remote/remote.h"
 
 int			mn_connect_timeout = 5;
+char	   *mn_debug_fault = NULL;
+bool		mn_enable_2pc = true;
 int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
 char	   *mn_passfile = NULL;
@@ -31,6 +34,27 @@ MultinodeDefineGucs(void)
 							PGC_USERSET,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("multinode.debug_fault",
+							   "Fault point in the distributed commit protocol, for tests.",
+							   "Empty (the default) disables it. Otherwise \"point\" or "
+							   "\"point:action\"; see src/remote/txn_fault.c.",
+							   &mn_debug_fault,
+							   "",
+							   PGC_SUSET,
+							   GUC_NOT_IN_SAMPLE,
+							   RemoteTxnFaultCheckHook, RemoteTxnFaultAssignHook, NULL);
+
+	DefineCustomBoolVariable("multinode.enable_2pc",
+							 "Commit distributed transactions with two-phase commit.",
+							 "When off, data nodes are committed one after the other in one "
+							 "phase, and a failure between two of them leaves the transaction "
+							 "committed on some nodes only.",
+							 &mn_enable_2pc,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("multinode.max_background_workers",
 							"Maximum number of jobs running at the same time.",

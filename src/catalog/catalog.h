@@ -19,6 +19,7 @@ extern char *MetadataGet(const char *key);
 extern void MetadataSet(const char *key, const char *value);
 extern void MetadataDelete(const char *key);
 extern char *ExtensionVersion(void);
+extern const char *MetadataClusterId(void);
 
 typedef enum DistRole
 {
@@ -28,6 +29,13 @@ typedef enum DistRole
 } DistRole;
 
 extern DistRole GetDistRole(void);
+
+/* remote_txn.c: the commit decisions of distributed transactions */
+extern void RemoteTxnLogWrite(int n, const char *const *node_names, const char *const *gids);
+extern void RemoteTxnLogLookup(int n, char **gids, bool *has_row);
+extern char *RemoteTxnLogHorizon(void);
+extern uint64 RemoteTxnLogCollect(const char *node_name, const char *prefix, int xid_field,
+								  const char *horizon, int nkeep, char **keep);
 
 /* ---------------------------------------------------------------------------
  * Hypertables and chunks (hypertable_cache.c, chunk_cache.c)

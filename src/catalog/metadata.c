@@ -14,11 +14,15 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 
 #include "catalog/catalog.h"
+#include "multinode.h"
 
 /* The first column of the first row of a query, or NULL; in the caller's context. */
 static char *
@@ -99,4 +103,38 @@ ExtensionVersion(void)
 {
 	return spi_single_value("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
 							0, NULL, NULL);
+}
+
+/*
+ * The id of this access node's cluster, as GIDs carry it: the database's
+ * uuid, which is its dist_uuid once it has data nodes and never changes
+ * while the extension exists.  Cached per backend, keyed by the metadata
+ * table's OID so that a re-created extension is noticed.  NULL if missing.
+ */
+const char *
+MetadataClusterId(void)
+{
+	static Oid	cached_relid = InvalidOid;
+	static char cached[64];
+	Oid			relid = get_relname_relid("metadata", get_namespace_oid(MN_CATALOG_SCHEMA, true));
+	char	   *uuid;
+
+	bool		pushed = false;
+
+	if (OidIsValid(relid) && relid == cached_relid)
+		return cached;
+	/* at pre-commit of a procedure's transaction there is no snapshot */
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	uuid = MetadataGet("uuid");
+	if (pushed)
+		PopActiveSnapshot();
+	if (uuid == NULL || strlen(uuid) >= sizeof(cached))
+		return NULL;
+	strlcpy(cached, uuid, sizeof(cached));
+	cached_relid = relid;
+	return cached;
 }

@@ -35,48 +35,44 @@ typedef struct NodeCheck
 	char	   *error;
 } NodeCheck;
 
+typedef struct NodeCheckArg
+{
+	Oid			server_id;
+	NodeCheck	result;
+} NodeCheckArg;
+
+static void
+check_node_body(void *arg)
+{
+	NodeCheckArg *a = arg;
+	char	   *msg = NULL;
+	DataNodeConn *conn = TryDataNodeConnection(a->server_id, &msg);
+
+	if (conn == NULL)
+		a->result.error = msg;
+	else
+	{
+		PGresult   *res = RemoteExec(conn, "SELECT pg_catalog.pg_is_in_recovery()");
+
+		a->result.healthy = true;
+		a->result.in_recovery = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+	}
+}
+
 /* Ask one node whether it is in recovery; never throws (but for interrupts). */
 static NodeCheck
 check_node(Oid server_id)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	NodeCheck	result = {false, false, NULL};
+	NodeCheckArg a = {server_id, {false, false, NULL}};
+	char	   *error = RemoteCatchErrors(check_node_body, &a);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
+	if (error != NULL)
 	{
-		char	   *msg = NULL;
-		DataNodeConn *conn = TryDataNodeConnection(server_id, &msg);
-
-		if (conn == NULL)
-			result.error = msg;
-		else
-		{
-			PGresult   *res = RemoteExec(conn, "SELECT pg_catalog.pg_is_in_recovery()");
-
-			result.healthy = true;
-			result.in_recovery = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-			PQclear(res);
-		}
-		ReleaseCurrentSubTransaction();
+		a.result.healthy = false;
+		a.result.error = error;
 	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		result.healthy = false;
-		result.error = edata->message;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(oldcxt);
-	CurrentResourceOwner = oldowner;
-	return result;
+	return a.result;
 }
 
 PG_FUNCTION_INFO_V1(multinode_health);

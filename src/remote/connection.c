@@ -17,11 +17,13 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -518,14 +520,22 @@ wait_quietly(DataNodeConn *conn, int events, TimestampTz deadline)
 	return true;
 }
 
+/*
+ * Read every result of the command in flight, without throwing.  Returns
+ * false if the connection failed or the deadline passed.  *all_ok says
+ * whether every result succeeded; with keep, the first failed result (else
+ * the last one) is handed to the caller instead of being cleared.
+ */
 static bool
-drain_quietly(DataNodeConn *conn, TimestampTz deadline, bool *all_ok)
+drain_quietly(DataNodeConn *conn, TimestampTz deadline, bool *all_ok, PGresult **keep)
 {
 	PGresult   *res;
 
 	*all_ok = true;
 	for (;;)
 	{
+		bool		failed = false;
+
 		while (PQisBusy(conn->pg))
 		{
 			if (!wait_quietly(conn, WL_SOCKET_READABLE, deadline) || !PQconsumeInput(conn->pg))
@@ -541,18 +551,92 @@ drain_quietly(DataNodeConn *conn, TimestampTz deadline, bool *all_ok)
 				break;
 			case PGRES_COPY_IN:
 				PQputCopyEnd(conn->pg, "transaction aborted");
-				*all_ok = false;
+				failed = true;
 				break;
 			case PGRES_COPY_OUT:
 			case PGRES_COPY_BOTH:
 				PQclear(res);
 				return false;
 			default:
-				*all_ok = false;
+				failed = true;
 				break;
 		}
-		PQclear(res);
+		if (keep != NULL && (*all_ok || *keep == NULL))
+		{
+			/* keep the first failure, or else the latest success */
+			PQclear(*keep);
+			*keep = res;
+		}
+		else
+			PQclear(res);
+		if (failed)
+			*all_ok = false;
 	}
+}
+
+/*
+ * Send a command without throwing, for the commit and abort paths.  Returns
+ * false (and marks the connection broken when it is) if it could not be
+ * sent by the deadline.
+ */
+bool
+RemoteSendQuietly(DataNodeConn *conn, const char *sql, TimestampTz deadline)
+{
+	if (conn->pg == NULL || conn->broken || conn->busy || PQstatus(conn->pg) != CONNECTION_OK)
+		return false;
+	if (!PQsendQuery(conn->pg, sql))
+	{
+		conn->broken = PQstatus(conn->pg) != CONNECTION_OK;
+		return false;
+	}
+	conn->busy = true;
+	for (;;)
+	{
+		int			r = PQflush(conn->pg);
+
+		if (r == 0)
+			return true;
+		if (r < 0 || !wait_quietly(conn, WL_SOCKET_WRITEABLE, deadline))
+		{
+			conn->broken = true;
+			return false;
+		}
+	}
+}
+
+/*
+ * The result of a command sent with RemoteSendQuietly: its first failed
+ * result, else its last one.  NULL if the connection failed or the deadline
+ * passed; the connection is then marked broken.  Never throws.  The caller
+ * PQclear()s the result.
+ */
+PGresult *
+RemoteGetResultQuietly(DataNodeConn *conn, TimestampTz deadline)
+{
+	PGresult   *res = NULL;
+	bool		ok;
+
+	if (conn->pg == NULL || !conn->busy)
+		return NULL;
+	if (!drain_quietly(conn, deadline, &ok, &res))
+	{
+		PQclear(res);
+		conn->broken = true;
+		return NULL;
+	}
+	conn->busy = false;
+	if (PQstatus(conn->pg) != CONNECTION_OK)
+		conn->broken = true;
+	return res;
+}
+
+/* Whether res is an error with the given SQLSTATE. */
+bool
+RemoteResultIs(PGresult *res, const char *sqlstate)
+{
+	const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return code != NULL && strcmp(code, sqlstate) == 0;
 }
 
 /*
@@ -579,7 +663,7 @@ RemoteExecCleanup(DataNodeConn *conn, const char *sql, int timeout_ms)
 		if (r < 0 || !wait_quietly(conn, WL_SOCKET_WRITEABLE, deadline))
 			return false;
 	}
-	if (!drain_quietly(conn, deadline, &ok))
+	if (!drain_quietly(conn, deadline, &ok, NULL))
 		return false;
 	return ok;
 }
@@ -604,7 +688,7 @@ RemoteCancelAndDrain(DataNodeConn *conn, int timeout_ms)
 		(void) PQcancel(cancel, errbuf, sizeof(errbuf));
 		PQfreeCancel(cancel);
 	}
-	if (!drain_quietly(conn, deadline, &ok))
+	if (!drain_quietly(conn, deadline, &ok, NULL))
 		conn->broken = true;
 	conn->busy = false;
 }
@@ -659,4 +743,40 @@ RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res, const char *sql
 			 hint ? errhint("%s", hint) : 0,
 			 context ? errcontext("%s", context) : 0,
 			 sql ? errcontext("data node \"%s\", remote SQL command: %s", conn->node_name, sql) : 0));
+}
+
+/*
+ * Run fn(arg) in an internal subtransaction.  Returns NULL when it
+ * succeeded; else the error's message, the error being swallowed and the
+ * subtransaction rolled back.  For reports that show a node's failure as
+ * data instead of failing themselves (health, healing, the in-doubt view).
+ */
+char *
+RemoteCatchErrors(void (*fn) (void *arg), void *arg)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	char	   *volatile error = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		error = edata->message;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	return error;
 }

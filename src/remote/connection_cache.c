@@ -38,26 +38,33 @@
 #include "fdw/fdw.h"
 #include "guc.h"
 #include "multinode.h"
-#include "remote/connection_internal.h"
+#include "remote/txn_internal.h"
 
 static HTAB *conn_cache = NULL;
+
+typedef struct Invalidation
+{
+	int			cacheid;
+	uint32		hashvalue;
+} Invalidation;
+
+static void
+invalidate_one(DataNodeConn *conn, void *arg)
+{
+	Invalidation *inval = arg;
+
+	/* user mappings and roles: rare, so every connection is redone */
+	if (inval->cacheid != FOREIGNSERVEROID || inval->hashvalue == 0 ||
+		conn->server_hashvalue == inval->hashvalue)
+		conn->invalidated = true;
+}
 
 static void
 invalidate_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
-	HASH_SEQ_STATUS scan;
-	DataNodeConn *conn;
+	Invalidation inval = {cacheid, hashvalue};
 
-	if (conn_cache == NULL)
-		return;
-	hash_seq_init(&scan, conn_cache);
-	while ((conn = hash_seq_search(&scan)) != NULL)
-	{
-		/* user mappings and roles: rare, so every connection is redone */
-		if (cacheid != FOREIGNSERVEROID || hashvalue == 0 ||
-			conn->server_hashvalue == hashvalue)
-			conn->invalidated = true;
-	}
+	RemoteConnCacheForEachQuietly(invalidate_one, &inval);
 }
 
 static void
@@ -94,6 +101,23 @@ RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg)
 	list_free(conns);
 }
 
+/*
+ * RemoteConnCacheForEach for callbacks that never throw: it makes no list,
+ * so it allocates nothing, as the commit and abort paths require.
+ */
+void
+RemoteConnCacheForEachQuietly(void (*fn) (DataNodeConn *conn, void *arg), void *arg)
+{
+	HASH_SEQ_STATUS scan;
+	DataNodeConn *conn;
+
+	if (conn_cache == NULL)
+		return;
+	hash_seq_init(&scan, conn_cache);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+		fn(conn, arg);
+}
+
 static void
 close_if_stale(DataNodeConn *conn, void *arg)
 {
@@ -108,7 +132,7 @@ close_if_stale(DataNodeConn *conn, void *arg)
 void
 RemoteConnCacheCloseStale(void)
 {
-	RemoteConnCacheForEach(close_if_stale, NULL);
+	RemoteConnCacheForEachQuietly(close_if_stale, NULL);
 }
 
 static void
@@ -300,6 +324,10 @@ lookup_connection(Oid server_id, char **errmsg_out)
 			RemoteReportConnectFailure(conn->node_name, msg);
 		}
 	}
+
+	/* the node is reachable: finish what an earlier commit left on it */
+	if (conn->pending != NULL && conn->xact_depth == 0 && !conn->busy)
+		RemoteTxnResolvePending(conn);
 	return conn;
 }
 

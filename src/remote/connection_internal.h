@@ -10,7 +10,11 @@
 #ifndef MULTINODE_CONNECTION_INTERNAL_H
 #define MULTINODE_CONNECTION_INTERNAL_H
 
+#include "datatype/timestamp.h"
+
 #include "remote/remote.h"
+
+typedef struct RemoteTxnGid RemoteTxnGid;
 
 typedef struct ConnCacheKey
 {
@@ -31,6 +35,12 @@ struct DataNodeConn
 	bool		xact_read_only; /* the remote transaction is READ ONLY */
 	bool		xact_failed;	/* lost mid-transaction: must not commit */
 
+	/* two-phase commit state (txn_2pc.c) */
+	RemoteTxnGid *txn_gid;		/* this transaction's GID here, from pre-commit on */
+	bool		prepare_sent;	/* PREPARE TRANSACTION was sent ... */
+	bool		prepared;		/* ... and succeeded */
+	RemoteTxnGid *pending;		/* prepared transactions this backend must still finish */
+
 	/* connection state */
 	bool		busy;			/* a command is in flight */
 	bool		broken;			/* must be closed, never reused */
@@ -42,9 +52,13 @@ struct DataNodeConn
 extern bool RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_out);
 extern void RemoteCloseConn(DataNodeConn *conn);
 extern void RemoteFlushOutput(DataNodeConn *conn, const char *sql);
+extern bool RemoteSendQuietly(DataNodeConn *conn, const char *sql, TimestampTz deadline);
+extern PGresult *RemoteGetResultQuietly(DataNodeConn *conn, TimestampTz deadline);
+extern bool RemoteResultIs(PGresult *res, const char *sqlstate);
 
 /* connection_cache.c */
 extern void RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg);
+extern void RemoteConnCacheForEachQuietly(void (*fn) (DataNodeConn *conn, void *arg), void *arg);
 extern void RemoteConnCacheCloseStale(void);
 
 #endif							/* MULTINODE_CONNECTION_INTERNAL_H */

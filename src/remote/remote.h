@@ -17,6 +17,7 @@
 
 #include "libpq-fe.h"
 #include "nodes/pg_list.h"
+#include "utils/guc.h"
 
 /* A connection to one data node database, as one role. */
 typedef struct DataNodeConn DataNodeConn;
@@ -59,6 +60,7 @@ extern void RemoteCancelAndDrain(DataNodeConn *conn, int timeout_ms);
 extern bool RemoteConnIsBusy(DataNodeConn *conn);
 extern void RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res,
 							  const char *sql) pg_attribute_cold;
+extern char *RemoteCatchErrors(void (*fn) (void *arg), void *arg);
 
 /*
  * results.c: reading the results of one command sent to many nodes.  Every
@@ -104,5 +106,12 @@ extern void CloseDataNodeConnections(Oid server_id);
 /* txn.c: remote transactions that follow the local one */
 extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);
 extern List *RemoteTxnParticipants(void);
+
+/* txn_fault.c: the multinode.debug_fault setting */
+extern bool RemoteTxnFaultCheckHook(char **newval, void **extra, GucSource source);
+extern void RemoteTxnFaultAssignHook(const char *newval, void *extra);
+
+/* txn_resolve.c: healing prepared transactions left on data nodes */
+extern int	RemoteTxnHealDataNode(Oid server_id);
 
 #endif							/* MULTINODE_REMOTE_H */

@@ -10,9 +10,9 @@
  * lazily: a connection first used at nesting level n gets savepoints up to
  * n, and subtransaction commit/abort releases or rolls back to them.
  *
- * At local pre-commit the remote transactions are committed by
- * remote_txn_commit_all(), the single step that the commit protocol
- * replaces.  At local abort they are rolled back; a connection interrupted
+ * At local pre-commit, commit and after commit the commit protocol of
+ * txn_2pc.c finishes the remote transactions.  At local abort they are
+ * rolled back (prepared ones by txn_2pc.c); a connection interrupted
  * mid-command is cancelled and closed, never reused.
  *
  * This file owns the extension's one transaction callback and one
@@ -27,7 +27,7 @@
 #include "access/xact.h"
 #include "miscadmin.h"
 
-#include "remote/connection_internal.h"
+#include "remote/txn_internal.h"
 
 /* how long abort-time cleanup may wait for a node */
 #define CLEANUP_TIMEOUT_MS 5000
@@ -81,77 +81,10 @@ RemoteTxnParticipants(void)
 	return list;
 }
 
-/*
- * The commit step: one-phase for now.  Every open remote transaction gets
- * COMMIT, all nodes in parallel; the first failure raises an error, which
- * aborts the local transaction (and the nodes that did not commit yet).
- */
-static void
-remote_txn_commit_all(void)
-{
-	List	   *conns = RemoteTxnParticipants();
-	ListCell   *lc;
-	DataNodeConn *failed_conn = NULL;
-	PGresult   *failed_res = NULL;
-
-	if (conns == NIL)
-		return;
-
-	foreach(lc, conns)
-	{
-		DataNodeConn *conn = lfirst(lc);
-
-		if (conn->xact_failed || conn->pg == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_CONNECTION_FAILURE),
-					 errmsg("cannot commit: the connection to data node \"%s\" was lost in this transaction",
-							conn->node_name)));
-		if (PQtransactionStatus(conn->pg) == PQTRANS_INERROR)
-			ereport(ERROR,
-					(errcode(ERRCODE_IN_FAILED_SQL_TRANSACTION),
-					 errmsg("cannot commit: the transaction on data node \"%s\" was aborted",
-							conn->node_name)));
-	}
-
-	foreach(lc, conns)
-		RemoteSend((DataNodeConn *) lfirst(lc), "COMMIT");
-	foreach(lc, conns)
-	{
-		DataNodeConn *conn = lfirst(lc);
-		PGresult   *res = RemoteGetResult(conn, "COMMIT");
-
-		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK &&
-			strcmp(PQcmdStatus(res), "COMMIT") == 0)
-		{
-			conn->xact_depth = 0;
-			conn->xact_written = false;
-			PQclear(res);
-		}
-		else if (failed_conn == NULL)
-		{
-			failed_conn = conn;
-			failed_res = res;
-		}
-		else
-			PQclear(res);
-	}
-	if (failed_conn)
-	{
-		if (failed_res != NULL && PQresultStatus(failed_res) == PGRES_COMMAND_OK)
-		{
-			PQclear(failed_res);
-			ereport(ERROR,
-					(errcode(ERRCODE_TRANSACTION_ROLLBACK),
-					 errmsg("the transaction on data node \"%s\" was rolled back", failed_conn->node_name)));
-		}
-		RemoteReportError(ERROR, failed_conn, failed_res, "COMMIT");
-	}
-	list_free(conns);
-}
-
 static void
 abort_one(DataNodeConn *conn, void *arg)
 {
+	RemoteTxnAbortPrepared(conn);
 	if (conn->pg != NULL)
 	{
 		if (conn->busy)
@@ -186,7 +119,7 @@ xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
-			remote_txn_commit_all();
+			RemoteTxnPreCommit();
 			break;
 		case XACT_EVENT_PRE_PREPARE:
 			if (RemoteTxnParticipants() != NIL)
@@ -198,13 +131,17 @@ xact_callback(XactEvent event, void *arg)
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
+			RemoteTxnPostCommit();
+			RemoteConnCacheForEachQuietly(forget_one, NULL);
+			RemoteConnCacheCloseStale();
+			break;
 		case XACT_EVENT_PREPARE:
-			RemoteConnCacheForEach(forget_one, NULL);
+			RemoteConnCacheForEachQuietly(forget_one, NULL);
 			RemoteConnCacheCloseStale();
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			RemoteConnCacheForEach(abort_one, NULL);
+			RemoteConnCacheForEachQuietly(abort_one, NULL);
 			RemoteConnCacheCloseStale();
 			break;
 		default:
