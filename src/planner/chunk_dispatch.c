@@ -122,6 +122,7 @@ struct ChunkDispatch
 	Oid		   *in_ioparams;
 	int64	   *point;
 	Chunk	   *last_chunk;
+	List	   *seen_chunks;	/* chunks routed to by this statement */
 	List	   *nodes;			/* NodeBuffer * */
 	List	   *local_chunks;	/* LocalChunk * */
 	MemoryContext batch_cxt;
@@ -1073,16 +1074,36 @@ ChunkDispatchRow(struct ChunkDispatch *cd, TupleTableSlot *slot)
 		cd->point[d] = DimensionValue(dim, slot->tts_values[dim->attno - 1],
 									  slot->tts_isnull[dim->attno - 1], cd->collations[d]);
 	}
+	chunk = NULL;
 	if (cd->last_chunk && chunk_contains(ht, cd->last_chunk, cd->point))
 		chunk = cd->last_chunk;
 	else
 	{
-		chunk = HypertableFindChunk(ht, cd->point);
+		ListCell   *lc;
+
+		/* a statement writes few chunks: try those before the cache */
+		foreach(lc, cd->seen_chunks)
+			if (chunk_contains(ht, lfirst(lc), cd->point))
+			{
+				chunk = lfirst(lc);
+				break;
+			}
 		if (chunk == NULL)
 		{
-			/* creating a chunk talks to data nodes: their connections must be idle */
-			finish_inflight(cd);
-			chunk = ChunkGetOrCreate(ht, cd->point);
+			MemoryContext old;
+
+			chunk = HypertableFindChunk(ht, cd->point);
+			if (chunk == NULL)
+			{
+				/* creating a chunk talks to data nodes: their connections must be idle */
+				finish_inflight(cd);
+				chunk = ChunkGetOrCreate(ht, cd->point);
+			}
+			old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
+			if (list_length(cd->seen_chunks) >= 64)
+				cd->seen_chunks = list_delete_first(cd->seen_chunks);
+			cd->seen_chunks = lappend(cd->seen_chunks, chunk);
+			MemoryContextSwitchTo(old);
 		}
 		cd->last_chunk = chunk;
 	}
