@@ -10,8 +10,11 @@
  *	   every column has a built-in type, else text), and append
  *	   it to a buffer per (data node, chunk) for every replica.  When a node
  *	   has max_insert_batch_size rows buffered, every node's buffers are
- *	   flushed together: one COPY per chunk, started on all nodes before any
- *	   data is sent, so the nodes work in parallel.  ON CONFLICT statements
+ *	   flushed together, nodes in parallel: a node whose COPY into the same
+ *	   chunk is still open just gets more data; otherwise one COPY per
+ *	   chunk is started on all nodes before any data is sent, and the last
+ *	   stays open.  An error on a node surfaces when its COPY ends (another
+ *	   chunk, chunk creation, or the end of the statement).  ON CONFLICT statements
  *	   ship the same buffers as multi-row INSERT ... ON CONFLICT with
  *	   parameters instead, and count what the nodes report.
  *
@@ -86,7 +89,8 @@ typedef struct NodeBuffer
 	List	   *chunks;			/* ChunkBuffer * */
 	ChunkBuffer *last;
 	int			nrows;
-	char	   *inflight_sql;	/* a COPY sent and ended, result not yet read */
+	char	   *open_sql;		/* a COPY in progress on conn, or NULL */
+	int32		open_chunk_id;	/* the chunk it writes */
 } NodeBuffer;
 
 typedef struct LocalChunk
@@ -554,108 +558,140 @@ chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts
 	cb->qualified = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
 	cb->counts = counts;
 	initStringInfo(&cb->data);
-	if (cd->binary)
-		appendBinaryStringInfo(&cb->data, binary_header, sizeof(binary_header));
 	nb->chunks = lappend(nb->chunks, cb);
 	MemoryContextSwitchTo(old);
 	return nb->last = cb;
 }
 
+/* Send the end of the node's open COPY (without waiting for the result). */
+static void
+end_copy_send(struct ChunkDispatch *cd, NodeBuffer *nb)
+{
+	if (cd->binary)
+		RemoteCopySend(nb->conn, binary_trailer, sizeof(binary_trailer), nb->open_sql);
+	RemoteCopyEnd(nb->conn, nb->open_sql);
+}
+
+/* Read the result of the node's ended COPY into fe. */
+static void
+end_copy_collect(NodeBuffer *nb, RemoteFirstError *fe)
+{
+	PGresult   *res = RemoteCopyFinish(nb->conn, nb->open_sql);
+
+	if (RemoteCollectResult(fe, nb->conn, res, nb->open_sql))
+		PQclear(res);
+	nb->open_sql = NULL;
+	nb->open_chunk_id = 0;
+}
+
 /*
- * Read the result of every COPY still in flight; raise the first failure
- * after reading them all, so that no connection is left busy.
+ * End every open COPY and read its result; raise the first failure after
+ * reading them all, so that no connection is left busy.  Needed before a
+ * connection is used for anything else (chunk creation) and at the end.
  */
 static void
-finish_inflight(struct ChunkDispatch *cd)
+end_open_copies(struct ChunkDispatch *cd)
 {
 	ListCell   *lc;
 	RemoteFirstError fe = {0};
 
 	foreach(lc, cd->nodes)
-	{
-		NodeBuffer *nb = lfirst(lc);
-		PGresult   *res;
-
-		if (nb->inflight_sql == NULL)
-			continue;
-		res = RemoteCopyFinish(nb->conn, nb->inflight_sql);
-		if (RemoteCollectResult(&fe, nb->conn, res, nb->inflight_sql))
-			PQclear(res);
-		nb->inflight_sql = NULL;
-	}
+		if (((NodeBuffer *) lfirst(lc))->open_sql)
+			end_copy_send(cd, lfirst(lc));
+	foreach(lc, cd->nodes)
+		if (((NodeBuffer *) lfirst(lc))->open_sql)
+			end_copy_collect(lfirst(lc), &fe);
 	RemoteRaiseFirstError(&fe);
 }
 
 /*
- * Every node's buffers as COPY, one chunk per node at a time, nodes in
- * parallel.  The last COPY sent to each node is not waited for: the node
- * stores it while we route the next batch, and its result is read before
- * the connection is used again (next flush, chunk creation, the end of the
- * statement).
+ * Every node's buffers as COPY, nodes in parallel.  A node keeps one COPY
+ * open across flushes while its rows keep going to the same chunk -- the
+ * common case, as time moves forward and a device stays on its node -- so a
+ * flush is then just more data on the stream, with no round trip and no
+ * per-command work on the node.  When a node's batch holds other chunks,
+ * its open COPY is ended and one COPY per chunk follows, in rounds over the
+ * nodes; the last one stays open.
  */
 static void
 flush_copy(struct ChunkDispatch *cd)
 {
+	ListCell   *lc;
+	RemoteFirstError fe = {0};
+	List	   *restart = NIL;
 	int			round;
 
-	finish_inflight(cd);
-	for (round = 0;; round++)
+	/* continue open streams; end the ones that cannot take this batch */
+	foreach(lc, cd->nodes)
+	{
+		NodeBuffer *nb = lfirst(lc);
+		ChunkBuffer *cb;
+
+		if (nb->chunks == NIL)
+			continue;
+		cb = linitial(nb->chunks);
+		if (nb->open_sql && list_length(nb->chunks) == 1 && nb->open_chunk_id == cb->chunk_id)
+		{
+			CHECK_FOR_INTERRUPTS();
+			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
+			continue;
+		}
+		if (nb->open_sql)
+			end_copy_send(cd, nb);
+		restart = lappend(restart, nb);
+	}
+	foreach(lc, restart)
+		if (((NodeBuffer *) lfirst(lc))->open_sql)
+			end_copy_collect(lfirst(lc), &fe);
+	RemoteRaiseFirstError(&fe);
+
+	for (round = 0; restart != NIL; round++)
 	{
 		List	   *active = NIL;
-		List	   *sqls = NIL;
-		ListCell   *lc,
-				   *lc2;
-		RemoteFirstError fe = {0};
+		ListCell   *lc2;
 
-		foreach(lc, cd->nodes)
+		foreach(lc, restart)
 		{
 			NodeBuffer *nb = lfirst(lc);
 
 			if (list_length(nb->chunks) > round)
 			{
 				ChunkBuffer *cb = list_nth(nb->chunks, round);
-				char	   *sql;
 
-				/* the statement text outlives the batch: it names the COPY in flight */
-				sql = MemoryContextStrdup(GetMemoryChunkContext(cd),
-										  psprintf("COPY %s %s FROM STDIN%s", cb->qualified,
-												   cd->column_list,
-												   cd->binary ? " WITH (FORMAT binary)" : ""));
+				/* the text outlives the batch: it names the COPY while open */
+				nb->open_sql = MemoryContextStrdup(GetMemoryChunkContext(cd),
+												   psprintf("COPY %s %s FROM STDIN%s", cb->qualified,
+															cd->column_list,
+															cd->binary ? " WITH (FORMAT binary)" : ""));
+				nb->open_chunk_id = cb->chunk_id;
 				if (nb->conn == NULL)
 					nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
-				RemoteCopyStart(nb->conn, sql);
+				RemoteCopyStart(nb->conn, nb->open_sql);
 				active = lappend(active, nb);
-				sqls = lappend(sqls, sql);
 			}
 		}
 		if (active == NIL)
 			break;
-		forboth(lc, active, lc2, sqls)
-			RemoteCopyBegin(((NodeBuffer *) lfirst(lc))->conn, lfirst(lc2));
-		forboth(lc, active, lc2, sqls)
+		foreach(lc2, active)
+			RemoteCopyBegin(((NodeBuffer *) lfirst(lc2))->conn, ((NodeBuffer *) lfirst(lc2))->open_sql);
+		foreach(lc2, active)
 		{
-			NodeBuffer *nb = lfirst(lc);
+			NodeBuffer *nb = lfirst(lc2);
 			ChunkBuffer *cb = list_nth(nb->chunks, round);
 
 			CHECK_FOR_INTERRUPTS();
-			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, lfirst(lc2));
 			if (cd->binary)
-				RemoteCopySend(nb->conn, binary_trailer, sizeof(binary_trailer), lfirst(lc2));
-			RemoteCopyEnd(nb->conn, lfirst(lc2));
+				RemoteCopySend(nb->conn, binary_header, sizeof(binary_header), nb->open_sql);
+			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
+			if (list_length(nb->chunks) > round + 1)
+				end_copy_send(cd, nb);
 		}
-		forboth(lc, active, lc2, sqls)
+		foreach(lc2, active)
 		{
-			NodeBuffer *nb = lfirst(lc);
-			PGresult   *res;
+			NodeBuffer *nb = lfirst(lc2);
 
-			if (list_length(nb->chunks) == round + 1)
-			{
-				nb->inflight_sql = lfirst(lc2);
-				continue;
-			}
-			res = RemoteCopyFinish(nb->conn, lfirst(lc2));
-			if (RemoteCollectResult(&fe, nb->conn, res, lfirst(lc2)))
-				PQclear(res);
+			if (list_length(nb->chunks) > round + 1)
+				end_copy_collect(nb, &fe);
 		}
 		RemoteRaiseFirstError(&fe);
 	}
@@ -1096,7 +1132,7 @@ ChunkDispatchRow(struct ChunkDispatch *cd, TupleTableSlot *slot)
 			if (chunk == NULL)
 			{
 				/* creating a chunk talks to data nodes: their connections must be idle */
-				finish_inflight(cd);
+				end_open_copies(cd);
 				chunk = ChunkGetOrCreate(ht, cd->point);
 			}
 			old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
@@ -1159,7 +1195,7 @@ ChunkDispatchFinish(struct ChunkDispatch *cd)
 	if (cd->distributed)
 	{
 		flush_all(cd);
-		finish_inflight(cd);
+		end_open_copies(cd);
 	}
 	return cd->processed;
 }
