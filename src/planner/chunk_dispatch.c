@@ -91,6 +91,7 @@ typedef struct NodeBuffer
 	int			nrows;
 	char	   *open_sql;		/* a COPY in progress on conn, or NULL */
 	int32		open_chunk_id;	/* the chunk it writes */
+	struct ChunkDispatch *cd;	/* for release_open_copy */
 } NodeBuffer;
 
 typedef struct LocalChunk
@@ -532,6 +533,7 @@ node_buffer(struct ChunkDispatch *cd, Oid server_id)
 	old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
 	nb = palloc0(sizeof(NodeBuffer));
 	nb->server_id = server_id;
+	nb->cd = cd;
 	cd->nodes = lappend(cd->nodes, nb);
 	MemoryContextSwitchTo(old);
 	return nb;
@@ -576,12 +578,32 @@ end_copy_send(struct ChunkDispatch *cd, NodeBuffer *nb)
 static void
 end_copy_collect(NodeBuffer *nb, RemoteFirstError *fe)
 {
-	PGresult   *res = RemoteCopyFinish(nb->conn, nb->open_sql);
+	PGresult   *res;
+
+	RemoteConnClearHolder(nb->conn);
+	res = RemoteCopyFinish(nb->conn, nb->open_sql);
 
 	if (RemoteCollectResult(fe, nb->conn, res, nb->open_sql))
 		PQclear(res);
 	nb->open_sql = NULL;
 	nb->open_chunk_id = 0;
+}
+
+/*
+ * Someone else needs the connection (another insert of the same statement,
+ * a command run by a function the source query calls): end our COPY first.
+ */
+static void
+release_open_copy(void *arg)
+{
+	NodeBuffer *nb = arg;
+	RemoteFirstError fe = {0};
+
+	if (nb->open_sql == NULL)
+		return;
+	end_copy_send(nb->cd, nb);
+	end_copy_collect(nb, &fe);
+	RemoteRaiseFirstError(&fe);
 }
 
 /*
@@ -685,6 +707,8 @@ flush_copy(struct ChunkDispatch *cd)
 			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
 			if (list_length(nb->chunks) > round + 1)
 				end_copy_send(cd, nb);
+			else
+				RemoteConnSetHolder(nb->conn, release_open_copy, nb);
 		}
 		foreach(lc2, active)
 		{

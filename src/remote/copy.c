@@ -17,6 +17,26 @@
 
 #include "remote/connection_internal.h"
 
+/*
+ * A COPY left open on conn between calls of its owner (to stream more data
+ * later) makes the connection busy.  release(arg) must end that COPY and
+ * clear the holder; it is called before any other command is sent on the
+ * connection.  Error recovery forgets the holder.
+ */
+void
+RemoteConnSetHolder(DataNodeConn *conn, void (*release) (void *arg), void *arg)
+{
+	conn->release_fn = release;
+	conn->release_arg = arg;
+}
+
+void
+RemoteConnClearHolder(DataNodeConn *conn)
+{
+	conn->release_fn = NULL;
+	conn->release_arg = NULL;
+}
+
 /* Send the COPY command; the node's answer is collected by RemoteCopyBegin. */
 void
 RemoteCopyStart(DataNodeConn *conn, const char *sql)

@@ -86,9 +86,13 @@ extern void RemoteRaiseFirstError(RemoteFirstError *fe);
  * waits for the node to accept data), then send data and end on each, then
  * RemoteCopyFinish each (RemoteCollectResult), so the nodes work in
  * parallel.  Any failure raises an error naming the node; the transaction
- * callback cleans up connections left mid-COPY.
+ * callback cleans up connections left mid-COPY.  A caller that keeps a COPY
+ * open between its own calls registers itself as the connection's holder:
+ * whoever sends on the connection next first has the holder end its COPY.
  */
 extern void RemoteCopyStart(DataNodeConn *conn, const char *sql);
+extern void RemoteConnSetHolder(DataNodeConn *conn, void (*release) (void *arg), void *arg);
+extern void RemoteConnClearHolder(DataNodeConn *conn);
 extern void RemoteCopyBegin(DataNodeConn *conn, const char *sql);
 extern void RemoteCopySend(DataNodeConn *conn, const char *data, int len, const char *sql);
 extern void RemoteCopyEnd(DataNodeConn *conn, const char *sql);

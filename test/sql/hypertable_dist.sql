@@ -148,6 +148,22 @@ SELECT * FROM typed ORDER BY time;
 SELECT m, note FROM moods ORDER BY m;
 \c hd_access
 
+-- two inserts into distributed hypertables in one statement share the
+-- nodes' connections: one's open COPY is ended when the other needs them
+CREATE TABLE twin (time timestamptz NOT NULL, device integer, temp float);
+SELECT create_distributed_hypertable('twin', 'time', 'device', data_nodes => '{dn1,dn2}');
+SET multinode.max_insert_batch_size = 7;
+WITH a AS (INSERT INTO conditions (time, device, temp)
+           SELECT '2019-06-01'::timestamptz + g * interval '1 minute', g % 5, g FROM generate_series(1, 100) g
+           RETURNING time, device, temp)
+INSERT INTO twin SELECT * FROM a;
+RESET multinode.max_insert_batch_size;
+\c hd_dn1
+SELECT (SELECT count(*) FROM twin) AS twin_dn1, (SELECT count(*) FROM conditions WHERE time >= '2019-06-01 00:00+00') AS cond_dn1;
+\c hd_dn2
+SELECT (SELECT count(*) FROM twin) AS twin_dn2, (SELECT count(*) FROM conditions WHERE time >= '2019-06-01 00:00+00') AS cond_dn2;
+\c hd_access
+
 -- information views, including the 2.0 beta names the tutorial prints
 SELECT * FROM timescaledb_information.hypertables ORDER BY hypertable_name;
 SELECT hypertable_name, chunk_name, range_start, range_end, data_nodes
