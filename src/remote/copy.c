@@ -55,23 +55,29 @@ RemoteCopyBegin(DataNodeConn *conn, const char *sql)
 	PQclear(res);
 }
 
+/*
+ * r is what PQputCopyData or PQputCopyEnd returned: 1 queued, 0 the queue
+ * is full (push some of it out, then retry), -1 the connection broke.
+ */
+static bool
+copy_queued(DataNodeConn *conn, int r, const char *sql)
+{
+	if (r == 1)
+		return true;
+	if (r < 0)
+	{
+		conn->broken = true;
+		RemoteReportError(ERROR, conn, NULL, sql);
+	}
+	RemoteFlushOutput(conn, sql);
+	return false;
+}
+
 void
 RemoteCopySend(DataNodeConn *conn, const char *data, int len, const char *sql)
 {
-	for (;;)
-	{
-		int			r = PQputCopyData(conn->pg, data, len);
-
-		if (r == 1)
-			break;
-		if (r < 0)
-		{
-			conn->broken = true;
-			RemoteReportError(ERROR, conn, NULL, sql);
-		}
-		/* 0: the queue is full; push some of it out and retry */
-		RemoteFlushOutput(conn, sql);
-	}
+	while (!copy_queued(conn, PQputCopyData(conn->pg, data, len), sql))
+		;
 	/* keep libpq's queue short; this returns at once when it can */
 	if (PQflush(conn->pg) < 0)
 	{
@@ -83,19 +89,8 @@ RemoteCopySend(DataNodeConn *conn, const char *data, int len, const char *sql)
 void
 RemoteCopyEnd(DataNodeConn *conn, const char *sql)
 {
-	for (;;)
-	{
-		int			r = PQputCopyEnd(conn->pg, NULL);
-
-		if (r == 1)
-			break;
-		if (r < 0)
-		{
-			conn->broken = true;
-			RemoteReportError(ERROR, conn, NULL, sql);
-		}
-		RemoteFlushOutput(conn, sql);
-	}
+	while (!copy_queued(conn, PQputCopyEnd(conn->pg, NULL), sql))
+		;
 	RemoteFlushOutput(conn, sql);
 }
 
