@@ -225,7 +225,7 @@ before_truncate(TruncateStmt *stmt)
 		if (pg_class_aclcheck(ht->relid, GetUserId(), ACL_TRUNCATE) != ACLCHECK_OK)
 			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, ht->table_name);
 		/* a truncated hypertable has no chunks, here or on its data nodes */
-		HypertableDropChunks(ht, HypertableGetChunks(ht));
+		HypertableDropChunks(ht, HypertableGetChunks(ht), NULL);
 	}
 }
 

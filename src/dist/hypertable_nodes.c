@@ -149,7 +149,7 @@ remove_node(Hypertable *ht, const char *node_name, Oid server_id, bool force, bo
 		}
 	}
 	if (orphans != NIL)
-		HypertableDropChunks(ht, orphans);
+		HypertableDropChunks(ht, orphans, node_name);
 	{
 		Oid			types[2] = {INT4OID, NAMEOID};
 		Datum		values[2];
@@ -176,6 +176,8 @@ hypertables_on_node(const char *node_name)
 	Datum		values[1];
 	uint64		i;
 
+	MemoryContext cxt = CurrentMemoryContext;
+
 	values[0] = name_datum(node_name);
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT hypertable_id FROM " MN_CATALOG_SCHEMA ".hypertable_data_node "
@@ -185,9 +187,12 @@ hypertables_on_node(const char *node_name)
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
+		int32		id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+		MemoryContext old = MemoryContextSwitchTo(cxt);	/* SPI's memory goes at SPI_finish */
 
-		ids = lappend_int(ids, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-														   SPI_tuptable->tupdesc, 1, &isnull)));
+		ids = lappend_int(ids, id);
+		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
 	return ids;

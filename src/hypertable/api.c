@@ -215,10 +215,11 @@ delete_orphan_slices(const Hypertable *ht)
 
 /*
  * Drop chunks of ht here and, for a distributed hypertable, on the data
- * nodes that hold them.  Returns their qualified names.
+ * nodes that hold them except skip_node (a node being deleted, perhaps
+ * unreachable; NULL: none).  Returns their qualified names.
  */
 List *
-HypertableDropChunks(Hypertable *ht, List *chunks)
+HypertableDropChunks(Hypertable *ht, List *chunks, const char *skip_node)
 {
 	List	   *names = NIL;
 	ListCell   *lc;
@@ -236,7 +237,8 @@ HypertableDropChunks(Hypertable *ht, List *chunks)
 			StringInfoData arr;
 			bool		any = false;
 
-			if (!OidIsValid(hdn->server_id))
+			if (!OidIsValid(hdn->server_id) ||
+				(skip_node && strcmp(skip_node, hdn->node_name) == 0))
 				continue;
 			initStringInfo(&arr);
 			appendStringInfoChar(&arr, '{');
@@ -315,7 +317,7 @@ multinode_drop_chunks(PG_FUNCTION_ARGS)
 				 errhint("Run drop_chunks on the access node.")));
 	chunks = chunks_in_range(fcinfo, ht, 1, 2);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	foreach(lc, HypertableDropChunks(ht, chunks))
+	foreach(lc, HypertableDropChunks(ht, chunks, NULL))
 	{
 		Datum		value = CStringGetTextDatum(lfirst(lc));
 		bool		isnull = false;
@@ -357,7 +359,7 @@ multinode_drop_member_chunks(PG_FUNCTION_ARGS)
 				chunks = lappend(chunks, chunk);
 		}
 	}
-	PG_RETURN_INT32(list_length(HypertableDropChunks(ht, chunks)));
+	PG_RETURN_INT32(list_length(HypertableDropChunks(ht, chunks, NULL)));
 }
 
 /* ----------------------------------------------------------------------------

@@ -52,7 +52,7 @@ extern List *HypertableDataNodeServerIds(const Hypertable *ht);
 extern Hypertable *HypertableRequire(Oid relid);
 extern void HypertableExecOnDataNodes(const Hypertable *ht, const char *sql, int nparams,
 									  const char *const *params);
-extern List *HypertableDropChunks(Hypertable *ht, List *chunks);
+extern List *HypertableDropChunks(Hypertable *ht, List *chunks, const char *skip_node);
 
 /* Quoted "schema"."name" of a relation. */
 extern char *QualifiedRelationName(Oid relid);

@@ -312,6 +312,17 @@ SELECT count(*) FROM show_chunks('fragile');
 \c hd_dn1
 SELECT count(*) FROM show_chunks('fragile');
 
+-- delete_data_node with force: the chunks only dn3 held go too, the others
+-- forget their dn3 replicas
+\c hd_access
+SELECT hypertable_name, count(*) FROM timescaledb_information.chunks GROUP BY 1 ORDER BY 1;
+SELECT delete_data_node('dn3', force => true);
+SELECT count(*) AS dn3_replicas FROM _timescaledb_catalog.chunk_data_node WHERE node_name = 'dn3';
+SELECT count(*) AS dn3_memberships FROM _timescaledb_catalog.hypertable_data_node WHERE node_name = 'dn3';
+SELECT hypertable_name, count(*) FROM timescaledb_information.chunks GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS chunks_without_table FROM _timescaledb_catalog.chunk c
+ WHERE to_regclass(format('%I.%I', c.schema_name, c.table_name)) IS NULL;
+
 \c regression
 DROP DATABASE hd_access;
 DROP DATABASE hd_dn1;
