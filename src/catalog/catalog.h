@@ -38,7 +38,7 @@ extern uint64 RemoteTxnLogCollect(const char *node_name, const char *prefix, int
 								  const char *horizon, int nkeep, char **keep);
 
 /* ---------------------------------------------------------------------------
- * Hypertables and chunks (hypertable_cache.c, chunk_cache.c)
+ * Hypertables and chunks (hypertable_cache.c)
  *
  * Everything below comes from a backend-local cache that reads the catalog
  * with SQL only on a miss.  Entries are dropped by relcache invalidation of
@@ -154,7 +154,7 @@ extern Chunk *ChunkGetByRelid(Oid chunk_relid);
 extern void CatalogInvalidateHypertable(Oid root_relid);
 
 /* ---------------------------------------------------------------------------
- * Values (dimension.c in hypertable/ does the slicing; these are shared)
+ * Values (dimension_value.c): shared by routing, chunk creation, exclusion
  * ---------------------------------------------------------------------------
  */
 
