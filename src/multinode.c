@@ -17,6 +17,7 @@
 #include "multinode.h"
 #include "catalog/catalog.h"
 #include "dist/dist.h"
+#include "planner/planner.h"
 #include "remote/remote.h"
 
 PG_MODULE_MAGIC;
@@ -42,4 +43,5 @@ _PG_init(void)
 	RemoteInit();
 	CatalogInit();
 	DistInit();
+	DataNodeScanInit();
 }
