@@ -190,11 +190,20 @@ spi_int(int row, int col, bool *isnull)
 	return 0;
 }
 
+/*
+ * Not read-only, so that in READ COMMITTED every load takes a fresh
+ * snapshot: after waiting for the root's lock, a chunk creator must see the
+ * chunks that the transaction it waited for committed.
+ */
 static void
 spi_query(const char *sql, int nargs, Oid *types, Datum *values)
 {
-	if (SPI_execute_with_args(sql, nargs, types, values, NULL, true, 0) != SPI_OK_SELECT)
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the hypertable catalog");
+	/* SPI leaves us in its procedure context; the caller allocates in its own */
+	MemoryContextSwitchTo(cxt);
 }
 
 static Oid
