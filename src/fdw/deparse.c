@@ -21,6 +21,7 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/sysattr.h"
+#include "access/transam.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
@@ -141,12 +142,16 @@ DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr, List **para
 	deparse_expr((Node *) expr, &ctx);
 }
 
-/* A type name the node resolves to the same type. */
+/*
+ * A type name the node resolves to the same type: built-in types by their
+ * usual names (pg_catalog is the node's search_path), others qualified.
+ */
 static char *
 type_name(Oid typid, int32 typmod)
 {
 	return format_type_extended(typid, typmod,
-								FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
+								FORMAT_TYPE_TYPEMOD_GIVEN |
+								(typid < FirstGenbkiObjectId ? 0 : FORMAT_TYPE_FORCE_QUALIFY));
 }
 
 static void

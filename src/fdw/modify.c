@@ -56,13 +56,20 @@ typedef struct DirectModifyState
 	bool		done;
 } DirectModifyState;
 
+/*
+ * Refuse the statement, naming the table the user named: the statement's
+ * target (the hypertable), not the chunk being planned.
+ */
 static void
-refuse(CmdType op, Oid chunk_relid, const char *why, const char *hint)
+refuse(PlannerInfo *root, const char *why, const char *hint)
 {
+	CmdType		op = root->parse->commandType;
+	Oid			target = planner_rt_fetch(root->parse->resultRelation, root)->relid;
+
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("cannot %s distributed hypertable chunk \"%s\"",
-					op == CMD_UPDATE ? "update" : "delete from", get_rel_name(chunk_relid)),
+			 errmsg("cannot %s distributed hypertable \"%s\"",
+					op == CMD_UPDATE ? "update" : "delete from", get_rel_name(target)),
 			 errdetail("%s", why),
 			 hint ? errhint("%s", hint) : 0));
 }
@@ -126,13 +133,13 @@ chunk_plan_direct_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
 		return false;
 	fs = find_chunk_scan(outerPlan(plan), rtindex);
 	if (fs == NULL)
-		refuse(op, rte->relid, "The statement joins the hypertable with other tables.",
+		refuse(root, "The statement joins the hypertable with other tables.",
 			   "Use a subquery in WHERE instead, or a plain condition on the hypertable's columns.");
 	if (fs->scan.plan.qual != NIL)
-		refuse(op, rte->relid, "Its conditions cannot all be evaluated on the data nodes.",
+		refuse(root, "Its conditions cannot all be evaluated on the data nodes.",
 			   "Use conditions with built-in immutable operators and functions only.");
 	if (plan->returningLists != NIL)
-		refuse(op, rte->relid, "RETURNING is not supported for distributed hypertables.", NULL);
+		refuse(root, "RETURNING is not supported for distributed hypertables.", NULL);
 
 	initStringInfo(&sql);
 	if (op == CMD_UPDATE)
@@ -151,12 +158,12 @@ chunk_plan_direct_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
 			AttrNumber	attno = lfirst_int(lc2);
 
 			if (is_dimension_column(rte->relid, attno))
-				refuse(op, rte->relid,
+				refuse(root,
 					   psprintf("Column \"%s\" partitions the hypertable; a new value could belong to another chunk.",
 								get_attname(rte->relid, attno, false)),
 					   "Delete the rows and insert them again with the new values.");
 			if (!IsShippableExpr(root, rel, tle->expr))
-				refuse(op, rte->relid,
+				refuse(root,
 					   psprintf("The new value of column \"%s\" cannot be computed on the data nodes.",
 								get_attname(rte->relid, attno, false)),
 					   "Use built-in immutable operators and functions only.");
@@ -274,7 +281,7 @@ chunk_plan_foreign_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
 				 errmsg("cannot insert into chunk \"%s\" directly",
 						get_rel_name(planner_rt_fetch(rtindex, root)->relid)),
 				 errhint("Insert into the distributed hypertable instead.")));
-	refuse(op, planner_rt_fetch(rtindex, root)->relid,
+	refuse(root,
 		   "Row-by-row modification of distributed hypertables is not supported.",
 		   "Remove row triggers and views WITH CHECK OPTION from the statement.");
 	return NIL;

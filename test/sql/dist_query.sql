@@ -154,7 +154,7 @@ SELECT * FROM conditions WHERE time < '2023-01-01';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM conditions WHERE device = 'd1' AND device = 'd2';
 
 -- conditions the nodes cannot evaluate stay on the access node
-CREATE FUNCTION my_round(float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS 'SELECT round($1)';
+CREATE FUNCTION my_round(float8) RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN round($1); END';
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT time FROM conditions WHERE my_round(temp) = 20 AND device = 'd1';
 SELECT count(*) FROM conditions WHERE my_round(temp) = 20 AND device = 'd1';
