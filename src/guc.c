@@ -14,6 +14,7 @@
 #include "guc.h"
 
 int			mn_connect_timeout = 5;
+int			mn_max_insert_batch_size = 1000;
 char	   *mn_passfile = NULL;
 
 void
@@ -27,6 +28,16 @@ MultinodeDefineGucs(void)
 							5, 1, 3600,
 							PGC_USERSET,
 							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("multinode.max_insert_batch_size",
+							"Rows buffered per data node before an insert ships them.",
+							"Rows routed to a distributed hypertable are sent to each data node "
+							"in batches of this many rows, with COPY, all nodes in parallel.",
+							&mn_max_insert_batch_size,
+							1000, 1, 1000000,
+							PGC_USERSET,
+							0,
 							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("multinode.passfile",

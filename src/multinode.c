@@ -17,6 +17,7 @@
 #include "multinode.h"
 #include "catalog/catalog.h"
 #include "dist/dist.h"
+#include "hypertable/hypertable.h"
 #include "planner/planner.h"
 #include "remote/remote.h"
 
@@ -43,5 +44,6 @@ _PG_init(void)
 	RemoteInit();
 	CatalogInit();
 	DistInit();
+	HypertableInit();
 	DataNodeScanInit();
 }

@@ -21,6 +21,7 @@
 #include "tcop/utility.h"
 
 #include "dist/dist.h"
+#include "planner/planner.h"
 #include "multinode.h"
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
@@ -71,6 +72,10 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 						  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
 	guard_data_nodes(pstmt->utilityStmt);
+
+	/* COPY FROM into a hypertable routes rows to chunks (planner/copy_from.c) */
+	if (IsA(pstmt->utilityStmt, CopyStmt) && HypertableCopyFrom(pstmt, queryString, qc))
+		return;
 
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv,

@@ -182,8 +182,8 @@ clone_root_indexes(Oid root_relid, Oid chunk_relid)
 		Oid			constraint_oid;
 		IndexStmt  *stmt = generateClonedIndexStmt(NULL, idx, attmap, &constraint_oid);
 
-		stmt->idxname = ChooseRelationName(RelationGetRelationName(chunk),
-										   RelationGetRelationName(idx), NULL,
+		stmt->idxname = ChooseRelationName(RelationGetRelationName(chunk), NULL,
+										   RelationGetRelationName(idx),
 										   RelationGetNamespace(chunk), false);
 		DefineIndex(chunk_relid, stmt, InvalidOid, InvalidOid, InvalidOid,
 					false, false, false, false, true);

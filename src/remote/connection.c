@@ -306,8 +306,8 @@ check_usable(DataNodeConn *conn, const char *sql)
 }
 
 /* Push out everything libpq buffered, waiting (interruptibly) as needed. */
-static void
-flush_output(DataNodeConn *conn, const char *sql)
+void
+RemoteFlushOutput(DataNodeConn *conn, const char *sql)
 {
 	for (;;)
 	{
@@ -331,7 +331,7 @@ RemoteSend(DataNodeConn *conn, const char *sql)
 	if (!PQsendQuery(conn->pg, sql))
 		RemoteReportError(ERROR, conn, NULL, sql);
 	conn->busy = true;
-	flush_output(conn, sql);
+	RemoteFlushOutput(conn, sql);
 }
 
 void
@@ -341,7 +341,7 @@ RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams, const char *c
 	if (!PQsendQueryParams(conn->pg, sql, nparams, NULL, values, NULL, NULL, 0))
 		RemoteReportError(ERROR, conn, NULL, sql);
 	conn->busy = true;
-	flush_output(conn, sql);
+	RemoteFlushOutput(conn, sql);
 }
 
 /*

@@ -41,6 +41,7 @@ struct DataNodeConn
 /* connection.c */
 extern bool RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_out);
 extern void RemoteCloseConn(DataNodeConn *conn);
+extern void RemoteFlushOutput(DataNodeConn *conn, const char *sql);
 
 /* connection_cache.c */
 extern void RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg);
