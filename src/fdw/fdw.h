@@ -69,6 +69,7 @@ extern RemoteScan *RemoteScanCreate(List *server_ids, List *sqls, TupleDesc tupd
 									List *retrieved_attrs, List *param_exprs, PlanState *ps);
 extern bool RemoteScanNext(RemoteScan *scan, TupleTableSlot *slot);
 extern void RemoteScanRestart(RemoteScan *scan);
+extern void RemoteScanSkipNode(RemoteScan *scan, int i, bool skip);
 extern void RemoteScanEnd(RemoteScan *scan);
 
 /* Evaluating the expressions sent as remote parameters ($1, $2, ...). */

@@ -41,6 +41,7 @@ typedef struct NodeCursor
 	char	   *sql;			/* the query the cursor runs */
 	DataNodeConn *conn;			/* set when the cursor is declared */
 	bool		declared;
+	bool		skipped;		/* left out of this run (RemoteScanSkipNode) */
 	bool		eof;			/* the node has sent its last row */
 	PGresult   *res;			/* the batch being returned */
 	int			next_row;
@@ -134,6 +135,9 @@ start_scan(RemoteScan *scan)
 		NodeCursor *nc = &scan->nodes[i];
 		char	   *sql;
 
+		nc->eof = nc->skipped;
+		if (nc->skipped)
+			continue;
 		nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
 		sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);
 		if (nparams > 0)
@@ -145,8 +149,11 @@ start_scan(RemoteScan *scan)
 	for (i = 0; i < scan->nnodes; i++)
 	{
 		NodeCursor *nc = &scan->nodes[i];
-		PGresult   *res = RemoteGetResult(nc->conn, nc->sql);
+		PGresult   *res;
 
+		if (nc->skipped)
+			continue;
+		res = RemoteGetResult(nc->conn, nc->sql);
 		nc->declared = true;
 		if (nparams > 0)
 		{
@@ -164,11 +171,16 @@ start_scan(RemoteScan *scan)
 	if (nparams > 0)
 	{
 		for (i = 0; i < scan->nnodes; i++)
-			RemoteSend(scan->nodes[i].conn, fetch);
+			if (!scan->nodes[i].skipped)
+				RemoteSend(scan->nodes[i].conn, fetch);
 		for (i = 0; i < scan->nnodes; i++)
 		{
 			NodeCursor *nc = &scan->nodes[i];
-			PGresult   *res = RemoteGetResult(nc->conn, fetch);
+			PGresult   *res;
+
+			if (nc->skipped)
+				continue;
+			res = RemoteGetResult(nc->conn, fetch);
 
 			check_tuples(nc, res, nc->sql, PGRES_TUPLES_OK);
 			nc->res = res;
@@ -306,6 +318,17 @@ close_cursors(RemoteScan *scan)
 		nc->eof = false;
 	}
 	scan->started = false;
+}
+
+/*
+ * Leave node i out of the next (re)start, or take it back: run-time chunk
+ * exclusion found nothing to read there.  Skipped nodes are not contacted.
+ */
+void
+RemoteScanSkipNode(RemoteScan *scan, int i, bool skip)
+{
+	Assert(!scan->started);
+	scan->nodes[i].skipped = skip;
 }
 
 /*

@@ -43,6 +43,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog/catalog.h"
+#include "fdw/fdw.h"
 #include "planner/planner.h"
 
 /* What the conditions say about one dimension. */
@@ -264,8 +265,8 @@ chunk_may_match(const Chunk *chunk, DimensionRestriction *dr)
 
 /*
  * The chunks of "chunks" (Chunk *, of hypertable ht) that the conditions
- * "conds" (RestrictInfos on the root's Vars, range table index varno) do
- * not rule out, in their original order.
+ * "conds" (RestrictInfos or bare clauses on the root's Vars, range table
+ * index varno) do not rule out, in their original order.
  */
 List *
 ChunksAfterExclusion(const Hypertable *ht, List *chunks, List *conds, Index varno)
@@ -285,11 +286,14 @@ ChunksAfterExclusion(const Hypertable *ht, List *chunks, List *conds, Index varn
 
 	foreach(lc, conds)
 	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		Node	   *clause = (Node *) ri->clause;
+		Node	   *clause = lfirst(lc);
 
-		if (ri->pseudoconstant)
-			continue;
+		if (IsA(clause, RestrictInfo))
+		{
+			if (((RestrictInfo *) clause)->pseudoconstant)
+				continue;
+			clause = (Node *) ((RestrictInfo *) clause)->clause;
+		}
 		for (i = 0; i < ht->num_dimensions; i++)
 		{
 			/* a custom function need not agree with the operator */
@@ -313,4 +317,40 @@ ChunksAfterExclusion(const Hypertable *ht, List *chunks, List *conds, Index varn
 			result = lappend(result, chunk);
 	}
 	return result;
+}
+
+/*
+ * Is clause a condition exclusion could use once its other operand is
+ * known: a dimension column compared with something that is not a
+ * constant at planning time but is fixed during a scan (a parameter, now())?
+ * Such clauses are kept in the plan and decided at executor start
+ * (scan_exec.c).
+ */
+bool
+IsRuntimeExclusionClause(const Hypertable *ht, Node *clause, Index varno)
+{
+	List	   *args;
+	Node	   *other = NULL;
+	int			i;
+
+	if (IsA(clause, OpExpr))
+		args = ((OpExpr *) clause)->args;
+	else if (IsA(clause, ScalarArrayOpExpr))
+		args = ((ScalarArrayOpExpr *) clause)->args;
+	else
+		return false;
+	if (list_length(args) != 2)
+		return false;
+	for (i = 0; i < ht->num_dimensions; i++)
+	{
+		AttrNumber	attno = ht->dimensions[i].attno;
+
+		if (OidIsValid(ht->dimensions[i].partitioning_func))
+			continue;
+		if (is_column(linitial(args), varno, attno))
+			other = lsecond(args);
+		else if (IsA(clause, OpExpr) && is_column(lsecond(args), varno, attno))
+			other = linitial(args);
+	}
+	return other != NULL && IsRemoteParamExpr(other);
 }

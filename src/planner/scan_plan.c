@@ -233,9 +233,12 @@ set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *r
 
 /*
  * The plan: scan of the root relation (scanrelid), with in custom_private
- * the retrieved columns and, per node, its server, SQL and chunk names (for
- * EXPLAIN); custom_exprs are the remote parameters; the plan's qual is what
- * the nodes cannot evaluate.
+ * the retrieved columns and, per node, its server, SQL, chunk names (for
+ * EXPLAIN) and chunk ids; custom_exprs are the remote parameters followed
+ * by the conditions on dimension columns whose values are only known when
+ * the scan starts (parameters, now()), which let scan_exec.c skip nodes
+ * whose chunks they all rule out; the plan's qual is what the nodes cannot
+ * evaluate.
  */
 static Plan *
 plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
@@ -251,6 +254,9 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	List	   *servers = NIL;
 	List	   *sqls = NIL;
 	List	   *chunk_names = NIL;
+	List	   *chunk_ids = NIL;
+	List	   *runtime_conds = NIL;
+	Hypertable *ht = HypertableGetByRelid(rte->relid);
 	StringInfoData cols;
 	StringInfoData where;
 	ListCell   *lc;
@@ -260,6 +266,13 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 		if (!lfirst_node(RestrictInfo, lc)->pseudoconstant)
 			conds = lappend(conds, lfirst(lc));
 	ClassifyConditions(root, rel, conds, &remote_conds, &local_conds);
+	foreach(lc, conds)
+	{
+		Node	   *clause = (Node *) lfirst_node(RestrictInfo, lc)->clause;
+
+		if (ht && IsRuntimeExclusionClause(ht, clause, rel->relid))
+			runtime_conds = lappend(runtime_conds, clause);
+	}
 
 	initStringInfo(&cols);
 	DeparseColumnList(&cols, rte->relid, ScanAttrsUsed(rel, local_conds), &retrieved_attrs);
@@ -271,6 +284,7 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 		NodeShare  *share = lfirst(lc);
 		StringInfoData sql;
 		StringInfoData names;
+		List	   *ids = NIL;
 		ListCell   *lc2;
 
 		initStringInfo(&sql);
@@ -288,10 +302,12 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 								 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
 								 where.data);
 			appendStringInfo(&names, "%s%s", names.len ? ", " : "", chunk->table_name);
+			ids = lappend_int(ids, chunk->id);
 		}
 		servers = lappend_oid(servers, share->server_id);
 		sqls = lappend(sqls, makeString(sql.data));
 		chunk_names = lappend(chunk_names, makeString(names.data));
+		chunk_ids = lappend(chunk_ids, ids);
 	}
 
 	cscan->scan.plan.targetlist = tlist;
@@ -299,8 +315,10 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	cscan->scan.scanrelid = rel->relid;
 	cscan->flags = best_path->flags;
 	cscan->custom_plans = NIL;
-	cscan->custom_exprs = params;
-	cscan->custom_private = list_make4(retrieved_attrs, servers, sqls, chunk_names);
+	/* the remote parameters, then the conditions for run-time exclusion */
+	cscan->custom_private = list_make5(retrieved_attrs, servers, sqls, chunk_names, chunk_ids);
+	cscan->custom_private = lappend(cscan->custom_private, makeInteger(list_length(params)));
+	cscan->custom_exprs = list_concat(params, runtime_conds);
 	cscan->custom_scan_tlist = NIL;
 	cscan->methods = &DataNodeScanPlanMethods;
 	return &cscan->scan.plan;

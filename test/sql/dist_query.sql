@@ -94,6 +94,22 @@ SELECT count(*) FROM conditions
  WHERE date_trunc('day', time) = '2024-01-03' AND upper(device) LIKE 'D%' AND temp IS NOT NULL
    AND "Humidity" BETWEEN 5 AND 10 AND coalesce(temp, 0) <> 17.5 AND NOT (device = ANY ('{d5,d6}'));
 
+-- run-time exclusion: values known only when the scan starts (a generic
+-- plan's parameters, now(), a correlated subquery's outer value) exclude
+-- chunks then, and nodes left without chunks are not contacted
+SET plan_cache_mode = force_generic_plan;
+PREPARE one_device(text) AS SELECT count(*), sum(temp) FROM conditions WHERE device = $1;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE one_device('d1');
+EXECUTE one_device('d1');
+EXECUTE one_device('d4');
+EXECUTE one_device(NULL);
+RESET plan_cache_mode;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM conditions WHERE time > now() - interval '1 day';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT d.device, (SELECT count(*) FROM conditions c WHERE c.device = d.device)
+  FROM (VALUES ('d4'), ('d1')) d(device);
+
 -- replicas: each chunk read from one node, named chunk by chunk
 EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM "My Schema"."Rep Table";
 EXPLAIN (VERBOSE, COSTS OFF)
