@@ -116,6 +116,18 @@ check_tuples(NodeCursor *nc, PGresult *res, const char *sql, ExecStatusType expe
 		RemoteReportError(ERROR, nc->conn, res, sql);
 }
 
+/* A batch of rows has arrived from nc's cursor; a short one is the last. */
+static void
+take_batch(NodeCursor *nc, PGresult *res)
+{
+	check_tuples(nc, res, nc->sql, PGRES_TUPLES_OK);
+	nc->res = res;
+	nc->next_row = 0;
+	nc->eof = PQntuples(res) < FETCH_SIZE;
+}
+
+static bool fetch_round(RemoteScan *scan);
+
 /*
  * Declare the cursor on every node and run the first round.  Without
  * parameters DECLARE and the first FETCH travel in one message.
@@ -161,35 +173,12 @@ start_scan(RemoteScan *scan)
 			PQclear(res);
 		}
 		else
-		{
-			check_tuples(nc, res, nc->sql, PGRES_TUPLES_OK);
-			nc->res = res;
-			nc->next_row = 0;
-			nc->eof = PQntuples(res) < FETCH_SIZE;
-		}
-	}
-	if (nparams > 0)
-	{
-		for (i = 0; i < scan->nnodes; i++)
-			if (!scan->nodes[i].skipped)
-				RemoteSend(scan->nodes[i].conn, fetch);
-		for (i = 0; i < scan->nnodes; i++)
-		{
-			NodeCursor *nc = &scan->nodes[i];
-			PGresult   *res;
-
-			if (nc->skipped)
-				continue;
-			res = RemoteGetResult(nc->conn, fetch);
-
-			check_tuples(nc, res, nc->sql, PGRES_TUPLES_OK);
-			nc->res = res;
-			nc->next_row = 0;
-			nc->eof = PQntuples(res) < FETCH_SIZE;
-		}
+			take_batch(nc, res);
 	}
 	scan->current = 0;
 	scan->started = true;
+	if (nparams > 0)
+		fetch_round(scan);
 }
 
 /* Next round: a FETCH to every node with rows left, in parallel. */
@@ -216,15 +205,10 @@ fetch_round(RemoteScan *scan)
 	for (i = 0; i < scan->nnodes; i++)
 	{
 		NodeCursor *nc = &scan->nodes[i];
-		PGresult   *res;
 
 		if (nc->eof)
 			continue;
-		res = RemoteGetResult(nc->conn, fetch);
-		check_tuples(nc, res, nc->sql, PGRES_TUPLES_OK);
-		nc->res = res;
-		nc->next_row = 0;
-		nc->eof = PQntuples(res) < FETCH_SIZE;
+		take_batch(nc, RemoteGetResult(nc->conn, fetch));
 	}
 	scan->current = 0;
 	return any;

@@ -40,6 +40,19 @@ CREATE TABLE devices (device text PRIMARY KEY, location text);
 INSERT INTO devices VALUES ('d1', 'north'), ('d2', 'north'), ('d3', 'south'), ('d4', 'south'), ('d5', 'east'), ('d7', 'nowhere');
 ANALYZE conditions_local, rep_local, devices;
 
+-- same(q): q is run with %1$s = conditions, %2$s = "My Schema"."Rep Table"
+-- and again with their local copies; n is the row count, diff the number of
+-- rows in one result and not in the other (EXCEPT ALL both ways).
+CREATE FUNCTION same(q text, OUT n bigint, OUT diff bigint) LANGUAGE plpgsql AS $$
+DECLARE
+    d text := format(q, 'conditions', '"My Schema"."Rep Table"');
+    l text := format(q, 'conditions_local', 'rep_local');
+BEGIN
+    EXECUTE format('SELECT count(*) FROM (%s) x', d) INTO n;
+    EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) x',
+                   d, l, l, d) INTO diff;
+END $$;
+
 -- where the rows are
 SELECT c.table_name, array_agg(cdn.node_name ORDER BY cdn.node_name) AS nodes
   FROM _timescaledb_catalog.chunk c JOIN _timescaledb_catalog.chunk_data_node cdn ON cdn.chunk_id = c.id

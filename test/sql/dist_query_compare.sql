@@ -7,20 +7,7 @@ SET client_min_messages = warning;
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
--- same(q): q is run with %1$s = conditions, %2$s = "My Schema"."Rep Table"
--- and again with their local copies; n is the row count, diff the number of
--- rows in one result and not in the other (EXCEPT ALL both ways).
-CREATE OR REPLACE FUNCTION same(q text, OUT n bigint, OUT diff bigint) LANGUAGE plpgsql AS $$
-DECLARE
-    d text := format(q, 'conditions', '"My Schema"."Rep Table"');
-    l text := format(q, 'conditions_local', 'rep_local');
-BEGIN
-    EXECUTE format('SELECT count(*) FROM (%s) x', d) INTO n;
-    EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) x',
-                   d, l, l, d) INTO diff;
-END $$;
-
--- whole tables
+-- same(q), from dist_query, compares q on both; whole tables
 SELECT * FROM same('SELECT * FROM %1$s');
 SELECT * FROM same('SELECT * FROM %2$s');
 -- filters: time ranges, devices, both

@@ -8,16 +8,6 @@ SET client_min_messages = warning;
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
-CREATE OR REPLACE FUNCTION same(q text, OUT n bigint, OUT diff bigint) LANGUAGE plpgsql AS $$
-DECLARE
-    d text := format(q, 'conditions', '"My Schema"."Rep Table"');
-    l text := format(q, 'conditions_local', 'rep_local');
-BEGIN
-    EXECUTE format('SELECT count(*) FROM (%s) x', d) INTO n;
-    EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) x',
-                   d, l, l, d) INTO diff;
-END $$;
-
 -- one statement per chunk left after exclusion, conditions included
 EXPLAIN (VERBOSE, COSTS OFF)
 UPDATE conditions SET temp = temp + 0.5 WHERE device = 'd1' AND time < '2024-01-08';
