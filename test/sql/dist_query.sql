@@ -141,6 +141,18 @@ EXPLAIN (VERBOSE, COSTS OFF)
 SELECT time, temp FROM _timescaledb_internal._dist_hyper_1_1_chunk WHERE temp > 60;
 SELECT count(*), sum(temp) FROM _timescaledb_internal._dist_hyper_1_1_chunk WHERE temp > 60;
 
+-- a chunk is not written directly
+INSERT INTO _timescaledb_internal._dist_hyper_1_1_chunk VALUES ('2024-01-01', 'd1', 1, 1);
+
+-- errors on a data node come back as errors
+SELECT count(*) FROM conditions WHERE 100 / (temp - 10)::int > 0;
+
+-- a distributed hypertable without chunks yet
+CREATE TABLE empty_ht (time timestamptz NOT NULL, v int);
+SELECT table_name FROM create_distributed_hypertable('empty_ht', 'time');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM empty_ht;
+SELECT * FROM empty_ht;
+
 -- the plain inheritance tree still shows for ONLY
 SELECT count(*) FROM ONLY conditions;
 
