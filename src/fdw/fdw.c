@@ -25,6 +25,7 @@
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
+#include "optimizer/prep.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -81,6 +82,33 @@ chunk_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 													   startup, total, NIL, NULL, NULL, NIL));
 }
 
+/*
+ * SELECT ... FOR UPDATE/SHARE on a hypertable plans its chunks one by one
+ * (planner/ leaves row-locking queries alone); lock the rows on the node
+ * that is read, as postgres_fdw does.
+ */
+static void
+append_row_lock(StringInfo sql, PlannerInfo *root, RelOptInfo *baserel)
+{
+	PlanRowMark *rc = get_plan_rowmark(root->rowMarks, baserel->relid);
+
+	if (rc == NULL)
+		return;
+	switch (rc->strength)
+	{
+		case LCS_NONE:
+			break;
+		case LCS_FORKEYSHARE:
+		case LCS_FORSHARE:
+			appendStringInfoString(sql, " FOR SHARE");
+			break;
+		case LCS_FORNOKEYUPDATE:
+		case LCS_FORUPDATE:
+			appendStringInfoString(sql, " FOR UPDATE");
+			break;
+	}
+}
+
 static ForeignScan *
 chunk_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		   ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan)
@@ -109,6 +137,7 @@ chunk_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 					  &retrieved_attrs);
 	appendStringInfo(&sql, " FROM %s", DeparseRelationName(foreigntableid));
 	DeparseWhereClause(&sql, foreigntableid, baserel->relid, info->remote_conds, &params);
+	append_row_lock(&sql, root, baserel);
 
 	return make_foreignscan(tlist, local_exprs, baserel->relid, params,
 							list_make4(makeString(sql.data), retrieved_attrs,

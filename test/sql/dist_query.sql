@@ -141,6 +141,11 @@ EXPLAIN (VERBOSE, COSTS OFF)
 SELECT time, temp FROM _timescaledb_internal._dist_hyper_1_1_chunk WHERE temp > 60;
 SELECT count(*), sum(temp) FROM _timescaledb_internal._dist_hyper_1_1_chunk WHERE temp > 60;
 
+-- row locks: chunk by chunk, locked on the node read
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT time FROM conditions WHERE device = 'd1' AND time < '2024-01-02' FOR UPDATE;
+SELECT count(*) FROM (SELECT time FROM conditions WHERE device = 'd1' AND time < '2024-01-02' FOR UPDATE) x;
+
 -- a chunk is not written directly
 INSERT INTO _timescaledb_internal._dist_hyper_1_1_chunk VALUES ('2024-01-01', 'd1', 1, 1);
 
