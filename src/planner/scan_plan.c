@@ -60,6 +60,9 @@ typedef struct NodeShare
 	bool		whole;			/* read the member hypertable, not chunk by chunk */
 } NodeShare;
 
+/* EXPLAIN names this many of a node's chunks, then counts them */
+#define EXPLAIN_MAX_CHUNK_NAMES 10
+
 static set_rel_pathlist_hook_type prev_set_rel_pathlist_hook = NULL;
 
 static Plan *plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
@@ -301,9 +304,12 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 								 sql.len ? " UNION ALL " : "", cols.data,
 								 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
 								 where.data);
-			appendStringInfo(&names, "%s%s", names.len ? ", " : "", chunk->table_name);
+			if (list_length(ids) < EXPLAIN_MAX_CHUNK_NAMES)
+				appendStringInfo(&names, "%s%s", names.len ? ", " : "", chunk->table_name);
 			ids = lappend_int(ids, chunk->id);
 		}
+		if (list_length(ids) > EXPLAIN_MAX_CHUNK_NAMES)
+			appendStringInfo(&names, ", ... (%d chunks)", list_length(ids));
 		servers = lappend_oid(servers, share->server_id);
 		sqls = lappend(sqls, makeString(sql.data));
 		chunk_names = lappend(chunk_names, makeString(names.data));
