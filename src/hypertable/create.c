@@ -140,42 +140,47 @@ table_is_empty(Oid relid)
 	return empty;
 }
 
-/* The time dimension's interval in internal units. */
-static int64
-interval_to_internal(const CreateArgs *args, Oid value_type)
+/*
+ * A chunk_time_interval argument in internal units for a time dimension
+ * whose values are of value_type: an interval for time types, an integer
+ * (microseconds for time types, the column's units for integer types).
+ * interval_type InvalidOid: not given, the default.
+ */
+int64
+DimensionIntervalFromArg(Datum interval, Oid interval_type, Oid value_type, const char *column)
 {
 	int64		result;
 
-	if (!OidIsValid(args->interval_type))
+	if (!OidIsValid(interval_type))
 	{
 		if (TimeTypeIsInteger(value_type))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("integer time column \"%s\" needs an explicit chunk_time_interval",
-							args->time_column),
+							column),
 					 errhint("Pass chunk_time_interval as an integer in the column's units.")));
 		return MN_DEFAULT_CHUNK_TIME_INTERVAL;
 	}
-	switch (args->interval_type)
+	switch (interval_type)
 	{
 		case INT2OID:
-			result = DatumGetInt16(args->interval);
+			result = DatumGetInt16(interval);
 			break;
 		case INT4OID:
-			result = DatumGetInt32(args->interval);
+			result = DatumGetInt32(interval);
 			break;
 		case INT8OID:
-			result = DatumGetInt64(args->interval);
+			result = DatumGetInt64(interval);
 			break;
 		case INTERVALOID:
 			{
-				Interval   *iv = DatumGetIntervalP(args->interval);
+				Interval   *iv = DatumGetIntervalP(interval);
 
 				if (TimeTypeIsInteger(value_type))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("invalid interval type for %s dimension \"%s\"",
-									format_type_be(value_type), args->time_column),
+									format_type_be(value_type), column),
 							 errdetail("An integer time column takes an integer chunk_time_interval, not an interval."),
 							 errhint("Pass chunk_time_interval as an integer in the column's units.")));
 				result = iv->time + ((int64) iv->month * DAYS_PER_MONTH + iv->day) * USECS_PER_DAY;
@@ -185,15 +190,15 @@ interval_to_internal(const CreateArgs *args, Oid value_type)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid interval type for %s dimension \"%s\"",
-							format_type_be(value_type), args->time_column),
-					 errdetail("chunk_time_interval is of type %s.", format_type_be(args->interval_type)),
+							format_type_be(value_type), column),
+					 errdetail("chunk_time_interval is of type %s.", format_type_be(interval_type)),
 					 errhint("Use an interval for time columns and an integer for integer columns.")));
 			return 0;
 	}
 	if (result <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid chunk_time_interval for dimension \"%s\"", args->time_column),
+				 errmsg("invalid chunk_time_interval for dimension \"%s\"", column),
 				 errdetail("The interval must be greater than zero.")));
 	return result;
 }
@@ -431,7 +436,7 @@ create_hypertable_catalog(CreateArgs *args, bool *created)
 				 errdetail("Column \"%s\" is of type %s.", args->time_column, format_type_be(ttype)),
 				 errhint("Use a column of type timestamptz, timestamp, date, smallint, integer or bigint, or give a time_partitioning_func.")));
 	interval = args->replication_factor == -1 ? args->interval_internal :
-		interval_to_internal(args, value_type);
+		DimensionIntervalFromArg(args->interval, args->interval_type, value_type, args->time_column);
 	part_columns = lappend(part_columns, (char *) args->time_column);
 
 	if (args->space_column != NULL)
@@ -591,26 +596,30 @@ regproc_text(Oid func)
 }
 
 /*
- * Recreate the table on every data node of the new hypertable and make it a
- * member hypertable there; record each node's hypertable id.
+ * Recreate the root table on each of server_ids (table_cmds from
+ * DeparseTableForDataNode) and make it a member hypertable there, with ht's
+ * dimensions; record each node's hypertable id in hypertable_data_node.
+ * Runs in the distributed transaction, nodes in parallel.
  */
-static void
-create_on_data_nodes(CreateArgs *args, int32 id, List *table_cmds)
+void
+HypertableAddDataNodes(Hypertable *ht, List *server_ids, List *table_cmds,
+					   bool create_default_indexes)
 {
-	Hypertable *ht = HypertableGetByRelid(args->relid);
 	const Dimension *tdim = HypertableTimeDimension(ht);
-	char	   *schema = get_namespace_name(get_rel_namespace(args->relid));
+	const Dimension *sdim = HypertableSpaceDimension(ht);
 	List	   *conns = NIL;
 	ListCell   *lc;
-	const char *schema_param[1] = {schema};
+	const char *schema_param[1] = {ht->schema_name};
 	const char *member_sql =
 	"SELECT " MN_FUNCTIONS_SCHEMA ".create_member_hypertable($1::regclass, $2, $3, $4::int, $5, $6, "
 	"$7::bigint, $8::bool, $9::regproc, $10::regproc)";
 	const char *params[10];
 	char		interval_buf[32];
 	char		parts_buf[16];
+	int32		id = ht->id;
+	Oid			relid = ht->relid;
 
-	foreach(lc, args->data_nodes)
+	foreach(lc, server_ids)
 		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE));
 
 	/* the schema, unless it is there: CREATE SCHEMA needs rights even with IF NOT EXISTS */
@@ -627,7 +636,7 @@ create_on_data_nodes(CreateArgs *args, int32 id, List *table_cmds)
 		if (PQntuples(res) == 0)
 		{
 			PQclear(res);
-			RemoteExecCommand(conn, psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
+			RemoteExecCommand(conn, psprintf("CREATE SCHEMA %s", quote_identifier(ht->schema_name)));
 		}
 		else
 			PQclear(res);
@@ -636,17 +645,18 @@ create_on_data_nodes(CreateArgs *args, int32 id, List *table_cmds)
 		RemoteExecOnAll(conns, lfirst(lc));
 
 	snprintf(interval_buf, sizeof(interval_buf), INT64_FORMAT, tdim->interval_length);
-	snprintf(parts_buf, sizeof(parts_buf), "%d", args->num_partitions);
-	params[0] = QualifiedRelationName(args->relid);
-	params[1] = args->time_column;
-	params[2] = args->space_column;
-	params[3] = args->space_column ? parts_buf : NULL;
+	params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
+	params[1] = tdim->column_name;
+	params[2] = sdim ? sdim->column_name : NULL;
+	if (sdim)
+		snprintf(parts_buf, sizeof(parts_buf), "%d", sdim->num_slices);
+	params[3] = sdim ? parts_buf : NULL;
 	params[4] = ht->associated_schema_name;
 	params[5] = ht->associated_table_prefix;
 	params[6] = interval_buf;
-	params[7] = args->create_default_indexes ? "true" : "false";
-	params[8] = regproc_text(args->partitioning_func);
-	params[9] = regproc_text(args->time_partitioning_func);
+	params[7] = create_default_indexes ? "true" : "false";
+	params[8] = sdim ? regproc_text(sdim->partitioning_func) : NULL;
+	params[9] = regproc_text(tdim->partitioning_func);
 	foreach(lc, conns)
 		RemoteSendParams(lfirst(lc), member_sql, 10, params);
 	foreach(lc, conns)
@@ -672,7 +682,7 @@ create_on_data_nodes(CreateArgs *args, int32 id, List *table_cmds)
 		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".hypertable_data_node (hypertable_id, "
 					"node_hypertable_id, node_name) VALUES ($1, $2, $3)", 3, types, values, NULL, false);
 	}
-	CatalogInvalidateHypertable(args->relid);
+	CatalogInvalidateHypertable(relid);
 	CommandCounterIncrement();
 }
 
@@ -779,7 +789,8 @@ create_distributed(FunctionCallInfo fcinfo, CreateArgs *args, int replication_fa
 	check_relation(args->relid);
 	table_cmds = DeparseTableForDataNode(args->relid);
 	id = create_hypertable_catalog(args, &created);
-	create_on_data_nodes(args, id, table_cmds);
+	HypertableAddDataNodes(HypertableGetByRelid(args->relid), args->data_nodes, table_cmds,
+						   args->create_default_indexes);
 	return create_result(fcinfo, id, args->relid, created);
 }
 

@@ -37,8 +37,22 @@ extern List *ChunkPlacement(const Hypertable *ht, int slice_index);
 /* deparse.c: SQL that recreates a table on a data node */
 extern List *DeparseTableForDataNode(Oid relid);
 
+/* create.c: a chunk_time_interval argument in internal units */
+extern int64 DimensionIntervalFromArg(Datum interval, Oid interval_type, Oid value_type,
+									  const char *column);
+
+/* create.c: make ht a member hypertable on more data nodes */
+extern void HypertableAddDataNodes(Hypertable *ht, List *server_ids, List *table_cmds,
+								   bool create_default_indexes);
+
 /* create.c: data nodes of a distributed hypertable, as server OIDs */
 extern List *HypertableDataNodeServerIds(const Hypertable *ht);
+
+/* api.c */
+extern Hypertable *HypertableRequire(Oid relid);
+extern void HypertableExecOnDataNodes(const Hypertable *ht, const char *sql, int nparams,
+									  const char *const *params);
+extern List *HypertableDropChunks(Hypertable *ht, List *chunks);
 
 /* Quoted "schema"."name" of a relation. */
 extern char *QualifiedRelationName(Oid relid);
