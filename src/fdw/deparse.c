@@ -29,6 +29,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -154,12 +155,40 @@ type_name(Oid typid, int32 typmod)
 								(typid < FirstGenbkiObjectId ? 0 : FORMAT_TYPE_FORCE_QUALIFY));
 }
 
+/*
+ * Values are written as text for the nodes to read back, so they must not
+ * depend on this session's display settings: DateStyle 'SQL, DMY' would
+ * write 05/01/2024 for the node to read as May 1st, extra_float_digits = 0
+ * would round.  Between Begin and End the settings are the unambiguous ones
+ * the nodes' sessions use.
+ */
+int
+TransmissionModesBegin(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("datestyle", "ISO", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+TransmissionModesEnd(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
 static void
 deparse_const(Const *c, DeparseContext *ctx)
 {
 	Oid			typoutput;
 	bool		typvarlena;
 	char	   *text;
+	int			nestlevel;
 
 	if (c->constisnull)
 	{
@@ -167,7 +196,9 @@ deparse_const(Const *c, DeparseContext *ctx)
 		return;
 	}
 	getTypeOutputInfo(c->consttype, &typoutput, &typvarlena);
+	nestlevel = TransmissionModesBegin();
 	text = OidOutputFunctionCall(typoutput, c->constvalue);
+	TransmissionModesEnd(nestlevel);
 	switch (c->consttype)
 	{
 		case INT4OID:

@@ -376,6 +376,8 @@ RemoteParamsEval(RemoteParams *rp)
 	ListCell   *lc;
 	int			i = 0;
 
+	int			nestlevel;
+
 	MemoryContextReset(rp->cxt);
 	old = MemoryContextSwitchTo(rp->cxt);
 	foreach(lc, rp->exprstates)
@@ -383,7 +385,10 @@ RemoteParamsEval(RemoteParams *rp)
 		bool		isnull;
 		Datum		value = ExecEvalExpr(lfirst(lc), econtext, &isnull);
 
+		/* only the output is in transmission modes: now() - '1 day' is not */
+		nestlevel = TransmissionModesBegin();
 		rp->values[i] = isnull ? NULL : OutputFunctionCall(&rp->outfuncs[i], value);
+		TransmissionModesEnd(nestlevel);
 		i++;
 	}
 	MemoryContextSwitchTo(old);

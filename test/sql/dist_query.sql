@@ -123,6 +123,10 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT d.device, (SELECT count(*) FROM conditions c WHERE c.device = d.device)
   FROM (VALUES ('d4'), ('d1')) d(device);
 
+-- multinode's own immutable functions, such as time_bucket, are shipped
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT time, temp FROM conditions WHERE time_bucket('1 hour', time) = '2024-01-05 10:00' AND device = 'd2';
+
 -- replicas: each chunk read from one node, named chunk by chunk
 EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM "My Schema"."Rep Table";
 EXPLAIN (VERBOSE, COSTS OFF)

@@ -34,6 +34,7 @@ SELECT * FROM same($$SELECT date_trunc('day', time) AS day, device, avg(temp) FR
 SELECT * FROM same('SELECT * FROM %1$s ORDER BY time DESC, device LIMIT 10');
 SELECT * FROM same('SELECT * FROM %1$s ORDER BY temp NULLS FIRST, time, device LIMIT 40 OFFSET 5');
 SELECT * FROM same('SELECT DISTINCT device FROM %1$s');
+SELECT * FROM same($$SELECT time_bucket('1 day', time) AS day, device, count(*), max(temp) FROM %1$s WHERE time_bucket('6 hours', time) > '2024-01-10' GROUP BY 1, 2$$);
 SELECT * FROM same('SELECT "Value", count(*) FROM %2$s GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5');
 -- joins with a local table, and with itself
 SELECT * FROM same('SELECT d.location, count(*), sum(c.temp) FROM %1$s c JOIN devices d USING (device) GROUP BY 1');
@@ -82,6 +83,23 @@ SELECT count(*) FROM rn;
 RESET plan_cache_mode;
 DEALLOCATE pd;
 DEALLOCATE pl;
+
+-- constants and parameters travel the same whatever this session's display
+-- settings (05/01/2024 is January 5th here, May 1st in ISO-MDY)
+SET datestyle = 'SQL, DMY';
+SET intervalstyle = 'sql_standard';
+SET extra_float_digits = 0;
+SELECT * FROM same($$SELECT * FROM %1$s WHERE time < '05/01/2024 10:00' AND temp > 20.25 AND time > now() - interval '100 years'$$);
+SET plan_cache_mode = force_generic_plan;
+PREPARE pdmy(timestamptz, float8) AS SELECT count(*) FROM conditions WHERE time < $1 AND temp > $2;
+EXECUTE pdmy('05/01/2024 10:00', 20.25);
+SELECT count(*) FROM conditions_local WHERE time < '05/01/2024 10:00' AND temp > 20.25;
+DEALLOCATE pdmy;
+RESET plan_cache_mode;
+RESET datestyle;
+RESET intervalstyle;
+RESET extra_float_digits;
+SET datestyle = 'ISO, YMD';
 
 -- a few results, printed
 SELECT device, count(*), sum(temp), min(time), max(time) FROM conditions GROUP BY device ORDER BY device;
