@@ -190,7 +190,7 @@ ship_walker(Node *node, ShipContext *ctx)
 				NullTest   *nt = (NullTest *) node;
 
 				/* row-wise IS NULL has its own semantics; keep it simple */
-				return !nt->argisrow && type_is_rowtype(exprType((Node *) nt->arg)) == false &&
+				return !nt->argisrow && !type_is_rowtype(exprType((Node *) nt->arg)) &&
 					ship_walker((Node *) nt->arg, ctx);
 			}
 		case T_BooleanTest:

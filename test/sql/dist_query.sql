@@ -92,6 +92,8 @@ CREATE FUNCTION my_round(float8) RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS 'B
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT time FROM conditions WHERE my_round(temp) = 20 AND device = 'd1';
 SELECT count(*) FROM conditions WHERE my_round(temp) = 20 AND device = 'd1';
+-- an explicit collation the remote SQL would lose stays here too
+EXPLAIN (VERBOSE, COSTS OFF) SELECT time FROM conditions WHERE device < 'd2' COLLATE "C";
 -- a volatile function is never shipped
 EXPLAIN (VERBOSE, COSTS OFF) SELECT time FROM conditions WHERE temp > random() * 1000;
 -- stable expressions are computed here and sent as parameters
