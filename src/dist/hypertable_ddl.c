@@ -122,9 +122,9 @@ drop_hypertable_catalog(Hypertable *ht)
 								 quote_qualified_identifier(chunk->schema_name, chunk->table_name)),
 						0, NULL, NULL, NULL, false);
 	}
-	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".dimension_slice s USING " MN_CATALOG_SCHEMA
-				".dimension d WHERE d.id = s.dimension_id AND d.hypertable_id = $1",
-				1, types, values, NULL, false);
+	/* chunks (and their constraints, replicas) first: they reference the slices */
+	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk WHERE hypertable_id = $1", 1, types, values,
+				NULL, false);
 	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".hypertable WHERE id = $1", 1, types, values,
 				NULL, false);
 	CatalogInvalidateHypertable(ht->relid);
