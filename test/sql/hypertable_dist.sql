@@ -26,6 +26,7 @@ SELECT column_name, num_slices, interval_length FROM _timescaledb_catalog.dimens
 SELECT count(*) AS not_on_dn3 FROM pg_tables WHERE tablename = 'conditions';
 \c hd_access
 
+SELECT setseed(0.5);
 INSERT INTO conditions
 SELECT time, (random()*30)::int, random()*80
 FROM generate_series('2019-01-01 00:00:00'::timestamptz, '2019-02-01 00:00:00', '1 min') AS time;
