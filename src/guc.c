@@ -9,11 +9,13 @@
  */
 #include "postgres.h"
 
+#include "postmaster/postmaster.h"
 #include "utils/guc.h"
 
 #include "guc.h"
 
 int			mn_connect_timeout = 5;
+int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
 char	   *mn_passfile = NULL;
 
@@ -28,6 +30,16 @@ MultinodeDefineGucs(void)
 							5, 1, 3600,
 							PGC_USERSET,
 							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("multinode.max_background_workers",
+							"Maximum number of jobs running at the same time.",
+							"Counts job workers of all databases; 0 stops starting jobs. "
+							"Each also needs a slot of max_worker_processes.",
+							&mn_max_background_workers,
+							8, 0, MAX_BACKENDS,
+							PGC_SIGHUP,
+							0,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("multinode.max_insert_batch_size",

@@ -11,6 +11,7 @@
 #define MULTINODE_GUC_H
 
 extern int	mn_connect_timeout;
+extern int	mn_max_background_workers;
 extern int	mn_max_insert_batch_size;
 extern char *mn_passfile;
 

@@ -16,6 +16,7 @@
 #include "guc.h"
 #include "multinode.h"
 #include "catalog/catalog.h"
+#include "bgw/bgw.h"
 #include "dist/dist.h"
 #include "hypertable/hypertable.h"
 #include "planner/planner.h"
@@ -46,4 +47,5 @@ _PG_init(void)
 	DistInit();
 	HypertableInit();
 	DataNodeScanInit();
+	BgwInit();
 }

@@ -20,18 +20,15 @@
 
 #include "catalog/catalog.h"
 
-char *
-MetadataGet(const char *key)
+/* The first column of the first row of a query, or NULL; in the caller's context. */
+static char *
+spi_single_value(const char *sql, int nargs, Oid *argtypes, Datum *args)
 {
-	Oid			argtypes[1] = {NAMEOID};
-	Datum		args[1];
 	char	   *result = NULL;
 
-	args[0] = DirectFunctionCall1(namein, CStringGetDatum(key));
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT value FROM _timescaledb_catalog.metadata WHERE key = $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read multinode metadata");
+	if (SPI_execute_with_args(sql, nargs, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the multinode catalog");
 	if (SPI_processed > 0)
 	{
 		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -41,6 +38,17 @@ MetadataGet(const char *key)
 	}
 	SPI_finish();
 	return result;
+}
+
+char *
+MetadataGet(const char *key)
+{
+	Oid			argtypes[1] = {NAMEOID};
+	Datum		args[1];
+
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(key));
+	return spi_single_value("SELECT value FROM _timescaledb_catalog.metadata WHERE key = $1",
+							1, argtypes, args);
 }
 
 void
@@ -89,19 +97,6 @@ GetDistRole(void)
 char *
 ExtensionVersion(void)
 {
-	char	   *result = NULL;
-
-	SPI_connect();
-	if (SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the multinode version");
-	if (SPI_processed > 0)
-	{
-		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-		if (value)
-			result = SPI_palloc(strlen(value) + 1), strcpy(result, value);
-	}
-	SPI_finish();
-	return result;
+	return spi_single_value("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
+							0, NULL, NULL);
 }

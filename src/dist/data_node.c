@@ -177,35 +177,25 @@ check_prepared_transactions(DataNodeConn *conn, const char *node_name)
 				 errhint("Set max_prepared_transactions to a value greater than 0 (150 is recommended) in the data node's postgresql.conf and restart it.")));
 }
 
-static void
-base_params(RemoteConnParams *params, const char *host, int port, const char *dbname,
-			const char *password)
+/* Parameters to reach a node given by add_data_node's arguments. */
+static RemoteConnParams
+bootstrap_params(const char *host, int port, const char *password)
 {
-	Oid			user_id = GetUserId();
+	RemoteConnParams params = {NIL, NIL};
 
-	RemoteConnParamsAdd(params, "host", host);
-	RemoteConnParamsAdd(params, "port", psprintf("%d", port));
-	RemoteConnParamsAdd(params, "dbname", dbname);
-	RemoteConnParamsAdd(params, "user", GetUserNameFromId(user_id, false));
-	if (password)
-		RemoteConnParamsAdd(params, "password", password);
-	else
-	{
-		extern char *mn_passfile;
-
-		if (mn_passfile && mn_passfile[0] != '\0')
-			RemoteConnParamsAdd(params, "passfile",
-								is_absolute_path(mn_passfile) ? mn_passfile :
-								psprintf("%s/%s", DataDir, mn_passfile));
-	}
-	RemoteConnParamsAdd(params, "fallback_application_name", "multinode");
-	RemoteConnParamsAdd(params, "client_encoding", GetDatabaseEncodingName());
+	RemoteConnParamsAdd(&params, "host", host);
+	RemoteConnParamsAdd(&params, "port", psprintf("%d", port));
+	RemoteConnParamsAddCredentials(&params, GetUserNameFromId(GetUserId(), false), password);
+	return params;
 }
 
-/* Connect to a maintenance database of the node: postgres, else template1. */
+/*
+ * Connect to a maintenance database of the node: postgres, else template1 when
+ * postgres does not exist.  Returns NULL with *errmsg_out set if given, else
+ * throws.
+ */
 static DataNodeConn *
-connect_maintenance(const char *node_name, const char *host, int port, const char *password,
-					char **errmsg_out)
+connect_maintenance(const char *node_name, RemoteConnParams *params, char **errmsg_out)
 {
 	static const char *const maintenance_dbs[] = {"postgres", "template1"};
 	char	   *first_error = NULL;
@@ -213,28 +203,25 @@ connect_maintenance(const char *node_name, const char *host, int port, const cha
 
 	for (i = 0; i < lengthof(maintenance_dbs); i++)
 	{
-		RemoteConnParams params = {NIL, NIL};
 		DataNodeConn *conn;
 		char	   *msg = NULL;
 
-		base_params(&params, host, port, maintenance_dbs[i], password);
-		conn = RemoteConnect(node_name, &params, &msg);
+		RemoteConnParamsSet(params, "dbname", maintenance_dbs[i]);
+		conn = RemoteConnect(node_name, params, &msg);
 		if (conn)
 			return conn;
 		if (first_error == NULL)
 			first_error = msg;
+		/* only a missing database is worth another try */
+		if (strstr(msg, psprintf("database \"%s\" does not exist", maintenance_dbs[i])) == NULL)
+			break;
 	}
 	if (errmsg_out)
 	{
 		*errmsg_out = first_error;
 		return NULL;
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
-			 errmsg("could not connect to data node \"%s\"", node_name),
-			 errdetail_internal("%s", first_error),
-			 errhint("Check that the data node is running and accepts connections from this host.")));
-	return NULL;
+	RemoteReportConnectFailure(node_name, first_error);
 }
 
 /*
@@ -302,10 +289,11 @@ static void
 undo_bootstrap(const char *node_name, const char *host, int port, const char *password,
 			   const char *dbname)
 {
+	RemoteConnParams params = bootstrap_params(host, port, password);
 	DataNodeConn *conn;
 	char	   *msg = NULL;
 
-	conn = connect_maintenance(node_name, host, port, password, &msg);
+	conn = connect_maintenance(node_name, &params, &msg);
 	if (conn == NULL)
 		return;
 	(void) RemoteExecCleanup(conn, psprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
@@ -510,7 +498,8 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 
 	if (bootstrap)
 	{
-		DataNodeConn *mconn = connect_maintenance(node_name, host, port, password, NULL);
+		RemoteConnParams mparams = bootstrap_params(host, port, password);
+		DataNodeConn *mconn = connect_maintenance(node_name, &mparams, NULL);
 
 		PG_TRY();
 		{
@@ -526,9 +515,9 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 
 	PG_TRY();
 	{
-		RemoteConnParams params = {NIL, NIL};
+		RemoteConnParams params = bootstrap_params(host, port, password);
 
-		base_params(&params, host, port, dbname, password);
+		RemoteConnParamsSet(&params, "dbname", dbname);
 		conn = RemoteConnect(node_name, &params, NULL);
 		ext_created = prepare_node_database(conn, node_name, dbname, bootstrap, local_uuid, &claimed);
 		RemoteDisconnect(conn);
@@ -649,12 +638,14 @@ multinode_delete_data_node(PG_FUNCTION_ARGS)
 
 	if (drop_database)
 	{
+		RemoteConnParams params = {NIL, NIL};
 		DataNodeConn *mconn;
 		char	   *msg = NULL;
 
+		/* the node's own credentials: user mapping, passfile */
 		CloseDataNodeConnections(server_id);
-		mconn = connect_maintenance(node_name, server_option(server, "host"),
-									atoi(server_option(server, "port")), NULL, force ? &msg : NULL);
+		DataNodeConnParams(server_id, GetUserId(), &params);
+		mconn = connect_maintenance(node_name, &params, force ? &msg : NULL);
 		if (mconn == NULL)
 			ereport(WARNING,
 					(errmsg("could not drop the database of data node \"%s\"", node_name),

@@ -46,6 +46,34 @@ RemoteConnParamsAdd(RemoteConnParams *params, const char *keyword, const char *v
 	params->values = lappend(params->values, pstrdup(value));
 }
 
+/* Replace the value of keyword, or add it. */
+void
+RemoteConnParamsSet(RemoteConnParams *params, const char *keyword, const char *value)
+{
+	ListCell   *k,
+			   *v;
+
+	forboth(k, params->keywords, v, params->values)
+	{
+		if (strcmp(lfirst(k), keyword) == 0)
+		{
+			lfirst(v) = pstrdup(value);
+			return;
+		}
+	}
+	RemoteConnParamsAdd(params, keyword, value);
+}
+
+void
+RemoteReportConnectFailure(const char *node_name, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+			 errmsg("could not connect to data node \"%s\"", node_name),
+			 errdetail_internal("%s", detail),
+			 errhint("Check that the data node is running and accepts connections from this host.")));
+}
+
 static const char *
 param_value(RemoteConnParams *params, const char *keyword)
 {
@@ -246,12 +274,7 @@ RemoteConnect(const char *node_name, RemoteConnParams *params, char **errmsg_out
 		*errmsg_out = msg;
 		return NULL;
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
-			 errmsg("could not connect to data node \"%s\"", node_name),
-			 errdetail_internal("%s", msg),
-			 errhint("Check that the data node is running and accepts connections from this host.")));
-	return NULL;				/* keep compiler quiet */
+	RemoteReportConnectFailure(node_name, msg);
 }
 
 void

@@ -216,9 +216,24 @@ DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *params)
 		if (strcmp(def->defname, "password") == 0)
 			have_password = true;
 	}
-	if (!have_user)
-		RemoteConnParamsAdd(params, "user", GetUserNameFromId(user_id, false));
-	if (!have_password && mn_passfile && mn_passfile[0] != '\0')
+	RemoteConnParamsAddCredentials(params,
+								   have_user ? NULL : GetUserNameFromId(user_id, false),
+								   have_password ? "" : NULL);
+}
+
+/*
+ * Add what every connection to a data node has: the role (when user is not
+ * NULL), the password, or else the password file (when password is NULL;
+ * "" means the caller already has one), and the session's identity.
+ */
+void
+RemoteConnParamsAddCredentials(RemoteConnParams *params, const char *user, const char *password)
+{
+	if (user)
+		RemoteConnParamsAdd(params, "user", user);
+	if (password && password[0] != '\0')
+		RemoteConnParamsAdd(params, "password", password);
+	else if (password == NULL && mn_passfile && mn_passfile[0] != '\0')
 		RemoteConnParamsAdd(params, "passfile",
 							is_absolute_path(mn_passfile) ? mn_passfile :
 							psprintf("%s/%s", DataDir, mn_passfile));
@@ -282,11 +297,7 @@ lookup_connection(Oid server_id, char **errmsg_out)
 				*errmsg_out = msg;
 				return NULL;
 			}
-			ereport(ERROR,
-					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
-					 errmsg("could not connect to data node \"%s\"", conn->node_name),
-					 errdetail_internal("%s", msg),
-					 errhint("Check that the data node is running and accepts connections from this host.")));
+			RemoteReportConnectFailure(conn->node_name, msg);
 		}
 	}
 	return conn;
@@ -303,7 +314,43 @@ GetDataNodeConnection(Oid server_id, RemoteTxnMode mode)
 {
 	DataNodeConn *conn = lookup_connection(server_id, NULL);
 
-	if (mode != REMOTE_TXN_NONE)
+	if (mode != REMOTE_TXN_NONE && conn->xact_depth == 0)
+	{
+		/*
+		 * The check in lookup_connection() can miss a session that the node
+		 * is closing right now.  If starting the remote transaction finds the
+		 * connection dead, nothing was done on it yet, so reconnect and try
+		 * once more.  Only a broken connection is retried; cancels and other
+		 * errors propagate.
+		 */
+		MemoryContext cxt = CurrentMemoryContext;
+		bool		retry = false;
+
+		PG_TRY();
+		{
+			RemoteTxnBegin(conn, mode);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (!conn->broken || conn->busy || conn->xact_depth != 0)
+				PG_RE_THROW();
+			FlushErrorState();
+			FreeErrorData(edata);
+			retry = true;
+		}
+		PG_END_TRY();
+		if (retry)
+		{
+			close_if_stale(conn, NULL);
+			conn = lookup_connection(server_id, NULL);
+			RemoteTxnBegin(conn, mode);
+		}
+	}
+	else if (mode != REMOTE_TXN_NONE)
 		RemoteTxnBegin(conn, mode);
 	else if (conn->xact_depth > 0)
 		ereport(ERROR,

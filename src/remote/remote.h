@@ -39,6 +39,8 @@ extern void RemoteInit(void);
 
 /* connection.c: one libpq connection and the commands sent on it */
 extern void RemoteConnParamsAdd(RemoteConnParams *params, const char *keyword, const char *value);
+extern void RemoteConnParamsSet(RemoteConnParams *params, const char *keyword, const char *value);
+extern void RemoteReportConnectFailure(const char *node_name, const char *detail) pg_attribute_noreturn();
 extern DataNodeConn *RemoteConnect(const char *node_name, RemoteConnParams *params, char **errmsg_out);
 extern void RemoteDisconnect(DataNodeConn *conn);
 extern PGconn *RemoteConnPG(DataNodeConn *conn);
@@ -77,6 +79,8 @@ extern void RemoteCopyCheckResult(DataNodeConn *conn, PGresult *res, const char 
 extern DataNodeConn *GetDataNodeConnection(Oid server_id, RemoteTxnMode mode);
 extern DataNodeConn *TryDataNodeConnection(Oid server_id, char **errmsg_out);
 extern void DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *params);
+extern void RemoteConnParamsAddCredentials(RemoteConnParams *params, const char *user,
+										   const char *password);
 extern void CheckDataNodeUsable(Oid server_id, Oid user_id);
 extern void CloseDataNodeConnections(Oid server_id);
 
