@@ -19,6 +19,7 @@ int			mn_connect_timeout = 5;
 char	   *mn_debug_fault = NULL;
 bool		mn_enable_2pc = true;
 int			mn_max_background_workers = 8;
+int			mn_max_insert_batch_size = 1000;
 char	   *mn_passfile = NULL;
 
 void
@@ -62,6 +63,16 @@ MultinodeDefineGucs(void)
 							&mn_max_background_workers,
 							8, 0, MAX_BACKENDS,
 							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("multinode.max_insert_batch_size",
+							"Rows buffered per data node before an insert ships them.",
+							"Rows routed to a distributed hypertable are sent to each data node "
+							"in batches of this many rows, with COPY, all nodes in parallel.",
+							&mn_max_insert_batch_size,
+							1000, 1, 1000000,
+							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
 

@@ -14,6 +14,7 @@ extern int	mn_connect_timeout;
 extern char *mn_debug_fault;
 extern bool mn_enable_2pc;
 extern int	mn_max_background_workers;
+extern int	mn_max_insert_batch_size;
 extern char *mn_passfile;
 
 extern void MultinodeDefineGucs(void);

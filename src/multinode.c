@@ -15,8 +15,11 @@
 
 #include "guc.h"
 #include "multinode.h"
+#include "catalog/catalog.h"
 #include "bgw/bgw.h"
 #include "dist/dist.h"
+#include "hypertable/hypertable.h"
+#include "planner/planner.h"
 #include "remote/remote.h"
 
 PG_MODULE_MAGIC;
@@ -40,6 +43,9 @@ _PG_init(void)
 
 	MultinodeDefineGucs();
 	RemoteInit();
+	CatalogInit();
 	DistInit();
+	HypertableInit();
+	DataNodeScanInit();
 	BgwInit();
 }

@@ -602,16 +602,6 @@ release_node(Oid server_id, const char *node_name, bool force)
 	CurrentResourceOwner = oldowner;
 }
 
-/*
- * Called before a data node is deleted.  Hypertable placement refuses here to
- * drop a node that holds the only copy of any chunk (unless forced); with no
- * distributed hypertables there is nothing to check.
- */
-void
-DistBeforeDeleteDataNode(Oid server_id, bool force)
-{
-}
-
 PG_FUNCTION_INFO_V1(multinode_delete_data_node);
 
 /*

@@ -2,7 +2,8 @@
  *
  * ddl_hook.c
  *	  The ProcessUtility hook: guards data nodes against being created or
- *	  dropped behind multinode's back.
+ *	  dropped behind multinode's back, routes COPY FROM into hypertables, and
+ *	  keeps hypertables in step with DDL on their roots (hypertable_ddl.c).
  *
  * Data nodes are foreign servers of timescaledb_fdw, but they carry state on
  * both sides (the node's claim, the access node's catalog), so plain CREATE
@@ -21,6 +22,7 @@
 #include "tcop/utility.h"
 
 #include "dist/dist.h"
+#include "planner/planner.h"
 #include "multinode.h"
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
@@ -70,7 +72,15 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 						  ProcessUtilityContext context, ParamListInfo params,
 						  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
+	void	   *ddl_state;
+
 	guard_data_nodes(pstmt->utilityStmt);
+
+	/* COPY FROM into a hypertable routes rows to chunks (planner/copy_from.c) */
+	if (IsA(pstmt->utilityStmt, CopyStmt) && HypertableCopyFrom(pstmt, queryString, qc))
+		return;
+
+	ddl_state = HypertableDDLBefore(pstmt, queryString);
 
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
@@ -78,6 +88,8 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
 								dest, qc);
+
+	HypertableDDLAfter(pstmt, queryString, ddl_state);
 }
 
 void

@@ -22,6 +22,11 @@ extern Oid	GetDataNodeServerId(const char *node_name, bool missing_ok);
 extern void RequireAccessNode(const char *what);
 extern void DistBeforeDeleteDataNode(Oid server_id, bool force);
 
+/* hypertable_ddl.c: around a utility statement, keep hypertables in step */
+struct PlannedStmt;
+extern void *HypertableDDLBefore(struct PlannedStmt *pstmt, const char *query_string);
+extern void HypertableDDLAfter(struct PlannedStmt *pstmt, const char *query_string, void *state);
+
 /* dist_exec.c */
 extern List *DataNodeIdsFromArray(ArrayType *node_list, bool null_means_all);
 

@@ -331,8 +331,8 @@ check_usable(DataNodeConn *conn, const char *sql)
 }
 
 /* Push out everything libpq buffered, waiting (interruptibly) as needed. */
-static void
-flush_output(DataNodeConn *conn, const char *sql)
+void
+RemoteFlushOutput(DataNodeConn *conn, const char *sql)
 {
 	for (;;)
 	{
@@ -356,7 +356,7 @@ RemoteSend(DataNodeConn *conn, const char *sql)
 	if (!PQsendQuery(conn->pg, sql))
 		RemoteReportError(ERROR, conn, NULL, sql);
 	conn->busy = true;
-	flush_output(conn, sql);
+	RemoteFlushOutput(conn, sql);
 }
 
 void
@@ -366,7 +366,7 @@ RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams, const char *c
 	if (!PQsendQueryParams(conn->pg, sql, nparams, NULL, values, NULL, NULL, 0))
 		RemoteReportError(ERROR, conn, NULL, sql);
 	conn->busy = true;
-	flush_output(conn, sql);
+	RemoteFlushOutput(conn, sql);
 }
 
 /*

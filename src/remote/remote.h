@@ -62,6 +62,21 @@ extern void RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res,
 							  const char *sql) pg_attribute_cold;
 extern char *RemoteCatchErrors(void (*fn) (void *arg), void *arg);
 
+/*
+ * copy.c: COPY ... FROM STDIN to data nodes, without blocking.  Start the
+ * COPY on every connection first (RemoteCopyStart sends, RemoteCopyBegin
+ * waits for the node to accept data), then send data and end on each, then
+ * RemoteCopyFinish each, so the nodes work in parallel.  Any failure raises
+ * an error naming the node; the transaction callback cleans up connections
+ * left mid-COPY.
+ */
+extern void RemoteCopyStart(DataNodeConn *conn, const char *sql);
+extern void RemoteCopyBegin(DataNodeConn *conn, const char *sql);
+extern void RemoteCopySend(DataNodeConn *conn, const char *data, int len, const char *sql);
+extern void RemoteCopyEnd(DataNodeConn *conn, const char *sql);
+extern PGresult *RemoteCopyFinish(DataNodeConn *conn, const char *sql);
+extern void RemoteCopyCheckResult(DataNodeConn *conn, PGresult *res, const char *sql);
+
 /* connection_cache.c: one connection per (data node, role) per backend */
 extern DataNodeConn *GetDataNodeConnection(Oid server_id, RemoteTxnMode mode);
 extern DataNodeConn *TryDataNodeConnection(Oid server_id, char **errmsg_out);

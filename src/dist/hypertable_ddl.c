@@ -1,0 +1,451 @@
+/*-------------------------------------------------------------------------
+ *
+ * hypertable_ddl.c
+ *	  DDL on hypertables: keeping chunks, the catalog and the data nodes in
+ *	  step with what the user does to the root table.
+ *
+ * Called from the ProcessUtility hook (ddl_hook.c) before and after the
+ * statement runs locally:
+ *
+ *	 DROP TABLE root	 drop the chunks and the catalog rows first (the
+ *						 root's inheritance children would otherwise block
+ *						 the drop); data nodes drop theirs the same way when
+ *						 the statement reaches them.
+ *	 TRUNCATE root		 drop every chunk, here and on the data nodes.
+ *	 CREATE INDEX		 unique indexes must contain the partitioning
+ *						 columns; the new index is copied to local chunks.
+ *	 GRANT/REVOKE		 applied to the chunks too.
+ *	 ALTER TABLE, RENAME the catalog follows renames of the table and of
+ *						 partitioning columns.
+ *
+ * For a distributed hypertable the statement is also sent to every data node
+ * of the hypertable, inside the distributed transaction, with the caller's
+ * search_path so that its names resolve as they did here.  CREATE INDEX is
+ * sent as deparsed by pg_get_indexdef (qualified names, the index's final
+ * name), the others as the statement's own text.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "catalog/catalog.h"
+#include "dist/dist.h"
+#include "hypertable/hypertable.h"
+#include "multinode.h"
+#include "remote/remote.h"
+
+typedef struct DDLState
+{
+	List	   *forward_to;		/* distributed Hypertable * to send the text to */
+	Oid			index_root;		/* CREATE INDEX on this hypertable root */
+	List	   *indexes_before;
+	List	   *grant_roots;	/* hypertable roots of a GRANT/REVOKE */
+	Oid			renamed_root;
+} DDLState;
+
+static DDLState *
+new_state(void)
+{
+	return palloc0(sizeof(DDLState));
+}
+
+static Hypertable *
+hypertable_of_rangevar(RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+	return OidIsValid(relid) ? HypertableGetByRelid(relid) : NULL;
+}
+
+/* The statement's own text out of a possibly multi-statement string. */
+static char *
+statement_text(PlannedStmt *pstmt, const char *query_string)
+{
+	int			loc = pstmt->stmt_location > 0 ? pstmt->stmt_location : 0;
+	int			len = pstmt->stmt_len > 0 ? pstmt->stmt_len : (int) strlen(query_string + loc);
+
+	return pnstrdup(query_string + loc, len);
+}
+
+/* Run sql on every data node of ht with the caller's search_path. */
+static void
+forward_sql(const Hypertable *ht, const char *sql)
+{
+	const char *search_path = GetConfigOption("search_path", false, false);
+	const char *params[1] = {search_path};
+	List	   *conns = NIL;
+	ListCell   *lc;
+
+	foreach(lc, HypertableDataNodeServerIds(ht))
+		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE));
+	foreach(lc, conns)
+		PQclear(RemoteExecParams(lfirst(lc), "SELECT pg_catalog.set_config('search_path', $1, false)",
+								 1, params));
+	RemoteExecOnAll(conns, sql);
+	foreach(lc, conns)
+		RemoteExecCommand(lfirst(lc), "SET search_path = pg_catalog");
+}
+
+/* Drop a hypertable's chunks and catalog rows here, leaving the root. */
+static void
+drop_hypertable_catalog(Hypertable *ht)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(ht->id)};
+	ListCell   *lc;
+
+	foreach(lc, HypertableGetChunks(ht))
+	{
+		Chunk	   *chunk = lfirst(lc);
+
+		if (OidIsValid(chunk->relid))
+			CatalogExec(psprintf("DROP %sTABLE IF EXISTS %s CASCADE",
+								 get_rel_relkind(chunk->relid) == RELKIND_FOREIGN_TABLE ? "FOREIGN " : "",
+								 quote_qualified_identifier(chunk->schema_name, chunk->table_name)),
+						0, NULL, NULL, NULL, false);
+	}
+	/* chunks (and their constraints, replicas) first: they reference the slices */
+	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk WHERE hypertable_id = $1", 1, types, values,
+				NULL, false);
+	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".hypertable WHERE id = $1", 1, types, values,
+				NULL, false);
+	CatalogInvalidateHypertable(ht->relid);
+	CommandCounterIncrement();
+}
+
+static void
+before_drop(DropStmt *stmt, DDLState *state)
+{
+	ListCell   *lc;
+
+	if (stmt->removeType != OBJECT_TABLE)
+		return;
+	foreach(lc, stmt->objects)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList(lfirst(lc));
+		Hypertable *ht = hypertable_of_rangevar(rv);
+
+		if (ht == NULL)
+			continue;
+		if (!pg_class_ownercheck(ht->relid, GetUserId()))
+			continue;			/* the drop itself will fail with the usual error */
+		if (HypertableIsDistributed(ht))
+			forward_sql(ht, psprintf("DROP TABLE IF EXISTS %s%s",
+									 quote_qualified_identifier(ht->schema_name, ht->table_name),
+									 stmt->behavior == DROP_CASCADE ? " CASCADE" : ""));
+		drop_hypertable_catalog(ht);
+	}
+}
+
+static void
+before_truncate(TruncateStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->relations)
+	{
+		Hypertable *ht = hypertable_of_rangevar(lfirst(lc));
+
+		if (ht == NULL)
+			continue;
+		if (pg_class_aclcheck(ht->relid, GetUserId(), ACL_TRUNCATE) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, ht->table_name);
+		/* a truncated hypertable has no chunks, here or on its data nodes */
+		HypertableDropChunks(ht, HypertableGetChunks(ht));
+	}
+}
+
+static void
+check_unique_index(Hypertable *ht, IndexStmt *stmt)
+{
+	int			d;
+
+	if (!stmt->unique && !stmt->primary)
+		return;
+	for (d = 0; d < ht->num_dimensions; d++)
+	{
+		const char *col = ht->dimensions[d].column_name;
+		ListCell   *lc;
+		bool		found = false;
+
+		foreach(lc, stmt->indexParams)
+		{
+			IndexElem  *elem = lfirst(lc);
+
+			if (elem->name && strcmp(elem->name, col) == 0)
+				found = true;
+		}
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+					 errmsg("cannot create a unique index without the column \"%s\" (used in partitioning)",
+							col),
+					 errhint("Add the partitioning columns to the unique index.")));
+	}
+}
+
+/* Copy the root's new index to every local chunk. */
+static void
+index_to_chunks(Hypertable *ht, Oid index_oid)
+{
+	ListCell   *lc;
+	char	   *def;
+	char	   *root_q = quote_qualified_identifier(ht->schema_name, ht->table_name);
+	int			nestlevel;
+
+	if (HypertableIsDistributed(ht))
+		return;					/* foreign chunks carry no indexes */
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	def = TextDatumGetCString(DirectFunctionCall1(pg_get_indexdef, ObjectIdGetDatum(index_oid)));
+	AtEOXact_GUC(true, nestlevel);
+
+	foreach(lc, HypertableGetChunks(ht))
+	{
+		Chunk	   *chunk = lfirst(lc);
+		char	   *on = strstr(def, psprintf(" ON %s ", root_q));
+		char	   *idxname;
+		char	   *sql;
+
+		if (on == NULL || !OidIsValid(chunk->relid))
+			continue;
+		idxname = ChooseRelationName(chunk->table_name, NULL, get_rel_name(index_oid),
+									 get_rel_namespace(chunk->relid), false);
+		/* "CREATE [UNIQUE] INDEX name ON root USING ..." with the chunk's names */
+		sql = psprintf("%s %s ON %s %s",
+					   strstr(def, "UNIQUE INDEX") && strstr(def, "UNIQUE INDEX") < on ?
+					   "CREATE UNIQUE INDEX" : "CREATE INDEX",
+					   quote_identifier(idxname),
+					   quote_qualified_identifier(chunk->schema_name, chunk->table_name),
+					   on + strlen(root_q) + 5);
+		CatalogExec(sql, 0, NULL, NULL, NULL, false);
+	}
+}
+
+/* GRANT/REVOKE the same privileges on each chunk of the hypertable. */
+static void
+grant_to_chunks(GrantStmt *stmt, Oid root)
+{
+	Hypertable *ht = HypertableGetByRelid(root);
+	GrantStmt  *copy;
+	ListCell   *lc;
+
+	if (ht == NULL)
+		return;
+	copy = copyObject(stmt);
+	copy->objects = NIL;
+	foreach(lc, HypertableGetChunks(ht))
+	{
+		Chunk	   *chunk = lfirst(lc);
+
+		if (OidIsValid(chunk->relid))
+			copy->objects = lappend(copy->objects,
+									makeRangeVar(pstrdup(chunk->schema_name),
+												 pstrdup(chunk->table_name), -1));
+	}
+	if (copy->objects != NIL)
+	{
+		Oid			userid;
+		int			sec;
+
+		/* chunks belong to the root's owner; the grantor's rights were checked on the root */
+		CatalogAsOwnerBegin(&userid, &sec);
+		ExecuteGrantStmt(copy);
+		CatalogAsOwnerEnd(userid, sec);
+	}
+}
+
+static void
+rename_in_catalog(RenameStmt *stmt, Hypertable *ht)
+{
+	Oid			types[3] = {INT4OID, NAMEOID, NAMEOID};
+	Datum		values[3];
+
+	values[0] = Int32GetDatum(ht->id);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newname));
+	if (stmt->renameType == OBJECT_TABLE)
+		CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET table_name = $2 WHERE id = $1",
+					2, types, values, NULL, false);
+	else if (stmt->renameType == OBJECT_COLUMN)
+	{
+		values[2] = DirectFunctionCall1(namein, CStringGetDatum(stmt->subname));
+		CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".dimension SET column_name = $2 "
+					"WHERE hypertable_id = $1 AND column_name = $3", 3, types, values, NULL, false);
+	}
+	CatalogInvalidateHypertable(ht->relid);
+}
+
+/*
+ * Before the statement runs locally.  Returns what the after step needs, or
+ * NULL when the statement does not concern hypertables.
+ */
+void *
+HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	DDLState   *state = NULL;
+
+	/* the catalog is not there (yet, or any more): nothing to do */
+	if (!OidIsValid(get_namespace_oid(MN_CATALOG_SCHEMA, true)))
+		return NULL;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_DropStmt:
+			state = new_state();
+			before_drop((DropStmt *) parsetree, state);
+			break;
+		case T_TruncateStmt:
+			before_truncate((TruncateStmt *) parsetree);
+			break;
+		case T_IndexStmt:
+			{
+				IndexStmt  *stmt = (IndexStmt *) parsetree;
+				Hypertable *ht = hypertable_of_rangevar(stmt->relation);
+
+				if (ht == NULL)
+					break;
+				check_unique_index(ht, stmt);
+				if (stmt->concurrent && HypertableIsDistributed(ht))
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("CREATE INDEX CONCURRENTLY is not supported on distributed hypertables")));
+				state = new_state();
+				state->index_root = ht->relid;
+				{
+					Relation	rel = table_open(ht->relid, AccessShareLock);
+
+					state->indexes_before = list_copy(RelationGetIndexList(rel));
+					table_close(rel, AccessShareLock);
+				}
+				break;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+				Hypertable *ht;
+
+				if (stmt->objtype != OBJECT_TABLE)
+					break;
+				ht = hypertable_of_rangevar(stmt->relation);
+				if (HypertableIsDistributed(ht))
+				{
+					state = new_state();
+					state->forward_to = list_make1(ht);
+				}
+				break;
+			}
+		case T_RenameStmt:
+			{
+				RenameStmt *stmt = (RenameStmt *) parsetree;
+				Hypertable *ht;
+
+				if ((stmt->renameType != OBJECT_TABLE && stmt->renameType != OBJECT_COLUMN) ||
+					stmt->relation == NULL)
+					break;
+				ht = hypertable_of_rangevar(stmt->relation);
+				if (ht == NULL)
+					break;
+				state = new_state();
+				state->renamed_root = ht->relid;
+				if (HypertableIsDistributed(ht))
+					state->forward_to = list_make1(ht);
+				rename_in_catalog(stmt, ht);
+				break;
+			}
+		case T_GrantStmt:
+			{
+				GrantStmt  *stmt = (GrantStmt *) parsetree;
+				ListCell   *lc;
+
+				if (stmt->targtype != ACL_TARGET_OBJECT || stmt->objtype != OBJECT_TABLE)
+					break;
+				foreach(lc, stmt->objects)
+				{
+					Hypertable *ht = hypertable_of_rangevar(lfirst(lc));
+
+					if (ht == NULL)
+						continue;
+					if (state == NULL)
+						state = new_state();
+					state->grant_roots = lappend_oid(state->grant_roots, ht->relid);
+					if (HypertableIsDistributed(ht))
+						state->forward_to = lappend(state->forward_to, ht);
+				}
+				break;
+			}
+		default:
+			break;
+	}
+	return state;
+}
+
+/* After the statement ran locally (only if HypertableDDLBefore returned state). */
+void
+HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
+{
+	DDLState   *state = arg;
+	Node	   *parsetree = pstmt->utilityStmt;
+	ListCell   *lc;
+
+	if (state == NULL)
+		return;
+	if (OidIsValid(state->index_root))
+	{
+		Relation	rel = table_open(state->index_root, AccessShareLock);
+		List	   *after = RelationGetIndexList(rel);
+		Hypertable *ht = HypertableGetByRelid(state->index_root);
+
+		table_close(rel, AccessShareLock);
+		foreach(lc, after)
+		{
+			Oid			idx = lfirst_oid(lc);
+			int			nestlevel;
+			char	   *def;
+
+			if (list_member_oid(state->indexes_before, idx) || ht == NULL)
+				continue;
+			index_to_chunks(ht, idx);
+			if (!HypertableIsDistributed(ht))
+				continue;
+			nestlevel = NewGUCNestLevel();
+			(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			def = TextDatumGetCString(DirectFunctionCall1(pg_get_indexdef, ObjectIdGetDatum(idx)));
+			AtEOXact_GUC(true, nestlevel);
+			forward_sql(ht, def);
+		}
+		return;
+	}
+	if (IsA(parsetree, GrantStmt))
+		foreach(lc, state->grant_roots)
+			grant_to_chunks((GrantStmt *) parsetree, lfirst_oid(lc));
+	if (OidIsValid(state->renamed_root))
+		CatalogInvalidateHypertable(state->renamed_root);
+	if (state->forward_to != NIL)
+	{
+		char	   *sql = statement_text(pstmt, query_string);
+
+		foreach(lc, state->forward_to)
+			forward_sql(lfirst(lc), sql);
+	}
+}

@@ -1,0 +1,385 @@
+/*-------------------------------------------------------------------------
+ *
+ * hypertable_nodes.c
+ *	  Which data nodes a distributed hypertable uses: attach_data_node,
+ *	  detach_data_node, and the hypertable checks of delete_data_node.
+ *
+ * A node can leave a hypertable only if no chunk would lose its last copy.
+ * Without force a node that still holds any chunk of the hypertable stays;
+ * with force its replicas are forgotten (the chunks live on elsewhere), and
+ * chunks whose access-node foreign table pointed at it are pointed at their
+ * next replica.  delete_data_node with force also accepts losing last
+ * copies: those chunks are dropped from the catalog, as the node's data is
+ * gone for good.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "foreign/foreign.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "catalog/catalog.h"
+#include "dist/dist.h"
+#include "hypertable/hypertable.h"
+#include "multinode.h"
+#include "remote/remote.h"
+
+static bool
+hypertable_has_node(const Hypertable *ht, const char *node_name)
+{
+	ListCell   *lc;
+
+	foreach(lc, ht->data_nodes)
+		if (strcmp(((HypertableDataNode *) lfirst(lc))->node_name, node_name) == 0)
+			return true;
+	return false;
+}
+
+static Datum
+name_datum(const char *s)
+{
+	return DirectFunctionCall1(namein, CStringGetDatum(s));
+}
+
+/* Point the access node's foreign table of a chunk at another server. */
+static void
+set_chunk_server(Oid chunk_relid, Oid old_server, Oid new_server)
+{
+	Relation	rel = table_open(ForeignTableRelationId, RowExclusiveLock);
+	HeapTuple	tup = SearchSysCacheCopy1(FOREIGNTABLEREL, ObjectIdGetDatum(chunk_relid));
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for foreign table %u", chunk_relid);
+	((Form_pg_foreign_table) GETSTRUCT(tup))->ftserver = new_server;
+	CatalogTupleUpdate(rel, &tup->t_self, tup);
+	table_close(rel, RowExclusiveLock);
+	changeDependencyFor(RelationRelationId, chunk_relid, ForeignServerRelationId, old_server,
+						new_server);
+	CacheInvalidateRelcacheByRelid(chunk_relid);
+}
+
+/*
+ * Take node_name out of ht: forget its chunk replicas and its
+ * hypertable_data_node row.  Chunks with no other replica are an error,
+ * unless lose_data, when they are dropped from the access node.
+ */
+static void
+remove_node(Hypertable *ht, const char *node_name, Oid server_id, bool force, bool lose_data)
+{
+	ListCell   *lc;
+	List	   *orphans = NIL;
+	int			held = 0;
+	int			remaining = list_length(ht->data_nodes) - 1;
+
+	foreach(lc, HypertableGetChunks(ht))
+	{
+		Chunk	   *chunk = lfirst(lc);
+		ListCell   *clc;
+
+		foreach(clc, chunk->data_nodes)
+		{
+			ChunkDataNode *cdn = lfirst(clc);
+
+			if (strcmp(cdn->node_name, node_name) != 0)
+				continue;
+			held++;
+			if (list_length(chunk->data_nodes) == 1)
+				orphans = lappend(orphans, chunk);
+		}
+	}
+	if (held > 0 && !force)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("data node \"%s\" still holds data for distributed hypertable \"%s\"",
+						node_name, ht->table_name),
+				 errdetail("It holds %d chunks of the hypertable.", held),
+				 errhint("Drop or move the chunks first, or use force => true if every chunk has another replica.")));
+	if (orphans != NIL && !lose_data)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("data node \"%s\" holds the only copy of %d chunks of hypertable \"%s\"",
+						node_name, list_length(orphans), ht->table_name),
+				 errhint("Replicate or drop those chunks first.")));
+	if (remaining < ht->replication_factor)
+		ereport(force ? WARNING : ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("insufficient number of data nodes for distributed hypertable \"%s\"",
+						ht->table_name),
+				 errdetail("Without \"%s\" it would have %d data nodes, fewer than its replication factor %d.",
+						   node_name, remaining, ht->replication_factor),
+				 force ? 0 : errhint("Lower the replication factor with set_replication_factor() first.")));
+
+	/* repoint chunks whose foreign table names this node, drop replicas */
+	foreach(lc, HypertableGetChunks(ht))
+	{
+		Chunk	   *chunk = lfirst(lc);
+		ListCell   *clc;
+
+		if (list_member_ptr(orphans, chunk) || !OidIsValid(chunk->relid))
+			continue;
+		if (GetForeignTable(chunk->relid)->serverid == server_id)
+		{
+			foreach(clc, chunk->data_nodes)
+			{
+				ChunkDataNode *cdn = lfirst(clc);
+
+				if (strcmp(cdn->node_name, node_name) != 0 && OidIsValid(cdn->server_id))
+				{
+					set_chunk_server(chunk->relid, server_id, cdn->server_id);
+					break;
+				}
+			}
+		}
+	}
+	if (orphans != NIL)
+		HypertableDropChunks(ht, orphans);
+	{
+		Oid			types[2] = {INT4OID, NAMEOID};
+		Datum		values[2];
+
+		values[0] = Int32GetDatum(ht->id);
+		values[1] = name_datum(node_name);
+		CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk_data_node cdn "
+					" USING " MN_CATALOG_SCHEMA ".chunk c "
+					"WHERE c.id = cdn.chunk_id AND c.hypertable_id = $1 AND cdn.node_name = $2",
+					2, types, values, NULL, false);
+		CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".hypertable_data_node "
+					"WHERE hypertable_id = $1 AND node_name = $2", 2, types, values, NULL, false);
+	}
+	CatalogInvalidateHypertable(ht->relid);
+	CommandCounterIncrement();
+}
+
+/* Every hypertable id that uses node_name. */
+static List *
+hypertables_on_node(const char *node_name)
+{
+	List	   *ids = NIL;
+	Oid			types[1] = {NAMEOID};
+	Datum		values[1];
+	uint64		i;
+
+	values[0] = name_datum(node_name);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT hypertable_id FROM " MN_CATALOG_SCHEMA ".hypertable_data_node "
+							  "WHERE node_name = $1 ORDER BY hypertable_id", 1, types, values, NULL,
+							  true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read hypertable_data_node");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		ids = lappend_int(ids, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull)));
+	}
+	SPI_finish();
+	return ids;
+}
+
+/*
+ * Called by delete_data_node before the server goes: refuse if the node
+ * holds the last copy of any chunk, unless force (then those chunks are
+ * dropped from the catalog); take the node out of every hypertable.
+ */
+void
+DistBeforeDeleteDataNode(Oid server_id, bool force)
+{
+	const char *node_name = GetForeignServer(server_id)->servername;
+	ListCell   *lc;
+
+	foreach(lc, hypertables_on_node(node_name))
+	{
+		Hypertable *ht = HypertableGetById(lfirst_int(lc));
+
+		if (ht != NULL)
+			remove_node(ht, node_name, server_id, true, force);
+	}
+}
+
+PG_FUNCTION_INFO_V1(multinode_attach_data_node);
+
+/*
+ * attach_data_node(node_name name, hypertable regclass,
+ *	 if_not_attached boolean = false, repartition boolean = true)
+ * RETURNS TABLE(hypertable_id integer, node_hypertable_id integer, node_name name)
+ */
+Datum
+multinode_attach_data_node(PG_FUNCTION_ARGS)
+{
+	const char *node_name;
+	Oid			server_id;
+	Hypertable *ht;
+	bool		if_not_attached = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+	bool		repartition = PG_ARGISNULL(3) || PG_GETARG_BOOL(3);
+	const Dimension *sdim;
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("node_name and hypertable cannot be NULL")));
+	RequireAccessNode("attach_data_node");
+	node_name = NameStr(*PG_GETARG_NAME(0));
+	server_id = GetDataNodeServerId(node_name, false);
+	ht = HypertableRequire(PG_GETARG_OID(1));
+	if (!pg_class_ownercheck(ht->relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, ht->table_name);
+	if (!HypertableIsDistributed(ht))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("hypertable \"%s\" is not distributed", ht->table_name)));
+	if (pg_foreign_server_aclcheck(server_id, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FOREIGN_SERVER, node_name);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	if (hypertable_has_node(ht, node_name))
+	{
+		if (!if_not_attached)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("data node \"%s\" is already attached to hypertable \"%s\"",
+							node_name, ht->table_name),
+					 errhint("Use if_not_attached => true to skip.")));
+		ereport(NOTICE,
+				(errmsg("data node \"%s\" is already attached to hypertable \"%s\", skipping",
+						node_name, ht->table_name)));
+	}
+	else
+	{
+		HypertableAddDataNodes(ht, list_make1_oid(server_id), DeparseTableForDataNode(ht->relid),
+							   false);
+		ht = HypertableRequire(ht->relid);
+		sdim = HypertableSpaceDimension(ht);
+		if (repartition && sdim && sdim->num_slices < list_length(ht->data_nodes))
+		{
+			SPI_connect();
+			SPI_execute(psprintf("SELECT " "%s.set_number_partitions(%u::oid::regclass, %d, %s)",
+								 quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid))),
+								 ht->relid, list_length(ht->data_nodes),
+								 quote_literal_cstr(sdim->column_name)), false, 0);
+			SPI_finish();
+			ht = HypertableRequire(ht->relid);
+		}
+	}
+	values[0] = Int32GetDatum(ht->id);
+	values[1] = Int32GetDatum(0);
+	values[2] = name_datum(node_name);
+	foreach(lc, ht->data_nodes)
+	{
+		HypertableDataNode *hdn = lfirst(lc);
+
+		if (strcmp(hdn->node_name, node_name) == 0)
+			values[1] = Int32GetDatum(hdn->node_hypertable_id);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(multinode_detach_data_node);
+
+/*
+ * detach_data_node(node_name name, hypertable regclass = NULL,
+ *	 if_attached boolean = false, force boolean = false,
+ *	 repartition boolean = true, drop_remote_data boolean = false)
+ * RETURNS integer: the number of hypertables detached.
+ */
+Datum
+multinode_detach_data_node(PG_FUNCTION_ARGS)
+{
+	const char *node_name;
+	Oid			server_id;
+	bool		if_attached = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+	bool		force = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
+	bool		repartition = PG_ARGISNULL(4) || PG_GETARG_BOOL(4);
+	bool		drop_remote_data = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+	List	   *hts = NIL;
+	ListCell   *lc;
+	int			detached = 0;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("node_name cannot be NULL")));
+	RequireAccessNode("detach_data_node");
+	node_name = NameStr(*PG_GETARG_NAME(0));
+	server_id = GetDataNodeServerId(node_name, false);
+
+	if (!PG_ARGISNULL(1))
+	{
+		Hypertable *ht = HypertableRequire(PG_GETARG_OID(1));
+
+		if (!HypertableIsDistributed(ht))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("hypertable \"%s\" is not distributed", ht->table_name)));
+		if (!hypertable_has_node(ht, node_name))
+		{
+			if (!if_attached)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("data node \"%s\" is not attached to hypertable \"%s\"",
+								node_name, ht->table_name),
+						 errhint("Use if_attached => true to skip.")));
+			ereport(NOTICE,
+					(errmsg("data node \"%s\" is not attached to hypertable \"%s\", skipping",
+							node_name, ht->table_name)));
+			PG_RETURN_INT32(0);
+		}
+		hts = list_make1_int(ht->id);
+	}
+	else
+		hts = hypertables_on_node(node_name);
+
+	foreach(lc, hts)
+	{
+		Hypertable *ht = HypertableGetById(lfirst_int(lc));
+		const Dimension *sdim;
+
+		if (ht == NULL)
+			continue;
+		if (!pg_class_ownercheck(ht->relid, GetUserId()))
+			aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, ht->table_name);
+		remove_node(ht, node_name, server_id, force, false);
+		if (drop_remote_data)
+		{
+			DataNodeConn *conn = GetDataNodeConnection(server_id, REMOTE_TXN_WRITE);
+
+			RemoteExecCommand(conn, psprintf("DROP TABLE %s CASCADE",
+											 quote_qualified_identifier(ht->schema_name, ht->table_name)));
+		}
+		ht = HypertableRequire(ht->relid);
+		sdim = HypertableSpaceDimension(ht);
+		if (repartition && sdim && list_length(ht->data_nodes) > 0 &&
+			sdim->num_slices > list_length(ht->data_nodes))
+		{
+			SPI_connect();
+			SPI_execute(psprintf("SELECT %s.set_number_partitions(%u::oid::regclass, %d, %s)",
+								 quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid))),
+								 ht->relid, list_length(ht->data_nodes),
+								 quote_literal_cstr(sdim->column_name)), false, 0);
+			SPI_finish();
+		}
+		detached++;
+	}
+	PG_RETURN_INT32(detached);
+}

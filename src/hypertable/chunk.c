@@ -1,0 +1,532 @@
+/*-------------------------------------------------------------------------
+ *
+ * chunk.c
+ *	  Chunk creation, on demand, inside the writing transaction.
+ *
+ * A chunk is one slice per dimension: an epoch-aligned time range and, with
+ * a space dimension, one of num_slices hash ranges.  It is created when the
+ * first row that needs it is routed:
+ *
+ *	 - local and member hypertables: a table in the associated schema,
+ *	   child of the root, with CHECK constraints for its ranges and copies
+ *	   of the root's indexes;
+ *	 - distributed hypertables (access node): a foreign table, child of the
+ *	   root, with the same CHECK constraints, whose server is the first data
+ *	   node holding it; and on each of replication_factor data nodes, the
+ *	   member chunk (create_member_chunk, through the distributed
+ *	   transaction), whose ids are kept in chunk_data_node.
+ *
+ * Concurrency: creators of chunks of one hypertable are serialized by a
+ * SHARE UPDATE EXCLUSIVE lock on the root, held to the end of the
+ * transaction (CREATE TABLE ... INHERITS takes the same lock on the parent
+ * anyway, so this adds no new waits).  The lock does not conflict with
+ * inserts.  After taking it we look again with a fresh catalog snapshot:
+ * the lock processed the invalidation sent by a transaction that created
+ * the chunk meanwhile and committed, so the second look finds its chunk
+ * instead of making a twin.  Every creator takes the one lock, and takes
+ * data node locks only after it, so two creators cannot deadlock.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/xact.h"
+#include "access/table.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_utilcmd.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+
+#include "catalog/catalog.h"
+#include "fdw/fdw.h"
+#include "hypertable/hypertable.h"
+#include "multinode.h"
+#include "remote/remote.h"
+
+static Oid
+rel_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+static Datum
+name_datum(const char *s)
+{
+	return DirectFunctionCall1(namein, CStringGetDatum(s));
+}
+
+/*
+ * The ranges of the new chunk containing point: each dimension's aligned
+ * slice, cut where it would overlap an existing chunk (after the interval
+ * or the number of partitions changed) so that chunks never overlap.
+ */
+static void
+chunk_ranges_for_point(const Hypertable *ht, const int64 *point, int64 *start, int64 *end)
+{
+	List	   *chunks = HypertableGetChunks(ht);
+	int			d;
+
+	for (d = 0; d < ht->num_dimensions; d++)
+	{
+		const Dimension *dim = &ht->dimensions[d];
+
+		if (dim->is_space)
+			SpaceSliceRange(dim, SpaceSliceIndex(dim, point[d]), &start[d], &end[d]);
+		else
+			TimeSliceRange(dim, point[d], &start[d], &end[d]);
+	}
+
+	for (d = 0; d < ht->num_dimensions; d++)
+	{
+		ListCell   *lc;
+
+		foreach(lc, chunks)
+		{
+			Chunk	   *c = lfirst(lc);
+			bool		overlaps_others = true;
+			int			o;
+
+			for (o = 0; o < ht->num_dimensions; o++)
+				if (o != d && (c->range_end[o] <= start[o] || c->range_start[o] >= end[o]))
+					overlaps_others = false;
+			if (!overlaps_others || c->range_end[d] <= start[d] || c->range_start[d] >= end[d])
+				continue;
+			if (c->range_end[d] <= point[d])
+				start[d] = c->range_end[d];
+			else if (c->range_start[d] > point[d])
+				end[d] = c->range_start[d];
+		}
+	}
+}
+
+static char *
+range_check_sql(const Dimension *dim, int64 start, int64 end)
+{
+	StringInfoData buf;
+	char	   *expr;
+	bool		has_start = start != MN_TIME_MIN;
+	bool		has_end = end != MN_TIME_MAX;
+
+	if (!has_start && !has_end)
+		return NULL;
+	if (dim->is_space)
+	{
+		if (OidIsValid(dim->partitioning_func))
+			expr = psprintf("(%s.%s(%s) & 2147483647)",
+							quote_identifier(get_namespace_name(get_func_namespace(dim->partitioning_func))),
+							quote_identifier(get_func_name(dim->partitioning_func)),
+							quote_identifier(dim->column_name));
+		else
+			expr = psprintf(MN_FUNCTIONS_SCHEMA ".get_partition_hash(%s)",
+							quote_identifier(dim->column_name));
+	}
+	else if (OidIsValid(dim->partitioning_func))
+		expr = psprintf("%s.%s(%s)",
+						quote_identifier(get_namespace_name(get_func_namespace(dim->partitioning_func))),
+						quote_identifier(get_func_name(dim->partitioning_func)),
+						quote_identifier(dim->column_name));
+	else
+		expr = pstrdup(quote_identifier(dim->column_name));
+
+	initStringInfo(&buf);
+	if (has_start)
+		appendStringInfo(&buf, "(%s >= %s)", expr,
+						 dim->is_space ? psprintf(INT64_FORMAT, start) :
+						 InternalTimeToLiteral(start, dim->value_type));
+	if (has_start && has_end)
+		appendStringInfoString(&buf, " AND ");
+	if (has_end)
+		appendStringInfo(&buf, "(%s < %s)", expr,
+						 dim->is_space ? psprintf(INT64_FORMAT, end) :
+						 InternalTimeToLiteral(end, dim->value_type));
+	return buf.data;
+}
+
+/* Copy every index of the root to the new chunk table, named after both. */
+static void
+clone_root_indexes(Oid root_relid, Oid chunk_relid)
+{
+	Relation	root = table_open(root_relid, AccessShareLock);
+	Relation	chunk = table_open(chunk_relid, ShareLock);
+	AttrMap    *attmap = build_attrmap_by_name(RelationGetDescr(chunk), RelationGetDescr(root));
+	List	   *indexes = RelationGetIndexList(root);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		Oid			constraint_oid;
+		IndexStmt  *stmt = generateClonedIndexStmt(NULL, idx, attmap, &constraint_oid);
+
+		stmt->idxname = ChooseRelationName(RelationGetRelationName(chunk), NULL,
+										   RelationGetRelationName(idx),
+										   RelationGetNamespace(chunk), false);
+		DefineIndex(chunk_relid, stmt, InvalidOid, InvalidOid, InvalidOid,
+					false, false, false, false, true);
+		index_close(idx, AccessShareLock);
+	}
+	table_close(chunk, NoLock);
+	table_close(root, AccessShareLock);
+}
+
+List *
+ChunkPlacement(const Hypertable *ht, int slice_index)
+{
+	List	   *nodes = NIL;
+	List	   *result = NIL;
+	ListCell   *lc;
+	int			n;
+	int			k;
+
+	foreach(lc, ht->data_nodes)
+	{
+		HypertableDataNode *hdn = lfirst(lc);
+
+		if (OidIsValid(hdn->server_id) && !hdn->block_chunks &&
+			DataNodeOptionAvailable(GetForeignServer(hdn->server_id)->options))
+			nodes = lappend(nodes, hdn);
+	}
+	n = list_length(nodes);
+	if (n < ht->replication_factor)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("insufficient number of data nodes for hypertable \"%s\"", ht->table_name),
+				 errdetail("A new chunk needs %d data nodes (the replication factor), but %d are available.",
+						   ht->replication_factor, n),
+				 errhint("Attach more data nodes or make blocked or unavailable ones available again.")));
+	for (k = 0; k < ht->replication_factor; k++)
+		result = lappend(result, list_nth(nodes, ((slice_index + k) % n + n) % n));
+	return result;
+}
+
+/* The index that places a new chunk: its space slice, else its time slice. */
+static int
+placement_index(const Hypertable *ht, const int64 *point)
+{
+	const Dimension *space = HypertableSpaceDimension(ht);
+	const Dimension *time = HypertableTimeDimension(ht);
+	int			d;
+
+	for (d = 0; d < ht->num_dimensions; d++)
+		if (&ht->dimensions[d] == space)
+			return SpaceSliceIndex(space, point[d]);
+	for (d = 0; d < ht->num_dimensions; d++)
+		if (&ht->dimensions[d] == time)
+		{
+			int64		q = point[d] / time->interval_length;
+
+			if (point[d] < 0 && point[d] % time->interval_length != 0)
+				q--;
+			return (int) (q % 1000003);
+		}
+	return 0;
+}
+
+/*
+ * Create the chunk with these ranges in the local catalog and as a local
+ * table (foreign when server_id is valid).  table_name NULL: named from the
+ * hypertable's prefix and the new id.  Returns the chunk id; *relid_out gets
+ * the table.  Caller holds the root's lock.
+ */
+static int32
+create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
+				   const char *schema_name, const char *table_name, Oid server_id,
+				   Oid *relid_out)
+{
+	int32		chunk_id;
+	int32	   *slice_ids = palloc(sizeof(int32) * ht->num_dimensions);
+	StringInfoData sql;
+	bool		first = true;
+	int			d;
+	Oid			userid;
+	int			sec;
+	Oid			nsp;
+	Oid			relid;
+
+	chunk_id = CatalogExecInt("SELECT pg_catalog.nextval('" MN_CATALOG_SCHEMA ".chunk_id_seq')::int",
+							  0, NULL, NULL, NULL);
+	if (schema_name == NULL)
+		schema_name = ht->associated_schema_name;
+	if (table_name == NULL)
+		table_name = psprintf("%s_%d_chunk", ht->associated_table_prefix, chunk_id);
+
+	for (d = 0; d < ht->num_dimensions; d++)
+	{
+		Oid			types[3] = {INT4OID, INT8OID, INT8OID};
+		Datum		values[3];
+
+		values[0] = Int32GetDatum(ht->dimensions[d].id);
+		values[1] = Int64GetDatum(start[d]);
+		values[2] = Int64GetDatum(end[d]);
+		slice_ids[d] = CatalogExecInt("INSERT INTO " MN_CATALOG_SCHEMA ".dimension_slice "
+									  "(dimension_id, range_start, range_end) VALUES ($1, $2, $3) "
+									  "ON CONFLICT (dimension_id, range_start, range_end) "
+									  "DO UPDATE SET range_start = excluded.range_start RETURNING id",
+									  3, types, values, NULL);
+	}
+	{
+		Oid			types[4] = {INT4OID, INT4OID, NAMEOID, NAMEOID};
+		Datum		values[4];
+
+		values[0] = Int32GetDatum(chunk_id);
+		values[1] = Int32GetDatum(ht->id);
+		values[2] = name_datum(schema_name);
+		values[3] = name_datum(table_name);
+		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk (id, hypertable_id, schema_name, table_name) "
+					"VALUES ($1, $2, $3, $4)", 4, types, values, NULL, false);
+	}
+	for (d = 0; d < ht->num_dimensions; d++)
+	{
+		Oid			types[3] = {INT4OID, INT4OID, NAMEOID};
+		Datum		values[3];
+
+		values[0] = Int32GetDatum(chunk_id);
+		values[1] = Int32GetDatum(slice_ids[d]);
+		values[2] = name_datum(psprintf("constraint_%d", slice_ids[d]));
+		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_constraint "
+					"(chunk_id, dimension_slice_id, constraint_name) VALUES ($1, $2, $3)",
+					3, types, values, NULL, false);
+	}
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE %sTABLE %s (", OidIsValid(server_id) ? "FOREIGN " : "",
+					 quote_qualified_identifier(schema_name, table_name));
+	for (d = 0; d < ht->num_dimensions; d++)
+	{
+		char	   *check = range_check_sql(&ht->dimensions[d], start[d], end[d]);
+
+		if (check == NULL)
+			continue;
+		appendStringInfo(&sql, "%sCONSTRAINT constraint_%d CHECK (%s)", first ? "" : ", ",
+						 slice_ids[d], check);
+		first = false;
+	}
+	appendStringInfo(&sql, ") INHERITS (%s)", quote_qualified_identifier(ht->schema_name,
+																		 ht->table_name));
+	if (OidIsValid(server_id))
+		appendStringInfo(&sql, " SERVER %s OPTIONS (chunk_id '%d')",
+						 quote_identifier(GetForeignServer(server_id)->servername), chunk_id);
+	CatalogExec(sql.data, 0, NULL, NULL, NULL, false);
+
+	nsp = get_namespace_oid(schema_name, false);
+	relid = get_relname_relid(table_name, nsp);
+	if (!OidIsValid(relid))
+		elog(ERROR, "chunk \"%s\" was not created", table_name);
+
+	CatalogAsOwnerBegin(&userid, &sec);
+	if (!OidIsValid(server_id))
+		clone_root_indexes(ht->relid, relid);
+	CatalogAsOwnerEnd(userid, sec);
+
+	/* the chunk belongs to whoever owns the hypertable */
+	CatalogExec(psprintf("ALTER %sTABLE %s OWNER TO %s", OidIsValid(server_id) ? "FOREIGN " : "",
+						 quote_qualified_identifier(schema_name, table_name),
+						 quote_identifier(GetUserNameFromId(rel_owner(ht->relid), false))),
+				0, NULL, NULL, NULL, false);
+	*relid_out = relid;
+	return chunk_id;
+}
+
+static char *
+ranges_literal(const Hypertable *ht, const int64 *start, const int64 *end)
+{
+	StringInfoData buf;
+	int			d;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (d = 0; d < ht->num_dimensions; d++)
+		appendStringInfo(&buf, "%s" INT64_FORMAT "," INT64_FORMAT, d ? "," : "", start[d], end[d]);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Create the member chunk on each replica's data node; record the replicas. */
+static void
+create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_name,
+					 const char *table_name, List *replicas, const int64 *start, const int64 *end)
+{
+	const char *sql = "SELECT " MN_FUNCTIONS_SCHEMA ".create_member_chunk($1::regclass, $2, $3, $4::bigint[])";
+	const char *params[4];
+	List	   *conns = NIL;
+	ListCell   *lc;
+	ListCell   *lc2;
+	DataNodeConn *failed = NULL;
+	PGresult   *failed_res = NULL;
+
+	params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
+	params[1] = schema_name;
+	params[2] = table_name;
+	params[3] = ranges_literal(ht, start, end);
+
+	foreach(lc, replicas)
+	{
+		HypertableDataNode *hdn = lfirst(lc);
+		DataNodeConn *conn = GetDataNodeConnection(hdn->server_id, REMOTE_TXN_WRITE);
+
+		RemoteSendParams(conn, sql, 4, params);
+		conns = lappend(conns, conn);
+	}
+	forboth(lc, conns, lc2, replicas)
+	{
+		DataNodeConn *conn = lfirst(lc);
+		HypertableDataNode *hdn = lfirst(lc2);
+		PGresult   *res = RemoteGetResult(conn, sql);
+		Oid			types[3] = {INT4OID, INT4OID, NAMEOID};
+		Datum		values[3];
+
+		if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		{
+			if (failed == NULL)
+				failed = conn, failed_res = res;
+			else
+				PQclear(res);
+			continue;
+		}
+		values[0] = Int32GetDatum(chunk_id);
+		values[1] = Int32GetDatum(atoi(PQgetvalue(res, 0, 0)));
+		values[2] = name_datum(hdn->node_name);
+		PQclear(res);
+		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_data_node (chunk_id, node_chunk_id, node_name) "
+					"VALUES ($1, $2, $3)", 3, types, values, NULL, false);
+	}
+	if (failed)
+		RemoteReportError(ERROR, failed, failed_res, sql);
+}
+
+Chunk *
+ChunkGetOrCreate(Hypertable *ht, const int64 *point)
+{
+	Chunk	   *chunk = HypertableFindChunk(ht, point);
+	int64	   *start;
+	int64	   *end;
+	int32		chunk_id;
+	Oid			relid;
+
+	if (chunk != NULL)
+		return chunk;
+
+	LockRelationOid(ht->relid, ShareUpdateExclusiveLock);
+	/* the lock made us see chunks committed meanwhile: look again */
+	ht = HypertableGetByRelid(ht->relid);
+	if (ht == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("hypertable was dropped concurrently")));
+	chunk = HypertableFindChunk(ht, point);
+	if (chunk != NULL)
+		return chunk;
+
+	start = palloc(sizeof(int64) * ht->num_dimensions);
+	end = palloc(sizeof(int64) * ht->num_dimensions);
+	chunk_ranges_for_point(ht, point, start, end);
+
+	if (HypertableIsDistributed(ht))
+	{
+		List	   *replicas = ChunkPlacement(ht, placement_index(ht, point));
+		HypertableDataNode *first = linitial(replicas);
+		char	   *table_name;
+
+		chunk_id = create_local_chunk(ht, start, end, NULL, NULL, first->server_id, &relid);
+		table_name = get_rel_name(relid);
+		create_remote_chunks(ht, chunk_id, ht->associated_schema_name, table_name, replicas,
+							 start, end);
+	}
+	else
+		chunk_id = create_local_chunk(ht, start, end, NULL, NULL, InvalidOid, &relid);
+
+	CatalogInvalidateHypertable(ht->relid);
+	CommandCounterIncrement();
+
+	ht = HypertableGetByRelid(ht->relid);
+	chunk = ht ? HypertableFindChunk(ht, point) : NULL;
+	if (chunk == NULL || chunk->id != chunk_id)
+		elog(ERROR, "chunk %d was created but cannot be found", chunk_id);
+	return chunk;
+}
+
+PG_FUNCTION_INFO_V1(multinode_create_member_chunk);
+
+/*
+ * _timescaledb_functions.create_member_chunk(hypertable regclass,
+ *	 schema_name name, table_name name, ranges bigint[]) RETURNS int
+ *
+ * The data node side of chunk creation: the member hypertable's chunk with
+ * exactly the access node's name and ranges.  Returns the node's chunk id.
+ */
+Datum
+multinode_create_member_chunk(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	char	   *schema_name = NameStr(*PG_GETARG_NAME(1));
+	char	   *table_name = NameStr(*PG_GETARG_NAME(2));
+	ArrayType  *ranges = PG_GETARG_ARRAYTYPE_P(3);
+	Hypertable *ht;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int64	   *start;
+	int64	   *end;
+	int			d;
+	Oid			chunk_relid;
+	Chunk	   *existing;
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
+	ht = HypertableGetByRelid(relid);
+	if (!HypertableIsDistMember(ht))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" is not a member of a distributed hypertable", get_rel_name(relid))));
+	deconstruct_array(ranges, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	if (n != 2 * ht->num_dimensions)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expected %d range bounds, got %d", 2 * ht->num_dimensions, n)));
+	start = palloc(sizeof(int64) * ht->num_dimensions);
+	end = palloc(sizeof(int64) * ht->num_dimensions);
+	for (d = 0; d < ht->num_dimensions; d++)
+	{
+		if (nulls[2 * d] || nulls[2 * d + 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("range bounds cannot be NULL")));
+		start[d] = DatumGetInt64(elems[2 * d]);
+		end[d] = DatumGetInt64(elems[2 * d + 1]);
+	}
+
+	LockRelationOid(relid, ShareUpdateExclusiveLock);
+	ht = HypertableGetByRelid(relid);
+	/* idempotent: a retried creation finds the chunk made the first time */
+	existing = HypertableFindChunk(ht, start);
+	if (existing != NULL && strcmp(existing->table_name, table_name) == 0)
+		PG_RETURN_INT32(existing->id);
+
+	d = create_local_chunk(ht, start, end, schema_name, table_name, InvalidOid, &chunk_relid);
+	CatalogInvalidateHypertable(relid);
+	PG_RETURN_INT32(d);
+}

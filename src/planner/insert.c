@@ -1,0 +1,457 @@
+/*-------------------------------------------------------------------------
+ *
+ * insert.c
+ *	  INSERT into a hypertable: the planner hook that replaces the
+ *	  ModifyTable with the HypertableInsert custom scan, and its executor.
+ *
+ * PostgreSQL would insert every row into the (empty) root table.  After
+ * standard planning, every INSERT ModifyTable whose target is a hypertable
+ * root -- at the top or in a data-modifying WITH -- is replaced by a
+ * HypertableInsert node over the same source plan.  At run time it pulls
+ * each source row, builds it in the root's descriptor, checks the root's
+ * constraints, and hands it to the chunk dispatcher (chunk_dispatch.c),
+ * which routes it to its chunk -- creating the chunk if needed -- on this
+ * node or, for distributed hypertables, in batches to the data nodes.
+ * RETURNING rows are projected from the routed row.
+ *
+ * The plan keeps only the root's range table index, never a Hypertable:
+ * plans are cached across transactions, catalog cache entries are not.
+ *
+ * ON CONFLICT on a distributed hypertable is shipped as INSERT ... ON
+ * CONFLICT to the chunk on each node; the DO UPDATE clause is deparsed here
+ * from the plan with the same machinery EXPLAIN uses.  The conflict target
+ * must be backed by a unique index, and unique indexes of hypertables always
+ * contain the partitioning columns, so a conflict is always within a chunk.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/pg_index.h"
+#include "executor/executor.h"
+#include "executor/nodeModifyTable.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/planner.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+
+#include "catalog/catalog.h"
+#include "planner/planner.h"
+
+typedef struct HypertableInsertState
+{
+	CustomScanState css;
+	Index		rti;
+	bool		can_set_tag;
+	ChunkDispatchOnConflict on_conflict;
+	Relation	root;
+	ResultRelInfo *root_rri;
+	TupleTableSlot *row_slot;
+	ProjectionInfo *returning;
+	struct ChunkDispatch *dispatch;
+	bool		distributed;
+	bool		done;
+} HypertableInsertState;
+
+static planner_hook_type prev_planner_hook = NULL;
+static CustomScanMethods insert_plan_methods;
+static CustomExecMethods insert_exec_methods;
+
+/* ----------------------------------------------------------------------------
+ * Planning
+ * ----------------------------------------------------------------------------
+ */
+
+/* "(a, b)" from the arbiter index's key columns. */
+static char *
+conflict_target_sql(Oid root_relid, List *arbiter_indexes)
+{
+	HeapTuple	tup;
+	Form_pg_index idx;
+	StringInfoData buf;
+	int			i;
+
+	if (arbiter_indexes == NIL)
+		return NULL;
+	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(linitial_oid(arbiter_indexes)));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for index %u", linitial_oid(arbiter_indexes));
+	idx = (Form_pg_index) GETSTRUCT(tup);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	for (i = 0; i < idx->indnkeyatts; i++)
+	{
+		AttrNumber	attno = idx->indkey.values[i];
+
+		if (attno == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ON CONFLICT with an expression index is not supported on distributed hypertables")));
+		appendStringInfo(&buf, "%s%s", i ? ", " : "",
+						 quote_identifier(get_attname(root_relid, attno, false)));
+	}
+	appendStringInfoChar(&buf, ')');
+	ReleaseSysCache(tup);
+	return buf.data;
+}
+
+static bool
+has_params_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) || IsA(node, SubPlan))
+		return true;
+	return expression_tree_walker(node, has_params_walker, context);
+}
+
+/*
+ * The ON CONFLICT part of the statements sent to the data nodes, deparsed
+ * under search_path = pg_catalog so that every name is qualified.
+ */
+static void
+plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
+				 ChunkDispatchOnConflict *oc)
+{
+	List	   *rtable_names;
+	List	   *context;
+	StringInfoData buf;
+	ListCell   *lc,
+			   *lc2;
+	int			nestlevel;
+
+	memset(oc, 0, sizeof(*oc));
+	oc->action = mt->onConflictAction;
+	if (oc->action == ONCONFLICT_NONE)
+		return;
+	if (mt->returningLists != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("INSERT with ON CONFLICT and RETURNING is not supported on distributed hypertables")));
+	oc->target_sql = conflict_target_sql(relid, mt->arbiterIndexes);
+	if (oc->action != ONCONFLICT_UPDATE)
+		return;
+	if (has_params_walker((Node *) mt->onConflictSet, NULL) ||
+		has_params_walker(mt->onConflictWhere, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("parameters and subqueries in ON CONFLICT DO UPDATE are not supported on distributed hypertables")));
+
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	rtable_names = select_rtable_names_for_explain(stmt->rtable,
+												   bms_add_range(NULL, 1, list_length(stmt->rtable)));
+	context = deparse_context_for_plan_tree(stmt, rtable_names);
+	context = set_deparse_context_plan(context, (Plan *) mt, NIL);
+	oc->alias = pstrdup(quote_identifier(list_nth(rtable_names, rti - 1)));
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "DO UPDATE SET ");
+	forboth(lc, mt->onConflictSet, lc2, mt->onConflictCols)
+	{
+		TargetEntry *tle = lfirst(lc);
+
+		appendStringInfo(&buf, "%s%s = %s", lc == list_head(mt->onConflictSet) ? "" : ", ",
+						 quote_identifier(get_attname(relid, lfirst_int(lc2), false)),
+						 deparse_expression((Node *) tle->expr, context, true, false));
+	}
+	if (mt->onConflictWhere)
+		appendStringInfo(&buf, " WHERE %s", deparse_expression(mt->onConflictWhere, context,
+																true, false));
+	AtEOXact_GUC(true, nestlevel);
+	oc->update_sql = buf.data;
+}
+
+static Plan *
+make_insert_plan(PlannedStmt *stmt, ModifyTable *mt, Hypertable *ht, Index rti)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	ChunkDispatchOnConflict oc;
+
+	if (HypertableIsDistributed(ht))
+		plan_on_conflict(stmt, mt, ht->relid, rti, &oc);
+	else
+	{
+		memset(&oc, 0, sizeof(oc));
+		oc.action = mt->onConflictAction;
+		if (oc.action == ONCONFLICT_UPDATE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ON CONFLICT DO UPDATE is not supported on local hypertables")));
+	}
+
+	cscan->scan.plan.startup_cost = mt->plan.startup_cost;
+	cscan->scan.plan.total_cost = mt->plan.total_cost;
+	cscan->scan.plan.plan_rows = mt->plan.plan_rows;
+	cscan->scan.plan.plan_width = mt->plan.plan_width;
+	cscan->scan.plan.targetlist = mt->plan.targetlist;	/* the RETURNING list */
+	cscan->scan.plan.lefttree = mt->plan.lefttree;
+	cscan->scan.plan.initPlan = mt->plan.initPlan;
+	cscan->scan.plan.extParam = mt->plan.extParam;
+	cscan->scan.plan.allParam = mt->plan.allParam;
+	cscan->scan.scanrelid = 0;
+	cscan->flags = 0;
+	cscan->custom_scan_tlist = NIL;
+	cscan->custom_private = list_make4(makeInteger(rti), makeBoolean(mt->canSetTag),
+									   makeInteger(oc.action),
+									   list_make3(makeString(oc.target_sql ? oc.target_sql : ""),
+												  makeString(oc.update_sql ? oc.update_sql : ""),
+												  makeString(oc.alias ? oc.alias : "")));
+	cscan->methods = &insert_plan_methods;
+	return (Plan *) cscan;
+}
+
+/* Replace INSERT ModifyTables into hypertables anywhere under plan. */
+static Plan *
+replace_inserts(PlannedStmt *stmt, Plan *plan)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return NULL;
+	plan->lefttree = replace_inserts(stmt, plan->lefttree);
+	plan->righttree = replace_inserts(stmt, plan->righttree);
+	switch (nodeTag(plan))
+	{
+		case T_Append:
+			foreach(lc, ((Append *) plan)->appendplans)
+				lfirst(lc) = replace_inserts(stmt, lfirst(lc));
+			break;
+		case T_MergeAppend:
+			foreach(lc, ((MergeAppend *) plan)->mergeplans)
+				lfirst(lc) = replace_inserts(stmt, lfirst(lc));
+			break;
+		case T_SubqueryScan:
+			((SubqueryScan *) plan)->subplan = replace_inserts(stmt, ((SubqueryScan *) plan)->subplan);
+			break;
+		case T_CustomScan:
+			foreach(lc, ((CustomScan *) plan)->custom_plans)
+				lfirst(lc) = replace_inserts(stmt, lfirst(lc));
+			break;
+		case T_ModifyTable:
+			{
+				ModifyTable *mt = (ModifyTable *) plan;
+				Index		rti;
+				RangeTblEntry *rte;
+				Hypertable *ht;
+
+				if (mt->operation != CMD_INSERT || list_length(mt->resultRelations) != 1)
+					break;
+				rti = linitial_int(mt->resultRelations);
+				rte = rt_fetch(rti, stmt->rtable);
+				if (rte->rtekind != RTE_RELATION || (ht = HypertableGetByRelid(rte->relid)) == NULL)
+					break;
+				return make_insert_plan(stmt, mt, ht, rti);
+			}
+		default:
+			break;
+	}
+	return plan;
+}
+
+static PlannedStmt *
+insert_planner(Query *parse, const char *query_string, int cursor_options, ParamListInfo params)
+{
+	PlannedStmt *stmt;
+	ListCell   *lc;
+
+	if (prev_planner_hook)
+		stmt = prev_planner_hook(parse, query_string, cursor_options, params);
+	else
+		stmt = standard_planner(parse, query_string, cursor_options, params);
+
+	if (parse->commandType == CMD_INSERT || parse->hasModifyingCTE)
+	{
+		stmt->planTree = replace_inserts(stmt, stmt->planTree);
+		foreach(lc, stmt->subplans)
+			lfirst(lc) = replace_inserts(stmt, lfirst(lc));
+	}
+	return stmt;
+}
+
+/* ----------------------------------------------------------------------------
+ * Execution
+ * ----------------------------------------------------------------------------
+ */
+
+static Node *
+insert_create_state(CustomScan *cscan)
+{
+	HypertableInsertState *state = (HypertableInsertState *) newNode(sizeof(HypertableInsertState),
+																	 T_CustomScanState);
+	List	   *oc = lfourth(cscan->custom_private);
+	char	   *s;
+
+	state->css.methods = &insert_exec_methods;
+	state->rti = intVal(linitial(cscan->custom_private));
+	state->can_set_tag = boolVal(lsecond(cscan->custom_private));
+	state->on_conflict.action = intVal(lthird(cscan->custom_private));
+	s = strVal(linitial(oc));
+	state->on_conflict.target_sql = s[0] ? s : NULL;
+	s = strVal(lsecond(oc));
+	state->on_conflict.update_sql = s[0] ? s : NULL;
+	s = strVal(lthird(oc));
+	state->on_conflict.alias = s[0] ? s : NULL;
+	return (Node *) state;
+}
+
+static void
+insert_begin(CustomScanState *node, EState *estate, int eflags)
+{
+	HypertableInsertState *state = (HypertableInsertState *) node;
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	Hypertable *ht;
+	TupleDesc	desc;
+
+	state->root_rri = makeNode(ResultRelInfo);
+	ExecInitResultRelation(estate, state->root_rri, state->rti);
+	state->root = state->root_rri->ri_RelationDesc;
+	desc = RelationGetDescr(state->root);
+
+	outerPlanState(node) = ExecInitNode(outerPlan(cscan), estate, eflags);
+	state->row_slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+
+	if (cscan->scan.plan.targetlist != NIL)
+	{
+		/* RETURNING reads the routed row as its scan tuple */
+		node->ss.ps.scandesc = desc;
+		node->ss.ps.scanops = &TTSOpsVirtual;
+		node->ss.ps.scanopsfixed = true;
+		node->ss.ps.scanopsset = true;
+		state->returning = ExecBuildProjectionInfo(cscan->scan.plan.targetlist,
+												   node->ss.ps.ps_ExprContext,
+												   node->ss.ps.ps_ResultTupleSlot,
+												   &node->ss.ps, desc);
+	}
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	ht = HypertableGetByRelid(RelationGetRelid(state->root));
+	if (ht == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" is no longer a hypertable", RelationGetRelationName(state->root)),
+				 errhint("Run the statement again.")));
+	state->distributed = HypertableIsDistributed(ht);
+	state->dispatch = ChunkDispatchCreate(ht, state->root_rri, estate, &state->on_conflict);
+}
+
+/* The source row as a row of the root table. */
+static TupleTableSlot *
+root_row(HypertableInsertState *state, TupleTableSlot *plan_slot)
+{
+	TupleTableSlot *slot = state->row_slot;
+	TupleDesc	desc = slot->tts_tupleDescriptor;
+	int			i;
+
+	ExecClearTuple(slot);
+	slot_getallattrs(plan_slot);
+	if (plan_slot->tts_tupleDescriptor->natts < desc->natts)
+		elog(ERROR, "insert source has %d columns, table has %d",
+			 plan_slot->tts_tupleDescriptor->natts, desc->natts);
+	for (i = 0; i < desc->natts; i++)
+	{
+		if (TupleDescAttr(desc, i)->attisdropped)
+		{
+			slot->tts_values[i] = (Datum) 0;
+			slot->tts_isnull[i] = true;
+		}
+		else
+		{
+			slot->tts_values[i] = plan_slot->tts_values[i];
+			slot->tts_isnull[i] = plan_slot->tts_isnull[i];
+		}
+	}
+	return ExecStoreVirtualTuple(slot);
+}
+
+static TupleTableSlot *
+insert_exec(CustomScanState *node)
+{
+	HypertableInsertState *state = (HypertableInsertState *) node;
+	EState	   *estate = node->ss.ps.state;
+	Relation	rel = state->root;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+
+	if (state->done)
+		return NULL;
+	for (;;)
+	{
+		TupleTableSlot *plan_slot;
+		TupleTableSlot *slot;
+		bool		routed;
+
+		ResetPerTupleExprContext(estate);
+		plan_slot = ExecProcNode(outerPlanState(node));
+		if (TupIsNull(plan_slot))
+		{
+			uint64		reported = ChunkDispatchFinish(state->dispatch);
+
+			if (state->can_set_tag)
+				estate->es_processed += reported;
+			state->done = true;
+			return NULL;
+		}
+		slot = root_row(state, plan_slot);
+		if (rel->rd_att->constr && rel->rd_att->constr->has_generated_stored)
+			ExecComputeStoredGenerated(state->root_rri, estate, slot, CMD_INSERT);
+		if (rel->rd_att->constr)
+			ExecConstraints(state->root_rri, slot, estate);
+		routed = ChunkDispatchRow(state->dispatch, slot);
+		/* remote ON CONFLICT rows are counted from the nodes' replies */
+		if (routed && state->can_set_tag &&
+			(state->on_conflict.action == ONCONFLICT_NONE || !state->distributed))
+			estate->es_processed++;
+		if (routed && state->returning)
+		{
+			ResetExprContext(econtext);
+			econtext->ecxt_scantuple = slot;
+			econtext->ecxt_outertuple = plan_slot;
+			return ExecProject(state->returning);
+		}
+	}
+}
+
+static void
+insert_end(CustomScanState *node)
+{
+	HypertableInsertState *state = (HypertableInsertState *) node;
+
+	if (state->dispatch)
+		ChunkDispatchEnd(state->dispatch);
+	ExecEndNode(outerPlanState(node));
+}
+
+static void
+insert_rescan(CustomScanState *node)
+{
+	elog(ERROR, "HypertableInsert cannot be rescanned");
+}
+
+void
+HypertableInsertInit(void)
+{
+	insert_plan_methods.CustomName = "HypertableInsert";
+	insert_plan_methods.CreateCustomScanState = insert_create_state;
+	RegisterCustomScanMethods(&insert_plan_methods);
+
+	insert_exec_methods.CustomName = "HypertableInsert";
+	insert_exec_methods.BeginCustomScan = insert_begin;
+	insert_exec_methods.ExecCustomScan = insert_exec;
+	insert_exec_methods.EndCustomScan = insert_end;
+	insert_exec_methods.ReScanCustomScan = insert_rescan;
+
+	prev_planner_hook = planner_hook;
+	planner_hook = insert_planner;
+}

@@ -1,0 +1,72 @@
+/*-------------------------------------------------------------------------
+ *
+ * planner.h
+ *	  Public face of planner/: planner and executor hooks for hypertables.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MULTINODE_PLANNER_H
+#define MULTINODE_PLANNER_H
+
+#include "nodes/pathnodes.h"
+#include "nodes/pg_list.h"
+
+/* ---------------------------------------------------------------------------
+ * Read path (scan_plan.c, scan_exec.c, exclusion.c): SELECT on a distributed
+ * hypertable becomes one DataNodeScan, one remote query per data node.
+ * ---------------------------------------------------------------------------
+ */
+struct Hypertable;
+
+/* Install the read path's planner hook; called once from _PG_init. */
+extern void DataNodeScanInit(void);
+
+/* exclusion.c: the chunks (Chunk *) that conditions on rel cannot rule out */
+extern List *ChunksAfterExclusion(const struct Hypertable *ht, List *chunks, List *conds,
+								  Index varno);
+extern bool IsRuntimeExclusionClause(const struct Hypertable *ht, Node *clause, Index varno);
+
+/* scan_exec.c: the executor side of the DataNodeScan */
+extern struct CustomScanMethods DataNodeScanPlanMethods;
+
+/* ---------------------------------------------------------------------------
+ * Write path (insert.c, chunk_dispatch.c, copy_from.c): INSERT and COPY FROM
+ * into a hypertable's root are routed row by row to chunks by the executor;
+ * for distributed hypertables rows are buffered per data node and shipped
+ * with COPY (or batched INSERT ... ON CONFLICT), all nodes in parallel.
+ * ---------------------------------------------------------------------------
+ */
+struct ChunkDispatch;
+struct EState;
+struct ResultRelInfo;
+struct TupleTableSlot;
+struct PlannedStmt;
+struct QueryCompletion;
+
+/* Install the write path's planner hook; called once from _PG_init. */
+extern void HypertableInsertInit(void);
+
+/* chunk_dispatch.c: routing rows of one statement */
+typedef struct ChunkDispatchOnConflict
+{
+	int			action;			/* OnConflictAction */
+	char	   *target_sql;		/* "(a, b)" or NULL */
+	char	   *update_sql;		/* "DO UPDATE SET ... [WHERE ...]" or NULL */
+	char	   *alias;			/* the target's name in update_sql */
+} ChunkDispatchOnConflict;
+
+extern struct ChunkDispatch *ChunkDispatchCreate(struct Hypertable *ht,
+												 struct ResultRelInfo *root_rri,
+												 struct EState *estate,
+												 ChunkDispatchOnConflict *on_conflict);
+extern bool ChunkDispatchRow(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
+extern uint64 ChunkDispatchFinish(struct ChunkDispatch *cd);
+extern void ChunkDispatchEnd(struct ChunkDispatch *cd);
+
+/* copy_from.c: COPY ... FROM into a hypertable; false if not ours */
+extern bool HypertableCopyFrom(struct PlannedStmt *pstmt, const char *query_string,
+							   struct QueryCompletion *qc);
+
+#endif							/* MULTINODE_PLANNER_H */
