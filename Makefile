@@ -26,11 +26,12 @@ SHLIB_LINK = -lpq -lssl -lcrypto
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare -Wno-cast-function-type -Wno-clobbered
 
-# rebuild objects when a header they include changes
-autodepend = yes
-
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies: rebuild every object when any of our
+# headers changes (coarse, but never links objects built against old structs).
+$(OBJS): $(wildcard src/*.h src/*/*.h)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) multinode.control
 	cat $(SQL_PARTS) > $@

@@ -207,15 +207,24 @@ DimensionValue(const Dimension *dim, Datum value, bool isnull, Oid collation)
 												   collation, value));
 		else
 		{
-			TypeCacheEntry *tce = lookup_type_cache(dim->column_type,
-													TYPECACHE_HASH_PROC_FINFO);
+			/* type cache entries live for the backend: remember the last one */
+			static Oid	last_type = InvalidOid;
+			static TypeCacheEntry *last_tce = NULL;
 
-			if (!OidIsValid(tce->hash_proc))
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_FUNCTION),
-						 errmsg("could not identify a hash function for type %s",
-								format_type_be(dim->column_type))));
-			hash = DatumGetInt32(FunctionCall1Coll(&tce->hash_proc_finfo, collation, value));
+			if (dim->column_type != last_type)
+			{
+				TypeCacheEntry *tce = lookup_type_cache(dim->column_type,
+														TYPECACHE_HASH_PROC_FINFO);
+
+				if (!OidIsValid(tce->hash_proc))
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_FUNCTION),
+							 errmsg("could not identify a hash function for type %s",
+									format_type_be(dim->column_type))));
+				last_tce = tce;
+				last_type = dim->column_type;
+			}
+			hash = DatumGetInt32(FunctionCall1Coll(&last_tce->hash_proc_finfo, collation, value));
 		}
 		return (int64) (hash & 0x7fffffff);
 	}

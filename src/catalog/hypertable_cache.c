@@ -193,14 +193,16 @@ spi_int(int row, int col, bool *isnull)
 /*
  * Not read-only, so that in READ COMMITTED every load takes a fresh
  * snapshot: after waiting for the root's lock, a chunk creator must see the
- * chunks that the transaction it waited for committed.
+ * chunks that the transaction it waited for committed.  (Parallel mode
+ * forbids the command counter increment that comes with it; nothing there
+ * creates chunks.)
  */
 static void
 spi_query(const char *sql, int nargs, Oid *types, Datum *values)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 
-	if (SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(sql, nargs, types, values, NULL, IsInParallelMode(), 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the hypertable catalog");
 	/* SPI leaves us in its procedure context; the caller allocates in its own */
 	MemoryContextSwitchTo(cxt);

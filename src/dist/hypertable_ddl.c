@@ -7,7 +7,8 @@
  * Called from the ProcessUtility hook (ddl_hook.c) before and after the
  * statement runs locally:
  *
- *	 DROP TABLE root	 drop the chunks and the catalog rows first (the
+ *	 DROP TABLE root	 (and DROP SCHEMA ... CASCADE of its schema)
+ *						 drop the chunks and the catalog rows first (the
  *						 root's inheritance children would otherwise block
  *						 the drop); data nodes drop theirs the same way when
  *						 the statement reaches them.
@@ -16,7 +17,8 @@
  *						 columns; the new index is copied to local chunks.
  *	 GRANT/REVOKE		 applied to the chunks too.
  *	 ALTER TABLE, RENAME the catalog follows renames of the table and of
- *						 partitioning columns.
+ *						 partitioning columns and moves to another schema;
+ *						 chunks follow changes of owner.
  *
  * For a distributed hypertable the statement is also sent to every data node
  * of the hypertable, inside the distributed transaction, with the caller's
@@ -30,7 +32,10 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -59,6 +64,8 @@ typedef struct DDLState
 	List	   *indexes_before;
 	List	   *grant_roots;	/* hypertable roots of a GRANT/REVOKE */
 	Oid			renamed_root;
+	Oid			owner_root;		/* ALTER TABLE root OWNER TO */
+	char	   *new_owner;
 } DDLState;
 
 static DDLState *
@@ -131,11 +138,60 @@ drop_hypertable_catalog(Hypertable *ht)
 	CommandCounterIncrement();
 }
 
+/* DROP SCHEMA ... CASCADE: the hypertables in it go the way of DROP TABLE. */
+static void
+before_drop_schema(DropStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt->behavior != DROP_CASCADE)
+		return;				/* without CASCADE a schema with tables is not dropped */
+	foreach(lc, stmt->objects)
+	{
+		const char *schema = strVal(lfirst(lc));
+		Oid			nsp = get_namespace_oid(schema, true);
+		List	   *roots = NIL;
+		Relation	rel;
+		ListCell   *lc2;
+
+		if (!OidIsValid(nsp) || !pg_namespace_ownercheck(nsp, GetUserId()))
+			continue;
+		rel = table_open(RelationRelationId, AccessShareLock);
+		{
+			TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+			HeapTuple	tup;
+
+			while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+			{
+				Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
+
+				if (cls->relnamespace == nsp && cls->relkind == RELKIND_RELATION)
+					roots = lappend_oid(roots, cls->oid);
+			}
+			table_endscan(scan);
+		}
+		table_close(rel, AccessShareLock);
+		foreach(lc2, roots)
+		{
+			Hypertable *ht = HypertableGetByRelid(lfirst_oid(lc2));
+
+			if (ht == NULL)
+				continue;
+			if (HypertableIsDistributed(ht))
+				forward_sql(ht, psprintf("DROP TABLE IF EXISTS %s CASCADE",
+										 quote_qualified_identifier(ht->schema_name, ht->table_name)));
+			drop_hypertable_catalog(ht);
+		}
+	}
+}
+
 static void
 before_drop(DropStmt *stmt, DDLState *state)
 {
 	ListCell   *lc;
 
+	if (stmt->removeType == OBJECT_SCHEMA)
+		before_drop_schema(stmt);
 	if (stmt->removeType != OBJECT_TABLE)
 		return;
 	foreach(lc, stmt->objects)
@@ -347,11 +403,48 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 				if (stmt->objtype != OBJECT_TABLE)
 					break;
 				ht = hypertable_of_rangevar(stmt->relation);
+				if (ht == NULL)
+					break;
+				state = new_state();
 				if (HypertableIsDistributed(ht))
-				{
-					state = new_state();
 					state->forward_to = list_make1(ht);
+				{
+					ListCell   *lc;
+
+					foreach(lc, stmt->cmds)
+					{
+						AlterTableCmd *cmd = lfirst(lc);
+
+						if (cmd->subtype == AT_ChangeOwner)
+						{
+							state->owner_root = ht->relid;
+							state->new_owner = get_rolespec_name(cmd->newowner);
+						}
+					}
 				}
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+				Hypertable *ht;
+				Oid			types[2] = {INT4OID, NAMEOID};
+				Datum		values[2];
+
+				if (stmt->objectType != OBJECT_TABLE || stmt->relation == NULL)
+					break;
+				ht = hypertable_of_rangevar(stmt->relation);
+				if (ht == NULL)
+					break;
+				values[0] = Int32GetDatum(ht->id);
+				values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newschema));
+				CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET schema_name = $2 WHERE id = $1",
+							2, types, values, NULL, false);
+				CatalogInvalidateHypertable(ht->relid);
+				state = new_state();
+				state->renamed_root = ht->relid;
+				if (HypertableIsDistributed(ht))
+					state->forward_to = list_make1(ht);
 				break;
 			}
 		case T_RenameStmt:
@@ -441,6 +534,23 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 			grant_to_chunks((GrantStmt *) parsetree, lfirst_oid(lc));
 	if (OidIsValid(state->renamed_root))
 		CatalogInvalidateHypertable(state->renamed_root);
+	if (OidIsValid(state->owner_root))
+	{
+		Hypertable *ht = HypertableGetByRelid(state->owner_root);
+
+		/* chunks belong to the hypertable's owner */
+		foreach(lc, ht ? HypertableGetChunks(ht) : NIL)
+		{
+			Chunk	   *chunk = lfirst(lc);
+
+			if (OidIsValid(chunk->relid))
+				CatalogExec(psprintf("ALTER %sTABLE %s OWNER TO %s",
+									 get_rel_relkind(chunk->relid) == RELKIND_FOREIGN_TABLE ? "FOREIGN " : "",
+									 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
+									 quote_identifier(state->new_owner)),
+							0, NULL, NULL, NULL, false);
+		}
+	}
 	if (state->forward_to != NIL)
 	{
 		char	   *sql = statement_text(pstmt, query_string);

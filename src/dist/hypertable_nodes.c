@@ -213,6 +213,25 @@ DistBeforeDeleteDataNode(Oid server_id, bool force)
 	}
 }
 
+/*
+ * repartition => true: one space slice per data node, through
+ * set_number_partitions (in this extension's schema, which is that of the
+ * calling function), so the data nodes follow too.  Returns ht afresh.
+ */
+static Hypertable *
+set_partitions_to_nodes(FunctionCallInfo fcinfo, Hypertable *ht, const Dimension *sdim)
+{
+	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+
+	SPI_connect();
+	if (SPI_execute(psprintf("SELECT %s.set_number_partitions(%u::oid::regclass, %d, %s)",
+							 quote_identifier(schema), ht->relid, list_length(ht->data_nodes),
+							 quote_literal_cstr(sdim->column_name)), false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not repartition hypertable \"%s\"", ht->table_name);
+	SPI_finish();
+	return HypertableRequire(ht->relid);
+}
+
 PG_FUNCTION_INFO_V1(multinode_attach_data_node);
 
 /*
@@ -272,15 +291,7 @@ multinode_attach_data_node(PG_FUNCTION_ARGS)
 		ht = HypertableRequire(ht->relid);
 		sdim = HypertableSpaceDimension(ht);
 		if (repartition && sdim && sdim->num_slices < list_length(ht->data_nodes))
-		{
-			SPI_connect();
-			SPI_execute(psprintf("SELECT " "%s.set_number_partitions(%u::oid::regclass, %d, %s)",
-								 quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid))),
-								 ht->relid, list_length(ht->data_nodes),
-								 quote_literal_cstr(sdim->column_name)), false, 0);
-			SPI_finish();
-			ht = HypertableRequire(ht->relid);
-		}
+			ht = set_partitions_to_nodes(fcinfo, ht, sdim);
 	}
 	values[0] = Int32GetDatum(ht->id);
 	values[1] = Int32GetDatum(0);
@@ -371,14 +382,7 @@ multinode_detach_data_node(PG_FUNCTION_ARGS)
 		sdim = HypertableSpaceDimension(ht);
 		if (repartition && sdim && list_length(ht->data_nodes) > 0 &&
 			sdim->num_slices > list_length(ht->data_nodes))
-		{
-			SPI_connect();
-			SPI_execute(psprintf("SELECT %s.set_number_partitions(%u::oid::regclass, %d, %s)",
-								 quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid))),
-								 ht->relid, list_length(ht->data_nodes),
-								 quote_literal_cstr(sdim->column_name)), false, 0);
-			SPI_finish();
-		}
+			set_partitions_to_nodes(fcinfo, ht, sdim);
 		detached++;
 	}
 	PG_RETURN_INT32(detached);

@@ -64,8 +64,7 @@ HypertableExecOnDataNodes(const Hypertable *ht, const char *sql, int nparams,
 {
 	List	   *conns = NIL;
 	ListCell   *lc;
-	DataNodeConn *failed = NULL;
-	PGresult   *failed_res = NULL;
+	RemoteFirstError fe = {0};
 
 	foreach(lc, HypertableDataNodeServerIds(ht))
 		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE));
@@ -75,16 +74,10 @@ HypertableExecOnDataNodes(const Hypertable *ht, const char *sql, int nparams,
 	{
 		PGresult   *res = RemoteGetResult(lfirst(lc), sql);
 
-		if (res != NULL && (PQresultStatus(res) == PGRES_TUPLES_OK ||
-							PQresultStatus(res) == PGRES_COMMAND_OK))
-			PQclear(res);
-		else if (failed == NULL)
-			failed = lfirst(lc), failed_res = res;
-		else
+		if (RemoteCollectResult(&fe, lfirst(lc), res, sql))
 			PQclear(res);
 	}
-	if (failed)
-		RemoteReportError(ERROR, failed, failed_res, sql);
+	RemoteRaiseFirstError(&fe);
 }
 
 /* ----------------------------------------------------------------------------

@@ -36,6 +36,9 @@
 #include "access/xact.h"
 #include "access/table.h"
 #include "catalog/index.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_shdepend.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -71,6 +74,53 @@ rel_owner(Oid relid)
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 	return owner;
+}
+
+/*
+ * The chunk gets the root's privileges, so whoever may write the hypertable
+ * may write its chunks (ON CONFLICT runs as a statement on the chunk) and
+ * whoever may read it may read them.  Dependencies on the roles named are
+ * recorded as GRANT would.
+ */
+static void
+copy_root_acl(Oid root_relid, Oid chunk_relid)
+{
+	HeapTuple	roottup = SearchSysCache1(RELOID, ObjectIdGetDatum(root_relid));
+	Datum		acl;
+	bool		isnull;
+	Relation	classrel;
+	HeapTuple	tup;
+	HeapTuple	newtup;
+	Datum		values[Natts_pg_class] = {0};
+	bool		nulls[Natts_pg_class] = {0};
+	bool		repl[Natts_pg_class] = {0};
+	Oid		   *members;
+	int			nmembers;
+
+	if (!HeapTupleIsValid(roottup))
+		elog(ERROR, "cache lookup failed for relation %u", root_relid);
+	acl = SysCacheGetAttr(RELOID, roottup, Anum_pg_class_relacl, &isnull);
+	if (isnull)
+	{
+		ReleaseSysCache(roottup);
+		return;
+	}
+	acl = PointerGetDatum(DatumGetAclPCopy(acl));
+	ReleaseSysCache(roottup);
+
+	classrel = table_open(RelationRelationId, RowExclusiveLock);
+	tup = SearchSysCacheCopy1(RELOID, ObjectIdGetDatum(chunk_relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", chunk_relid);
+	values[Anum_pg_class_relacl - 1] = acl;
+	repl[Anum_pg_class_relacl - 1] = true;
+	newtup = heap_modify_tuple(tup, RelationGetDescr(classrel), values, nulls, repl);
+	CatalogTupleUpdate(classrel, &newtup->t_self, newtup);
+	nmembers = aclmembers(DatumGetAclP(acl), &members);
+	updateAclDependencies(RelationRelationId, chunk_relid, 0,
+						  ((Form_pg_class) GETSTRUCT(tup))->relowner, 0, NULL, nmembers, members);
+	table_close(classrel, RowExclusiveLock);
+	CommandCounterIncrement();
 }
 
 static Datum
@@ -347,6 +397,9 @@ create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 						 quote_qualified_identifier(schema_name, table_name),
 						 quote_identifier(GetUserNameFromId(rel_owner(ht->relid), false))),
 				0, NULL, NULL, NULL, false);
+	CatalogAsOwnerBegin(&userid, &sec);
+	copy_root_acl(ht->relid, relid);
+	CatalogAsOwnerEnd(userid, sec);
 	*relid_out = relid;
 	return chunk_id;
 }
@@ -375,8 +428,7 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 	List	   *conns = NIL;
 	ListCell   *lc;
 	ListCell   *lc2;
-	DataNodeConn *failed = NULL;
-	PGresult   *failed_res = NULL;
+	RemoteFirstError fe = {0};
 
 	params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
 	params[1] = schema_name;
@@ -399,14 +451,10 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 		Oid			types[3] = {INT4OID, INT4OID, NAMEOID};
 		Datum		values[3];
 
-		if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		{
-			if (failed == NULL)
-				failed = conn, failed_res = res;
-			else
-				PQclear(res);
+		if (!RemoteCollectResult(&fe, conn, res, sql))
 			continue;
-		}
+		if (PQntuples(res) != 1)
+			elog(ERROR, "data node \"%s\" made no chunk", hdn->node_name);
 		values[0] = Int32GetDatum(chunk_id);
 		values[1] = Int32GetDatum(atoi(PQgetvalue(res, 0, 0)));
 		values[2] = name_datum(hdn->node_name);
@@ -414,8 +462,7 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_data_node (chunk_id, node_chunk_id, node_name) "
 					"VALUES ($1, $2, $3)", 3, types, values, NULL, false);
 	}
-	if (failed)
-		RemoteReportError(ERROR, failed, failed_res, sql);
+	RemoteRaiseFirstError(&fe);
 }
 
 Chunk *

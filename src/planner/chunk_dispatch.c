@@ -6,16 +6,22 @@
  * For each row: compute its point (one internal value per dimension), find
  * its chunk in the catalog cache or create it, then
  *
- *	 - distributed hypertable: encode the row once, as COPY text, and append
+ *	 - distributed hypertable: encode the row once, for COPY (binary when
+ *	   every column has a built-in type, else text), and append
  *	   it to a buffer per (data node, chunk) for every replica.  When a node
  *	   has max_insert_batch_size rows buffered, every node's buffers are
- *	   flushed together: one COPY per chunk, started on all nodes before any
- *	   data is sent, so the nodes work in parallel.  ON CONFLICT statements
+ *	   flushed together, nodes in parallel: a node whose COPY into the same
+ *	   chunk is still open just gets more data; otherwise one COPY per
+ *	   chunk is started on all nodes before any data is sent, and the last
+ *	   stays open.  An error on a node surfaces when its COPY ends (another
+ *	   chunk, chunk creation, or the end of the statement).  ON CONFLICT statements
  *	   ship the same buffers as multi-row INSERT ... ON CONFLICT with
  *	   parameters instead, and count what the nodes report.
  *
  *	 - local (or data-node member) hypertable: insert straight into the
- *	   chunk table, with its constraints and indexes.
+ *	   chunk table, with its constraints and indexes; with ON CONFLICT, run
+ *	   PostgreSQL's own INSERT ... ON CONFLICT on the chunk, prepared once
+ *	   per chunk, so speculative insertion and DO UPDATE work as on a table.
  *
  * Rows go straight into the chunk tables of the data nodes rather than into
  * their member hypertable's root: the access node has already routed the
@@ -36,12 +42,16 @@
 #include <math.h>
 
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/tableam.h"
 #include "access/tupconvert.h"
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
+#include "access/htup_details.h"
 #include "lib/stringinfo.h"
+#include "port/pg_bswap.h"
 #include "miscadmin.h"
 #include "nodes/nodes.h"
 #include "utils/builtins.h"
@@ -51,6 +61,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "catalog/catalog.h"
 #include "guc.h"
@@ -78,6 +89,9 @@ typedef struct NodeBuffer
 	List	   *chunks;			/* ChunkBuffer * */
 	ChunkBuffer *last;
 	int			nrows;
+	char	   *open_sql;		/* a COPY in progress on conn, or NULL */
+	int32		open_chunk_id;	/* the chunk it writes */
+	struct ChunkDispatch *cd;	/* for release_open_copy */
 } NodeBuffer;
 
 typedef struct LocalChunk
@@ -86,6 +100,8 @@ typedef struct LocalChunk
 	ResultRelInfo *rri;
 	TupleConversionMap *map;
 	TupleTableSlot *slot;
+	char	   *qualified;
+	SPIPlanPtr	on_conflict_plan;	/* INSERT ... ON CONFLICT ... RETURNING */
 } LocalChunk;
 
 struct ChunkDispatch
@@ -97,11 +113,21 @@ struct ChunkDispatch
 	bool		distributed;
 	ChunkDispatchOnConflict on_conflict;
 	int			ncols;			/* non-dropped columns */
-	FmgrInfo   *out_funcs;		/* per attribute */
+	FmgrInfo   *out_funcs;		/* per attribute: text output */
+	FmgrInfo   *send_funcs;		/* per attribute: binary send, if binary */
+	bool		binary;			/* COPY in binary format (built-in types only) */
 	Oid		   *collations;		/* per dimension */
 	char	   *column_list;	/* "(a, b, c)" */
+	char	   *column_names;	/* "a, b, c" */
+	Oid		   *column_types;	/* [ncols] */
+	bool		returning;		/* the caller wants the rows as stored */
+	TupleTableSlot *returned;	/* local ON CONFLICT: the row as stored */
+	Tuplestorestate *returned_rows; /* remote ON CONFLICT: rows as stored */
+	FmgrInfo   *in_funcs;		/* per attribute, for returned_rows */
+	Oid		   *in_ioparams;
 	int64	   *point;
 	Chunk	   *last_chunk;
+	List	   *seen_chunks;	/* chunks routed to by this statement */
 	List	   *nodes;			/* NodeBuffer * */
 	List	   *local_chunks;	/* LocalChunk * */
 	MemoryContext batch_cxt;
@@ -118,7 +144,8 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	Relation	rel = root_rri->ri_RelationDesc;
 	TupleDesc	desc = RelationGetDescr(rel);
 	StringInfoData cols;
-	int			i;
+	int			i,
+				j;
 
 	cd->ht = ht;
 	cd->root_rri = root_rri;
@@ -130,6 +157,12 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	else
 		cd->on_conflict.action = ONCONFLICT_NONE;
 	cd->out_funcs = palloc0(sizeof(FmgrInfo) * desc->natts);
+	/*
+	 * Binary COPY when every column has a built-in base type: the nodes run
+	 * the same PostgreSQL, so send/recv agree, and nothing is printed or
+	 * parsed.  Other types (their OIDs differ between nodes) go as text.
+	 */
+	cd->binary = true;
 	initStringInfo(&cols);
 	appendStringInfoChar(&cols, '(');
 	for (i = 0; i < desc->natts; i++)
@@ -140,6 +173,8 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 
 		if (att->attisdropped)
 			continue;
+		if (att->atttypid >= FirstGenbkiObjectId || get_typtype(att->atttypid) != TYPTYPE_BASE)
+			cd->binary = false;
 		getTypeOutputInfo(att->atttypid, &func, &isvarlena);
 		fmgr_info(func, &cd->out_funcs[i]);
 		appendStringInfo(&cols, "%s%s", cd->ncols ? ", " : "", quote_identifier(NameStr(att->attname)));
@@ -147,6 +182,25 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	}
 	appendStringInfoChar(&cols, ')');
 	cd->column_list = cols.data;
+	cd->send_funcs = palloc0(sizeof(FmgrInfo) * desc->natts);
+	if (cd->binary)
+		for (i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			Oid			func;
+			bool		isvarlena;
+
+			if (att->attisdropped)
+				continue;
+			getTypeBinaryOutputInfo(att->atttypid, &func, &isvarlena);
+			fmgr_info(func, &cd->send_funcs[i]);
+		}
+	cd->column_names = pnstrdup(cols.data + 1, cols.len - 2);
+	cd->column_types = palloc(sizeof(Oid) * Max(1, cd->ncols));
+	for (i = 0, j = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			cd->column_types[j++] = TupleDescAttr(desc, i)->atttypid;
+	cd->returned = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	cd->point = palloc(sizeof(int64) * Max(1, ht->num_dimensions));
 	cd->collations = palloc(sizeof(Oid) * Max(1, ht->num_dimensions));
 	for (i = 0; i < ht->num_dimensions; i++)
@@ -193,6 +247,26 @@ encode_timestamp(StringInfo buf, Timestamp ts, bool with_tz)
 		appendStringInfoString(buf, "+00");
 }
 
+/* A float in its shortest exact form (what extra_float_digits >= 1 prints). */
+static void
+encode_float(StringInfo buf, double v, bool single)
+{
+	char		out[32];
+
+	if (isnan(v))
+		appendStringInfoString(buf, "NaN");
+	else if (isinf(v))
+		appendStringInfoString(buf, v > 0 ? "Infinity" : "-Infinity");
+	else
+	{
+		if (single)
+			float_to_shortest_decimal_buf((float) v, out);
+		else
+			double_to_shortest_decimal_buf(v, out);
+		appendStringInfoString(buf, out);
+	}
+}
+
 /*
  * The text of one value, independent of the session's output settings for
  * the types where they matter.  Appends to buf.
@@ -236,35 +310,11 @@ encode_value(struct ChunkDispatch *cd, int attno, Datum value, StringInfo buf)
 				return;
 			}
 		case FLOAT8OID:
-			{
-				double		v = DatumGetFloat8(value);
-
-				if (isnan(v))
-					appendStringInfoString(buf, "NaN");
-				else if (isinf(v))
-					appendStringInfoString(buf, v > 0 ? "Infinity" : "-Infinity");
-				else
-				{
-					double_to_shortest_decimal_buf(v, out);
-					appendStringInfoString(buf, out);
-				}
-				return;
-			}
+			encode_float(buf, DatumGetFloat8(value), false);
+			return;
 		case FLOAT4OID:
-			{
-				float		v = DatumGetFloat4(value);
-
-				if (isnan(v))
-					appendStringInfoString(buf, "NaN");
-				else if (isinf(v))
-					appendStringInfoString(buf, v > 0 ? "Infinity" : "-Infinity");
-				else
-				{
-					float_to_shortest_decimal_buf(v, out);
-					appendStringInfoString(buf, out);
-				}
-				return;
-			}
+			encode_float(buf, DatumGetFloat4(value), true);
+			return;
 		default:
 			appendStringInfoString(buf, OutputFunctionCall(&cd->out_funcs[attno], value));
 	}
@@ -305,6 +355,106 @@ append_copy_escaped(StringInfo buf, const char *s, int len)
 	}
 	appendBinaryStringInfo(buf, s + start, len - start);
 }
+
+static void
+append_int16(StringInfo buf, int16 v)
+{
+	uint16		n = pg_hton16((uint16) v);
+
+	appendBinaryStringInfo(buf, (char *) &n, 2);
+}
+
+static void
+append_int32(StringInfo buf, int32 v)
+{
+	uint32		n = pg_hton32((uint32) v);
+
+	appendBinaryStringInfo(buf, (char *) &n, 4);
+}
+
+static void
+append_int64(StringInfo buf, int64 v)
+{
+	uint64		n = pg_hton64((uint64) v);
+
+	appendBinaryStringInfo(buf, (char *) &n, 8);
+}
+
+/*
+ * The row as one tuple of binary COPY, into cd->row.  The common fixed-size
+ * types are written directly in their send format (network byte order);
+ * the others through their send functions.
+ */
+static void
+encode_row_binary(struct ChunkDispatch *cd, TupleTableSlot *slot)
+{
+	int			i;
+
+	resetStringInfo(&cd->row);
+	append_int16(&cd->row, cd->ncols);
+	for (i = 0; i < cd->desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(cd->desc, i);
+		Datum		v = slot->tts_values[i];
+
+		if (att->attisdropped)
+			continue;
+		if (slot->tts_isnull[i])
+		{
+			append_int32(&cd->row, -1);
+			continue;
+		}
+		switch (att->atttypid)
+		{
+			case INT2OID:
+				append_int32(&cd->row, 2);
+				append_int16(&cd->row, DatumGetInt16(v));
+				break;
+			case INT4OID:
+			case DATEOID:
+				append_int32(&cd->row, 4);
+				append_int32(&cd->row, DatumGetInt32(v));
+				break;
+			case INT8OID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+				append_int32(&cd->row, 8);
+				append_int64(&cd->row, DatumGetInt64(v));
+				break;
+			case FLOAT8OID:
+				{
+					double		d = DatumGetFloat8(v);
+					int64		bits;
+
+					memcpy(&bits, &d, 8);
+					append_int32(&cd->row, 8);
+					append_int64(&cd->row, bits);
+					break;
+				}
+			case FLOAT4OID:
+				{
+					float		f = DatumGetFloat4(v);
+					int32		bits;
+
+					memcpy(&bits, &f, 4);
+					append_int32(&cd->row, 4);
+					append_int32(&cd->row, bits);
+					break;
+				}
+			default:
+				{
+					bytea	   *b = SendFunctionCall(&cd->send_funcs[i], v);
+
+					append_int32(&cd->row, VARSIZE(b) - VARHDRSZ);
+					appendBinaryStringInfo(&cd->row, VARDATA(b), VARSIZE(b) - VARHDRSZ);
+				}
+		}
+	}
+}
+
+/* The binary COPY file header and trailer. */
+static const char binary_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0";
+static const char binary_trailer[2] = {'\377', '\377'};
 
 /* The row as one line of COPY text, into cd->row (in the batch context). */
 static void
@@ -383,6 +533,7 @@ node_buffer(struct ChunkDispatch *cd, Oid server_id)
 	old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
 	nb = palloc0(sizeof(NodeBuffer));
 	nb->server_id = server_id;
+	nb->cd = cd;
 	cd->nodes = lappend(cd->nodes, nb);
 	MemoryContextSwitchTo(old);
 	return nb;
@@ -414,71 +565,168 @@ chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts
 	return nb->last = cb;
 }
 
-/* Every node's buffers as COPY, one chunk per node at a time, nodes in parallel. */
+/* Send the end of the node's open COPY (without waiting for the result). */
+static void
+end_copy_send(struct ChunkDispatch *cd, NodeBuffer *nb)
+{
+	if (cd->binary)
+		RemoteCopySend(nb->conn, binary_trailer, sizeof(binary_trailer), nb->open_sql);
+	RemoteCopyEnd(nb->conn, nb->open_sql);
+}
+
+/* Read the result of the node's ended COPY into fe. */
+static void
+end_copy_collect(NodeBuffer *nb, RemoteFirstError *fe)
+{
+	PGresult   *res;
+
+	RemoteConnClearHolder(nb->conn);
+	res = RemoteCopyFinish(nb->conn, nb->open_sql);
+
+	if (RemoteCollectResult(fe, nb->conn, res, nb->open_sql))
+		PQclear(res);
+	nb->open_sql = NULL;
+	nb->open_chunk_id = 0;
+}
+
+/*
+ * Someone else needs the connection (another insert of the same statement,
+ * a command run by a function the source query calls): end our COPY first.
+ */
+static void
+release_open_copy(void *arg)
+{
+	NodeBuffer *nb = arg;
+	RemoteFirstError fe = {0};
+
+	if (nb->open_sql == NULL)
+		return;
+	end_copy_send(nb->cd, nb);
+	end_copy_collect(nb, &fe);
+	RemoteRaiseFirstError(&fe);
+}
+
+/*
+ * End every open COPY and read its result; raise the first failure after
+ * reading them all, so that no connection is left busy.  Needed before a
+ * connection is used for anything else (chunk creation) and at the end.
+ */
+static void
+end_open_copies(struct ChunkDispatch *cd)
+{
+	ListCell   *lc;
+	RemoteFirstError fe = {0};
+
+	foreach(lc, cd->nodes)
+		if (((NodeBuffer *) lfirst(lc))->open_sql)
+			end_copy_send(cd, lfirst(lc));
+	foreach(lc, cd->nodes)
+		if (((NodeBuffer *) lfirst(lc))->open_sql)
+			end_copy_collect(lfirst(lc), &fe);
+	RemoteRaiseFirstError(&fe);
+}
+
+/*
+ * Every node's buffers as COPY, nodes in parallel.  A node keeps one COPY
+ * open across flushes while its rows keep going to the same chunk -- the
+ * common case, as time moves forward and a device stays on its node -- so a
+ * flush is then just more data on the stream, with no round trip and no
+ * per-command work on the node.  When a node's batch holds other chunks,
+ * its open COPY is ended and one COPY per chunk follows, in rounds over the
+ * nodes; the last one stays open.
+ */
 static void
 flush_copy(struct ChunkDispatch *cd)
 {
+	ListCell   *lc;
+	RemoteFirstError fe = {0};
+	List	   *restart = NIL;
 	int			round;
 
-	for (round = 0;; round++)
+	/* continue open streams; end the ones that cannot take this batch */
+	foreach(lc, cd->nodes)
+	{
+		NodeBuffer *nb = lfirst(lc);
+		ChunkBuffer *cb;
+
+		if (nb->chunks == NIL)
+			continue;
+		cb = linitial(nb->chunks);
+		if (nb->open_sql && list_length(nb->chunks) == 1 && nb->open_chunk_id == cb->chunk_id)
+		{
+			CHECK_FOR_INTERRUPTS();
+			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
+			continue;
+		}
+		if (nb->open_sql)
+			end_copy_send(cd, nb);
+		restart = lappend(restart, nb);
+	}
+	foreach(lc, restart)
+		if (((NodeBuffer *) lfirst(lc))->open_sql)
+			end_copy_collect(lfirst(lc), &fe);
+	RemoteRaiseFirstError(&fe);
+
+	for (round = 0; restart != NIL; round++)
 	{
 		List	   *active = NIL;
-		List	   *sqls = NIL;
-		ListCell   *lc,
-				   *lc2;
-		DataNodeConn *failed = NULL;
-		PGresult   *failed_res = NULL;
-		char	   *failed_sql = NULL;
+		ListCell   *lc2;
 
-		foreach(lc, cd->nodes)
+		foreach(lc, restart)
 		{
 			NodeBuffer *nb = lfirst(lc);
 
 			if (list_length(nb->chunks) > round)
 			{
 				ChunkBuffer *cb = list_nth(nb->chunks, round);
-				char	   *sql = psprintf("COPY %s %s FROM STDIN", cb->qualified, cd->column_list);
 
+				/* the text outlives the batch: it names the COPY while open */
+				nb->open_sql = MemoryContextStrdup(GetMemoryChunkContext(cd),
+												   psprintf("COPY %s %s FROM STDIN%s", cb->qualified,
+															cd->column_list,
+															cd->binary ? " WITH (FORMAT binary)" : ""));
+				nb->open_chunk_id = cb->chunk_id;
 				if (nb->conn == NULL)
 					nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
-				RemoteCopyStart(nb->conn, sql);
+				RemoteCopyStart(nb->conn, nb->open_sql);
 				active = lappend(active, nb);
-				sqls = lappend(sqls, sql);
 			}
 		}
 		if (active == NIL)
 			break;
-		forboth(lc, active, lc2, sqls)
-			RemoteCopyBegin(((NodeBuffer *) lfirst(lc))->conn, lfirst(lc2));
-		forboth(lc, active, lc2, sqls)
+		foreach(lc2, active)
+			RemoteCopyBegin(((NodeBuffer *) lfirst(lc2))->conn, ((NodeBuffer *) lfirst(lc2))->open_sql);
+		foreach(lc2, active)
 		{
-			NodeBuffer *nb = lfirst(lc);
+			NodeBuffer *nb = lfirst(lc2);
 			ChunkBuffer *cb = list_nth(nb->chunks, round);
 
 			CHECK_FOR_INTERRUPTS();
-			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, lfirst(lc2));
-			RemoteCopyEnd(nb->conn, lfirst(lc2));
-		}
-		forboth(lc, active, lc2, sqls)
-		{
-			NodeBuffer *nb = lfirst(lc);
-			PGresult   *res = RemoteCopyFinish(nb->conn, lfirst(lc2));
-
-			if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
-				PQclear(res);
-			else if (failed == NULL)
-				failed = nb->conn, failed_res = res, failed_sql = lfirst(lc2);
+			if (cd->binary)
+				RemoteCopySend(nb->conn, binary_header, sizeof(binary_header), nb->open_sql);
+			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
+			if (list_length(nb->chunks) > round + 1)
+				end_copy_send(cd, nb);
 			else
-				PQclear(res);
+				RemoteConnSetHolder(nb->conn, release_open_copy, nb);
 		}
-		if (failed)
-			RemoteCopyCheckResult(failed, failed_res, failed_sql);
+		foreach(lc2, active)
+		{
+			NodeBuffer *nb = lfirst(lc2);
+
+			if (list_length(nb->chunks) > round + 1)
+				end_copy_collect(nb, &fe);
+		}
+		RemoteRaiseFirstError(&fe);
 	}
 }
 
-/* One INSERT ... ON CONFLICT for rows [from, from + n) of a chunk buffer. */
+/*
+ * INSERT ... ON CONFLICT of n rows into the chunk table "qualified", with
+ * parameters; with returning, RETURNING the columns in the root's order.
+ */
 static char *
-on_conflict_sql(struct ChunkDispatch *cd, ChunkBuffer *cb, int n)
+on_conflict_sql(struct ChunkDispatch *cd, const char *qualified, int n, bool returning)
 {
 	StringInfoData sql;
 	int			p = 1;
@@ -486,7 +734,7 @@ on_conflict_sql(struct ChunkDispatch *cd, ChunkBuffer *cb, int n)
 				c;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO %s", cb->qualified);
+	appendStringInfo(&sql, "INSERT INTO %s", qualified);
 	if (cd->on_conflict.alias)
 		appendStringInfo(&sql, " AS %s", cd->on_conflict.alias);
 	appendStringInfo(&sql, " %s VALUES ", cd->column_list);
@@ -504,7 +752,69 @@ on_conflict_sql(struct ChunkDispatch *cd, ChunkBuffer *cb, int n)
 		appendStringInfoString(&sql, cd->on_conflict.update_sql);
 	else
 		appendStringInfoString(&sql, "DO NOTHING");
+	if (returning)
+		appendStringInfo(&sql, " RETURNING %s", cd->column_names);
 	return sql.data;
+}
+
+/*
+ * Rows a node returned from INSERT ... ON CONFLICT ... RETURNING, read with
+ * this node's input functions into the root's descriptor and kept for the
+ * caller (ChunkDispatchNextReturned).  The nodes' sessions print values in
+ * ISO and exact forms, which every input function reads back the same.
+ */
+static void
+keep_returned_rows(struct ChunkDispatch *cd, PGresult *res)
+{
+	TupleDesc	desc = cd->desc;
+	TupleTableSlot *slot = cd->returned;
+	MemoryContext old = MemoryContextSwitchTo(cd->batch_cxt);
+	int			r,
+				i,
+				j;
+
+	if (cd->in_funcs == NULL)
+	{
+		MemoryContextSwitchTo(GetMemoryChunkContext(cd));
+		cd->in_funcs = palloc0(sizeof(FmgrInfo) * desc->natts);
+		cd->in_ioparams = palloc0(sizeof(Oid) * desc->natts);
+		for (i = 0; i < desc->natts; i++)
+		{
+			Oid			func;
+
+			if (TupleDescAttr(desc, i)->attisdropped)
+				continue;
+			getTypeInputInfo(TupleDescAttr(desc, i)->atttypid, &func, &cd->in_ioparams[i]);
+			fmgr_info(func, &cd->in_funcs[i]);
+		}
+		cd->returned_rows = tuplestore_begin_heap(false, false, work_mem);
+		MemoryContextSwitchTo(cd->batch_cxt);
+	}
+	for (r = 0; r < PQntuples(res); r++)
+	{
+		ExecClearTuple(slot);
+		for (i = 0, j = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			char	   *text;
+
+			if (att->attisdropped)
+			{
+				slot->tts_values[i] = (Datum) 0;
+				slot->tts_isnull[i] = true;
+				continue;
+			}
+			text = PQgetisnull(res, r, j) ? NULL : PQgetvalue(res, r, j);
+			j++;
+			slot->tts_values[i] = InputFunctionCall(&cd->in_funcs[i], text, cd->in_ioparams[i],
+													att->atttypmod);
+			slot->tts_isnull[i] = (text == NULL);
+		}
+		ExecStoreVirtualTuple(slot);
+		tuplestore_puttupleslot(cd->returned_rows, slot);
+	}
+	ExecClearTuple(slot);
+	MemoryContextSwitchTo(old);
 }
 
 /* Every node's buffers as INSERT ... ON CONFLICT statements, nodes in parallel. */
@@ -530,9 +840,7 @@ flush_on_conflict(struct ChunkDispatch *cd)
 		List	   *counted = NIL;
 		ListCell   *lc2,
 				   *lc3;
-		DataNodeConn *failed = NULL;
-		PGresult   *failed_res = NULL;
-		char	   *failed_sql = NULL;
+		RemoteFirstError fe = {0};
 
 		more = false;
 		foreach(lc, cd->nodes)
@@ -557,7 +865,7 @@ flush_on_conflict(struct ChunkDispatch *cd)
 				memcpy(&params[p], values, sizeof(char *) * cd->ncols);
 				p += cd->ncols;
 			}
-			sql = on_conflict_sql(cd, cb, n);
+			sql = on_conflict_sql(cd, cb->qualified, n, cd->returning);
 			RemoteSendParams(nb->conn, sql, p, params);
 			cb->rows = list_delete_first_n(cb->rows, n);
 			if (cb->rows == NIL)
@@ -574,19 +882,18 @@ flush_on_conflict(struct ChunkDispatch *cd)
 			PGresult   *res = RemoteGetResult(nb->conn, lfirst(lc2));
 
 			CHECK_FOR_INTERRUPTS();
-			if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+			if (RemoteCollectResult(&fe, nb->conn, res, lfirst(lc2)))
 			{
 				if (lfirst_int(lc3))
+				{
 					cd->processed += strtoul(PQcmdTuples(res), NULL, 10);
+					if (cd->returning)
+						keep_returned_rows(cd, res);
+				}
 				PQclear(res);
 			}
-			else if (failed == NULL)
-				failed = nb->conn, failed_res = res, failed_sql = lfirst(lc2);
-			else
-				PQclear(res);
 		}
-		if (failed)
-			RemoteReportError(ERROR, failed, failed_res, failed_sql);
+		RemoteRaiseFirstError(&fe);
 	}
 }
 
@@ -620,7 +927,12 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	bool		flush = false;
 
 	if (cd->on_conflict.action == ONCONFLICT_NONE)
-		encode_row_copy(cd, slot);
+	{
+		if (cd->binary)
+			encode_row_binary(cd, slot);
+		else
+			encode_row_copy(cd, slot);
+	}
 	else
 		params = encode_row_params(cd, slot);
 
@@ -680,12 +992,83 @@ local_chunk(struct ChunkDispatch *cd, Chunk *chunk)
 	lchunk->chunk_id = chunk->id;
 	lchunk->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(lchunk->rri, rel, 0, NULL, 0);
-	ExecOpenIndices(lchunk->rri, cd->on_conflict.action != ONCONFLICT_NONE);
+	ExecOpenIndices(lchunk->rri, false);
 	lchunk->map = convert_tuples_by_name(cd->desc, RelationGetDescr(rel));
 	lchunk->slot = table_slot_create(rel, NULL);
+	lchunk->qualified = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
 	cd->local_chunks = lappend(cd->local_chunks, lchunk);
 	MemoryContextSwitchTo(old);
 	return lchunk;
+}
+
+/*
+ * ON CONFLICT into a local chunk: PostgreSQL's own INSERT ... ON CONFLICT on
+ * the chunk table (speculative insertion, DO UPDATE, its WHERE), one row per
+ * execution of a plan prepared once per chunk.  The row as stored (none if
+ * skipped) goes to cd->returned.
+ */
+static bool
+insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTableSlot *slot)
+{
+	Datum	   *values = palloc(sizeof(Datum) * Max(1, cd->ncols));
+	char	   *nulls = palloc(Max(1, cd->ncols));
+	TupleDesc	desc = cd->desc;
+	HeapTuple	stored = NULL;
+	TupleDesc	stored_desc = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
+	int			i,
+				j;
+
+	for (i = 0, j = 0; i < desc->natts; i++)
+	{
+		if (TupleDescAttr(desc, i)->attisdropped)
+			continue;
+		values[j] = slot->tts_values[i];
+		nulls[j++] = slot->tts_isnull[i] ? 'n' : ' ';
+	}
+	SPI_connect();
+	if (lchunk->on_conflict_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(on_conflict_sql(cd, lchunk->qualified, 1, true),
+									   cd->ncols, cd->column_types);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare INSERT ... ON CONFLICT: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		lchunk->on_conflict_plan = plan;
+	}
+	if (SPI_execute_plan(lchunk->on_conflict_plan, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not insert into chunk %s", lchunk->qualified);
+	if (SPI_processed > 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		stored = heap_copytuple(SPI_tuptable->vals[0]);
+		stored_desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+
+	ExecClearTuple(cd->returned);
+	if (stored == NULL)
+		return false;
+	if (cd->returning)
+	{
+		for (i = 0, j = 0; i < desc->natts; i++)
+		{
+			if (TupleDescAttr(desc, i)->attisdropped)
+			{
+				cd->returned->tts_values[i] = (Datum) 0;
+				cd->returned->tts_isnull[i] = true;
+				continue;
+			}
+			cd->returned->tts_values[i] = heap_getattr(stored, ++j, stored_desc,
+													   &cd->returned->tts_isnull[i]);
+		}
+		ExecStoreVirtualTuple(cd->returned);
+	}
+	return true;
 }
 
 static bool
@@ -696,6 +1079,8 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	Relation	rel = rri->ri_RelationDesc;
 	TupleTableSlot *s;
 
+	if (cd->on_conflict.action != ONCONFLICT_NONE)
+		return insert_local_on_conflict(cd, lchunk, slot);
 	if (lchunk->map)
 		s = execute_attr_map_slot(lchunk->map->attrMap, slot, lchunk->slot);
 	else
@@ -705,13 +1090,6 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	}
 	if (rel->rd_att->constr)
 		ExecConstraints(rri, s, cd->estate);
-	if (cd->on_conflict.action == ONCONFLICT_NOTHING && rri->ri_NumIndices > 0)
-	{
-		ItemPointerData conflict;
-
-		if (!ExecCheckIndexConstraints(rri, s, cd->estate, &conflict, NIL))
-			return false;
-	}
 	table_tuple_insert(rel, s, cd->estate->es_output_cid, 0, NULL);
 	if (rri->ri_NumIndices > 0)
 		ExecInsertIndexTuples(rri, s, cd->estate, false, false, NULL, NIL);
@@ -756,11 +1134,37 @@ ChunkDispatchRow(struct ChunkDispatch *cd, TupleTableSlot *slot)
 		cd->point[d] = DimensionValue(dim, slot->tts_values[dim->attno - 1],
 									  slot->tts_isnull[dim->attno - 1], cd->collations[d]);
 	}
+	chunk = NULL;
 	if (cd->last_chunk && chunk_contains(ht, cd->last_chunk, cd->point))
 		chunk = cd->last_chunk;
 	else
 	{
-		chunk = ChunkGetOrCreate(ht, cd->point);
+		ListCell   *lc;
+
+		/* a statement writes few chunks: try those before the cache */
+		foreach(lc, cd->seen_chunks)
+			if (chunk_contains(ht, lfirst(lc), cd->point))
+			{
+				chunk = lfirst(lc);
+				break;
+			}
+		if (chunk == NULL)
+		{
+			MemoryContext old;
+
+			chunk = HypertableFindChunk(ht, cd->point);
+			if (chunk == NULL)
+			{
+				/* creating a chunk talks to data nodes: their connections must be idle */
+				end_open_copies(cd);
+				chunk = ChunkGetOrCreate(ht, cd->point);
+			}
+			old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
+			if (list_length(cd->seen_chunks) >= 64)
+				cd->seen_chunks = list_delete_first(cd->seen_chunks);
+			cd->seen_chunks = lappend(cd->seen_chunks, chunk);
+			MemoryContextSwitchTo(old);
+		}
 		cd->last_chunk = chunk;
 	}
 
@@ -773,6 +1177,38 @@ ChunkDispatchRow(struct ChunkDispatch *cd, TupleTableSlot *slot)
 }
 
 /*
+ * The row as stored by the last ChunkDispatchRow when that differs from the
+ * row given (local ON CONFLICT: DO UPDATE stores the updated row), else
+ * NULL.  Only kept when ChunkDispatchWantReturning was called.
+ */
+TupleTableSlot *
+ChunkDispatchReturned(struct ChunkDispatch *cd)
+{
+	return TupIsNull(cd->returned) ? NULL : cd->returned;
+}
+
+/*
+ * The next row a data node returned from ON CONFLICT ... RETURNING, into
+ * slot (the root's descriptor); false when none is waiting.
+ */
+bool
+ChunkDispatchNextReturned(struct ChunkDispatch *cd, TupleTableSlot *slot)
+{
+	if (cd->returned_rows == NULL)
+		return false;
+	if (tuplestore_gettupleslot(cd->returned_rows, true, true, slot))
+		return true;
+	tuplestore_clear(cd->returned_rows);
+	return false;
+}
+
+void
+ChunkDispatchWantReturning(struct ChunkDispatch *cd)
+{
+	cd->returning = true;
+}
+
+/*
  * Ship everything still buffered.  Returns the number of rows the data
  * nodes reported inserted for ON CONFLICT statements (0 otherwise: the
  * caller counted routed rows itself).
@@ -781,7 +1217,10 @@ uint64
 ChunkDispatchFinish(struct ChunkDispatch *cd)
 {
 	if (cd->distributed)
+	{
 		flush_all(cd);
+		end_open_copies(cd);
+	}
 	return cd->processed;
 }
 
@@ -796,8 +1235,13 @@ ChunkDispatchEnd(struct ChunkDispatch *cd)
 
 		ExecCloseIndices(lchunk->rri);
 		ExecDropSingleTupleTableSlot(lchunk->slot);
+		if (lchunk->on_conflict_plan)
+			SPI_freeplan(lchunk->on_conflict_plan);
 		table_close(lchunk->rri->ri_RelationDesc, NoLock);
 	}
 	cd->local_chunks = NIL;
+	ExecDropSingleTupleTableSlot(cd->returned);
+	if (cd->returned_rows)
+		tuplestore_end(cd->returned_rows);
 	MemoryContextDelete(cd->batch_cxt);
 }

@@ -17,8 +17,9 @@
  * The plan keeps only the root's range table index, never a Hypertable:
  * plans are cached across transactions, catalog cache entries are not.
  *
- * ON CONFLICT on a distributed hypertable is shipped as INSERT ... ON
- * CONFLICT to the chunk on each node; the DO UPDATE clause is deparsed here
+ * ON CONFLICT is run as INSERT ... ON CONFLICT on the chunk: on each data
+ * node for a distributed hypertable, through SPI for a local one; the
+ * conflict target and DO UPDATE clause are deparsed here
  * from the plan with the same machinery EXPLAIN uses.  The conflict target
  * must be backed by a unique index, and unique indexes of hypertables always
  * contain the partitioning columns, so a conflict is always within a chunk.
@@ -60,6 +61,8 @@ typedef struct HypertableInsertState
 	ProjectionInfo *returning;
 	struct ChunkDispatch *dispatch;
 	bool		distributed;
+	bool		deferred_returning; /* rows come back from the nodes at flushes */
+	TupleTableSlot *returned_slot;
 	bool		done;
 } HypertableInsertState;
 
@@ -134,10 +137,6 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 	oc->action = mt->onConflictAction;
 	if (oc->action == ONCONFLICT_NONE)
 		return;
-	if (mt->returningLists != NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("INSERT with ON CONFLICT and RETURNING is not supported on distributed hypertables")));
 	oc->target_sql = conflict_target_sql(relid, mt->arbiterIndexes);
 	if (oc->action != ONCONFLICT_UPDATE)
 		return;
@@ -179,17 +178,7 @@ make_insert_plan(PlannedStmt *stmt, ModifyTable *mt, Hypertable *ht, Index rti)
 	CustomScan *cscan = makeNode(CustomScan);
 	ChunkDispatchOnConflict oc;
 
-	if (HypertableIsDistributed(ht))
-		plan_on_conflict(stmt, mt, ht->relid, rti, &oc);
-	else
-	{
-		memset(&oc, 0, sizeof(oc));
-		oc.action = mt->onConflictAction;
-		if (oc.action == ONCONFLICT_UPDATE)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("ON CONFLICT DO UPDATE is not supported on local hypertables")));
-	}
+	plan_on_conflict(stmt, mt, ht->relid, rti, &oc);
 
 	cscan->scan.plan.startup_cost = mt->plan.startup_cost;
 	cscan->scan.plan.total_cost = mt->plan.total_cost;
@@ -324,10 +313,13 @@ insert_begin(CustomScanState *node, EState *estate, int eflags)
 
 	if (cscan->scan.plan.targetlist != NIL)
 	{
-		/* RETURNING reads the routed row as its scan tuple */
+		/*
+		 * RETURNING reads the routed row as its scan tuple: a virtual slot,
+		 * or a minimal tuple from the data nodes, hence not "fixed".
+		 */
 		node->ss.ps.scandesc = desc;
 		node->ss.ps.scanops = &TTSOpsVirtual;
-		node->ss.ps.scanopsfixed = true;
+		node->ss.ps.scanopsfixed = false;
 		node->ss.ps.scanopsset = true;
 		state->returning = ExecBuildProjectionInfo(cscan->scan.plan.targetlist,
 												   node->ss.ps.ps_ExprContext,
@@ -345,6 +337,13 @@ insert_begin(CustomScanState *node, EState *estate, int eflags)
 				 errhint("Run the statement again.")));
 	state->distributed = HypertableIsDistributed(ht);
 	state->dispatch = ChunkDispatchCreate(ht, state->root_rri, estate, &state->on_conflict);
+	if (state->returning)
+	{
+		ChunkDispatchWantReturning(state->dispatch);
+		state->deferred_returning = state->distributed &&
+			state->on_conflict.action != ONCONFLICT_NONE;
+		state->returned_slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
+	}
 }
 
 /* The source row as a row of the root table. */
@@ -384,13 +383,23 @@ insert_exec(CustomScanState *node)
 	Relation	rel = state->root;
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 
-	if (state->done)
-		return NULL;
 	for (;;)
 	{
 		TupleTableSlot *plan_slot;
 		TupleTableSlot *slot;
 		bool		routed;
+
+		/* remote ON CONFLICT ... RETURNING: what the nodes stored, as it comes */
+		if (state->deferred_returning &&
+			ChunkDispatchNextReturned(state->dispatch, state->returned_slot))
+		{
+			ResetExprContext(econtext);
+			econtext->ecxt_scantuple = state->returned_slot;
+			econtext->ecxt_outertuple = NULL;
+			return ExecProject(state->returning);
+		}
+		if (state->done)
+			return NULL;
 
 		ResetPerTupleExprContext(estate);
 		plan_slot = ExecProcNode(outerPlanState(node));
@@ -401,7 +410,7 @@ insert_exec(CustomScanState *node)
 			if (state->can_set_tag)
 				estate->es_processed += reported;
 			state->done = true;
-			return NULL;
+			continue;
 		}
 		slot = root_row(state, plan_slot);
 		if (rel->rd_att->constr && rel->rd_att->constr->has_generated_stored)
@@ -413,10 +422,12 @@ insert_exec(CustomScanState *node)
 		if (routed && state->can_set_tag &&
 			(state->on_conflict.action == ONCONFLICT_NONE || !state->distributed))
 			estate->es_processed++;
-		if (routed && state->returning)
+		if (routed && state->returning && !state->deferred_returning)
 		{
+			TupleTableSlot *stored = ChunkDispatchReturned(state->dispatch);
+
 			ResetExprContext(econtext);
-			econtext->ecxt_scantuple = slot;
+			econtext->ecxt_scantuple = stored ? stored : slot;
 			econtext->ecxt_outertuple = plan_slot;
 			return ExecProject(state->returning);
 		}

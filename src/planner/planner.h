@@ -62,6 +62,9 @@ extern struct ChunkDispatch *ChunkDispatchCreate(struct Hypertable *ht,
 												 struct EState *estate,
 												 ChunkDispatchOnConflict *on_conflict);
 extern bool ChunkDispatchRow(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
+extern void ChunkDispatchWantReturning(struct ChunkDispatch *cd);
+extern struct TupleTableSlot *ChunkDispatchReturned(struct ChunkDispatch *cd);
+extern bool ChunkDispatchNextReturned(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
 extern uint64 ChunkDispatchFinish(struct ChunkDispatch *cd);
 extern void ChunkDispatchEnd(struct ChunkDispatch *cd);
 

@@ -325,6 +325,14 @@ check_usable(DataNodeConn *conn, const char *sql)
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("connection to data node \"%s\" was lost", conn->node_name),
 				 sql ? errcontext("remote SQL command: %s", sql) : 0));
+	if (conn->busy && conn->release_fn != NULL)
+	{
+		/* a COPY left open by its holder: have it ended first */
+		void		(*release) (void *arg) = conn->release_fn;
+
+		conn->release_fn = NULL;
+		release(conn->release_arg);
+	}
 	if (conn->busy)
 		elog(ERROR, "connection to data node \"%s\" is busy with another command",
 			 conn->node_name);

@@ -43,6 +43,8 @@ struct DataNodeConn
 
 	/* connection state */
 	bool		busy;			/* a command is in flight */
+	void		(*release_fn) (void *arg);	/* holder of a COPY left open (see */
+	void	   *release_arg;	/* RemoteConnSetHolder) */
 	bool		broken;			/* must be closed, never reused */
 	bool		invalidated;	/* server, mapping or role changed */
 	uint32		server_hashvalue;

@@ -17,6 +17,26 @@
 
 #include "remote/connection_internal.h"
 
+/*
+ * A COPY left open on conn between calls of its owner (to stream more data
+ * later) makes the connection busy.  release(arg) must end that COPY and
+ * clear the holder; it is called before any other command is sent on the
+ * connection.  Error recovery forgets the holder.
+ */
+void
+RemoteConnSetHolder(DataNodeConn *conn, void (*release) (void *arg), void *arg)
+{
+	conn->release_fn = release;
+	conn->release_arg = arg;
+}
+
+void
+RemoteConnClearHolder(DataNodeConn *conn)
+{
+	conn->release_fn = NULL;
+	conn->release_arg = NULL;
+}
+
 /* Send the COPY command; the node's answer is collected by RemoteCopyBegin. */
 void
 RemoteCopyStart(DataNodeConn *conn, const char *sql)
@@ -35,23 +55,29 @@ RemoteCopyBegin(DataNodeConn *conn, const char *sql)
 	PQclear(res);
 }
 
+/*
+ * r is what PQputCopyData or PQputCopyEnd returned: 1 queued, 0 the queue
+ * is full (push some of it out, then retry), -1 the connection broke.
+ */
+static bool
+copy_queued(DataNodeConn *conn, int r, const char *sql)
+{
+	if (r == 1)
+		return true;
+	if (r < 0)
+	{
+		conn->broken = true;
+		RemoteReportError(ERROR, conn, NULL, sql);
+	}
+	RemoteFlushOutput(conn, sql);
+	return false;
+}
+
 void
 RemoteCopySend(DataNodeConn *conn, const char *data, int len, const char *sql)
 {
-	for (;;)
-	{
-		int			r = PQputCopyData(conn->pg, data, len);
-
-		if (r == 1)
-			break;
-		if (r < 0)
-		{
-			conn->broken = true;
-			RemoteReportError(ERROR, conn, NULL, sql);
-		}
-		/* 0: the queue is full; push some of it out and retry */
-		RemoteFlushOutput(conn, sql);
-	}
+	while (!copy_queued(conn, PQputCopyData(conn->pg, data, len), sql))
+		;
 	/* keep libpq's queue short; this returns at once when it can */
 	if (PQflush(conn->pg) < 0)
 	{
@@ -63,19 +89,8 @@ RemoteCopySend(DataNodeConn *conn, const char *data, int len, const char *sql)
 void
 RemoteCopyEnd(DataNodeConn *conn, const char *sql)
 {
-	for (;;)
-	{
-		int			r = PQputCopyEnd(conn->pg, NULL);
-
-		if (r == 1)
-			break;
-		if (r < 0)
-		{
-			conn->broken = true;
-			RemoteReportError(ERROR, conn, NULL, sql);
-		}
-		RemoteFlushOutput(conn, sql);
-	}
+	while (!copy_queued(conn, PQputCopyEnd(conn->pg, NULL), sql))
+		;
 	RemoteFlushOutput(conn, sql);
 }
 
@@ -84,13 +99,4 @@ PGresult *
 RemoteCopyFinish(DataNodeConn *conn, const char *sql)
 {
 	return RemoteGetResult(conn, sql);
-}
-
-/* Raise the node's error unless res is a successful COPY's result; clears res. */
-void
-RemoteCopyCheckResult(DataNodeConn *conn, PGresult *res, const char *sql)
-{
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
-		RemoteReportError(ERROR, conn, res, sql);
-	PQclear(res);
 }

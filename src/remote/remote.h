@@ -63,19 +63,40 @@ extern void RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res,
 extern char *RemoteCatchErrors(void (*fn) (void *arg), void *arg);
 
 /*
+ * results.c: reading the results of one command sent to many nodes.  Every
+ * result must be read before raising an error, or connections stay busy;
+ * RemoteCollectResult returns whether res succeeded (the caller then clears
+ * it) and otherwise keeps the first failure, which RemoteRaiseFirstError
+ * raises once all are read.
+ */
+typedef struct RemoteFirstError
+{
+	DataNodeConn *conn;
+	PGresult   *res;
+	const char *sql;
+} RemoteFirstError;
+
+extern bool RemoteCollectResult(RemoteFirstError *fe, DataNodeConn *conn, PGresult *res,
+								const char *sql);
+extern void RemoteRaiseFirstError(RemoteFirstError *fe);
+
+/*
  * copy.c: COPY ... FROM STDIN to data nodes, without blocking.  Start the
  * COPY on every connection first (RemoteCopyStart sends, RemoteCopyBegin
  * waits for the node to accept data), then send data and end on each, then
- * RemoteCopyFinish each, so the nodes work in parallel.  Any failure raises
- * an error naming the node; the transaction callback cleans up connections
- * left mid-COPY.
+ * RemoteCopyFinish each (RemoteCollectResult), so the nodes work in
+ * parallel.  Any failure raises an error naming the node; the transaction
+ * callback cleans up connections left mid-COPY.  A caller that keeps a COPY
+ * open between its own calls registers itself as the connection's holder:
+ * whoever sends on the connection next first has the holder end its COPY.
  */
 extern void RemoteCopyStart(DataNodeConn *conn, const char *sql);
+extern void RemoteConnSetHolder(DataNodeConn *conn, void (*release) (void *arg), void *arg);
+extern void RemoteConnClearHolder(DataNodeConn *conn);
 extern void RemoteCopyBegin(DataNodeConn *conn, const char *sql);
 extern void RemoteCopySend(DataNodeConn *conn, const char *data, int len, const char *sql);
 extern void RemoteCopyEnd(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteCopyFinish(DataNodeConn *conn, const char *sql);
-extern void RemoteCopyCheckResult(DataNodeConn *conn, PGresult *res, const char *sql);
 
 /* connection_cache.c: one connection per (data node, role) per backend */
 extern DataNodeConn *GetDataNodeConnection(Oid server_id, RemoteTxnMode mode);

@@ -84,6 +84,7 @@ RemoteTxnParticipants(void)
 static void
 abort_one(DataNodeConn *conn, void *arg)
 {
+	conn->release_fn = NULL;	/* its holder's memory is gone */
 	RemoteTxnAbortPrepared(conn);
 	if (conn->pg != NULL)
 	{
@@ -171,7 +172,10 @@ subxact_one(DataNodeConn *conn, void *arg)
 	else if (conn->pg != NULL && !conn->xact_failed)
 	{
 		if (conn->busy)
+		{
+			conn->release_fn = NULL;
 			RemoteCancelAndDrain(conn, CLEANUP_TIMEOUT_MS);
+		}
 		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT s%d; RELEASE SAVEPOINT s%d",
 				 sa->level, sa->level);
 		if (conn->broken || !RemoteExecCleanup(conn, sql, CLEANUP_TIMEOUT_MS))

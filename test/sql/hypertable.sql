@@ -191,6 +191,63 @@ RESET ROLE;
 SELECT pg_get_userbyid(relowner) AS chunk_owner FROM pg_class
  WHERE oid IN (SELECT show_chunks('"My Schema"."Odd ""Table"""')) GROUP BY 1;
 
+-- custom partitioning functions: space by a user hash, time from text
+CREATE FUNCTION my_hash(v int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT v * 1000003 $$;
+CREATE FUNCTION text_to_time(v text) RETURNS timestamptz LANGUAGE sql IMMUTABLE AS $$ SELECT v::timestamptz $$;
+CREATE TABLE custom (t text NOT NULL, dev int, v int);
+SELECT * FROM create_hypertable('custom', 't', 'dev', 2, partitioning_func => 'my_hash',
+                                time_partitioning_func => 'text_to_time');
+INSERT INTO custom VALUES ('2019-01-01 00:00+00', 1, 1), ('2019-01-01 00:00+00', 2, 2), ('2019-02-01 00:00+00', 1, 3);
+SELECT tableoid::regclass, * FROM custom ORDER BY v;
+SELECT partitioning_func, column_type FROM _timescaledb_catalog.dimension d
+  JOIN _timescaledb_catalog.hypertable h ON h.id = d.hypertable_id WHERE h.table_name = 'custom' ORDER BY d.id;
+CREATE FUNCTION volatile_hash(v int) RETURNS int LANGUAGE sql VOLATILE AS $$ SELECT v $$;
+CREATE TABLE custom2 (t timestamptz NOT NULL, dev int);
+SELECT create_hypertable('custom2', 't', 'dev', 2, partitioning_func => 'volatile_hash');
+SELECT create_hypertable('custom2', 't');
+-- a value of the wrong type names the column
+COPY custom2 FROM stdin;
+2019-01-01	notanumber
+\.
+COPY custom2 FROM stdin;
+yesterdayish	1
+\.
+-- ON CONFLICT on a local hypertable is PostgreSQL's own, on the chunk; RETURNING shows the stored row
+CREATE UNIQUE INDEX ON custom2 (t);
+INSERT INTO custom2 VALUES ('2019-01-01', 1) ON CONFLICT (t) DO UPDATE SET dev = custom2.dev + 10 RETURNING *;
+INSERT INTO custom2 VALUES ('2019-01-01', 1) ON CONFLICT (t) DO UPDATE SET dev = excluded.dev + 100 RETURNING *;
+INSERT INTO custom2 VALUES ('2019-01-01', 1), ('2019-01-02', 2) ON CONFLICT DO NOTHING RETURNING *;
+INSERT INTO custom2 AS c VALUES ('2019-01-01', 5) ON CONFLICT (t) DO UPDATE SET dev = 0 WHERE c.dev > 1000;
+INSERT INTO custom2 VALUES ('2019-01-01', 7);
+SELECT * FROM custom2 ORDER BY t;
+-- a writer who is not the owner: new chunks carry the hypertable's privileges
+CREATE ROLE ht_upserter;
+GRANT SELECT, INSERT, UPDATE ON custom2 TO ht_upserter;
+SET ROLE ht_upserter;
+INSERT INTO custom2 VALUES ('2019-05-01', 1) ON CONFLICT (t) DO UPDATE SET dev = 2;
+INSERT INTO custom2 VALUES ('2019-05-01', 1) ON CONFLICT (t) DO UPDATE SET dev = 2 RETURNING dev;
+RESET ROLE;
+SELECT has_table_privilege('ht_upserter', c, 'INSERT') AS can_insert, count(*)
+  FROM show_chunks('custom2') c GROUP BY 1;
+-- DROP SCHEMA ... CASCADE takes its hypertables' chunks and catalog rows along
+CREATE SCHEMA doomed;
+CREATE TABLE doomed.h (t timestamptz NOT NULL);
+SELECT table_name FROM create_hypertable('doomed.h', 't');
+INSERT INTO doomed.h VALUES ('2019-01-01');
+DROP SCHEMA doomed CASCADE;
+SELECT count(*) AS doomed_rows FROM _timescaledb_catalog.hypertable WHERE schema_name = 'doomed';
+
+-- moving a hypertable to another schema, giving it to another owner
+CREATE SCHEMA elsewhere;
+ALTER TABLE readings SET SCHEMA elsewhere;
+ALTER TABLE elsewhere.readings OWNER TO ht_writer;
+INSERT INTO elsewhere.readings VALUES (1000, 1);
+SELECT schema_name, table_name FROM _timescaledb_catalog.hypertable WHERE table_name = 'readings';
+SELECT pg_get_userbyid(relowner) AS owner, count(*) FROM pg_class
+ WHERE oid IN (SELECT show_chunks('elsewhere.readings')) GROUP BY 1;
+ALTER TABLE elsewhere.readings SET SCHEMA public;
+ALTER TABLE readings OWNER TO postgres;
+
 -- TRUNCATE drops the chunks; DROP TABLE drops chunks and catalog rows
 TRUNCATE readings;
 SELECT count(*) FROM show_chunks('readings');
@@ -201,3 +258,4 @@ SELECT count(*) FROM pg_tables WHERE tablename LIKE '\_hyper\_1\_%';
 \c regression
 DROP DATABASE ht_local;
 DROP ROLE ht_writer;
+DROP ROLE ht_upserter;

@@ -110,7 +110,12 @@ INSERT INTO metrics VALUES ('2020-01-01', 1, 100), ('2020-01-01', 4, 4)
   WHERE metrics.value < 50;
 INSERT INTO metrics VALUES ('2020-01-01', 1, 1000) ON CONFLICT (time, device)
   DO UPDATE SET value = excluded.value WHERE metrics.value > 5000;
-INSERT INTO metrics VALUES ('2020-01-01', 2, 20) ON CONFLICT DO NOTHING RETURNING *;
+INSERT INTO metrics VALUES ('2020-01-01', 2, 20), ('2020-01-01', 5, 5) ON CONFLICT DO NOTHING RETURNING *;
+INSERT INTO metrics VALUES ('2020-01-01', 5, 50), ('2020-01-08', 5, 1) ON CONFLICT (time, device)
+  DO UPDATE SET value = excluded.value * 2 RETURNING device, value;
+WITH up AS (INSERT INTO metrics VALUES ('2020-01-01', 5, 7) ON CONFLICT (time, device)
+            DO UPDATE SET value = metrics.value + 1 RETURNING value)
+SELECT * FROM up;
 INSERT INTO metrics VALUES ('2020-01-01', 2, 20);
 -- every replica written: each row is on two of the three nodes
 \c hd_dn1
@@ -123,6 +128,41 @@ SELECT 'dn3' AS node, * FROM metrics ORDER BY device;
 SELECT c.table_name, array_agg(cdn.node_name ORDER BY cdn.node_name) AS replicas
   FROM _timescaledb_catalog.chunk c JOIN _timescaledb_catalog.chunk_data_node cdn ON cdn.chunk_id = c.id
  WHERE c.hypertable_id = 2 GROUP BY 1 ORDER BY 1;
+
+-- column types: built-in ones travel in binary COPY, others (an enum, whose
+-- OIDs differ between nodes) in text; both arrive intact
+CREATE TABLE typed (time timestamptz NOT NULL, n numeric, t text, j jsonb, a int[], b bytea,
+                    iv interval, d date, u uuid, f4 real, i2 smallint, bo boolean);
+SELECT create_distributed_hypertable('typed', 'time', data_nodes => '{dn1}');
+INSERT INTO typed VALUES ('2019-01-01 00:00:00.000001+00', 12345678901234567890.123, E'tab\there', '{"k": [1, 2]}',
+                          '{1,NULL,3}', '\x00ff', '1 year 2 mons 3 days 04:05:06.7', '2019-12-31',
+                          'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 1.5, -7, true),
+                         ('2019-01-02', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+CALL distributed_exec($$ CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy') $$, '{dn1}');
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TABLE moods (time timestamptz NOT NULL, m mood, note text);
+SELECT create_distributed_hypertable('moods', 'time', data_nodes => '{dn1}');
+INSERT INTO moods VALUES ('2019-01-01', 'happy', E'line\nbreak'), ('2019-01-01', 'sad', E'back\\slash');
+\c hd_dn1
+SELECT * FROM typed ORDER BY time;
+SELECT m, note FROM moods ORDER BY m;
+\c hd_access
+
+-- two inserts into distributed hypertables in one statement share the
+-- nodes' connections: one's open COPY is ended when the other needs them
+CREATE TABLE twin (time timestamptz NOT NULL, device integer, temp float);
+SELECT create_distributed_hypertable('twin', 'time', 'device', data_nodes => '{dn1,dn2}');
+SET multinode.max_insert_batch_size = 7;
+WITH a AS (INSERT INTO conditions (time, device, temp)
+           SELECT '2019-06-01'::timestamptz + g * interval '1 minute', g % 5, g FROM generate_series(1, 100) g
+           RETURNING time, device, temp)
+INSERT INTO twin SELECT * FROM a;
+RESET multinode.max_insert_batch_size;
+\c hd_dn1
+SELECT (SELECT count(*) FROM twin) AS twin_dn1, (SELECT count(*) FROM conditions WHERE time >= '2019-06-01 00:00+00') AS cond_dn1;
+\c hd_dn2
+SELECT (SELECT count(*) FROM twin) AS twin_dn2, (SELECT count(*) FROM conditions WHERE time >= '2019-06-01 00:00+00') AS cond_dn2;
+\c hd_access
 
 -- information views, including the 2.0 beta names the tutorial prints
 SELECT * FROM timescaledb_information.hypertables ORDER BY hypertable_name;
@@ -154,11 +194,17 @@ GRANT SELECT ON conditions TO hd_reader;
 BEGIN;
 ALTER TABLE conditions ADD COLUMN humidity float;
 ROLLBACK;
+ALTER TABLE conditions OWNER TO hd_reader;
+SELECT pg_get_userbyid(relowner) AS owner, count(*) FROM pg_class
+ WHERE oid IN (SELECT show_chunks('conditions')) GROUP BY 1;
 \c hd_dn2
 \d conditions
 SELECT has_table_privilege('hd_reader', c, 'SELECT') AS reader_can_read_chunks, count(*)
   FROM show_chunks('conditions') c GROUP BY 1;
+SELECT pg_get_userbyid(relowner) AS owner, count(*) FROM pg_class
+ WHERE oid IN (SELECT show_chunks('conditions')) OR oid = 'conditions'::regclass GROUP BY 1;
 \c hd_access
+ALTER TABLE conditions OWNER TO postgres;
 
 -- node membership
 SELECT * FROM attach_data_node('dn3', 'conditions');
