@@ -171,6 +171,9 @@ VALUES
 	(2, 'Error Log Retention Policy [2]', '1 hour', '5 minutes', -1, '1 hour',
 	 '_timescaledb_internal', 'policy_job_error_retention', false,
 	 '{"drop_after": "1 month"}');
+-- due at once, and with its statistics row from the start so that alter_job
+-- works on it before the scheduler has seen it
+INSERT INTO _timescaledb_catalog.bgw_job_stat (job_id, next_start) VALUES (2, pg_catalog.now());
 
 -- ---- views ---------------------------------------------------------------------
 

@@ -19,6 +19,7 @@
 #include "bgw/bgw.h"
 #include "dist/dist.h"
 #include "hypertable/hypertable.h"
+#include "planner/planner.h"
 #include "remote/remote.h"
 
 PG_MODULE_MAGIC;
@@ -45,5 +46,6 @@ _PG_init(void)
 	CatalogInit();
 	DistInit();
 	HypertableInit();
+	DataNodeScanInit();
 	BgwInit();
 }

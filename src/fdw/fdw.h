@@ -1,7 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * fdw.h
- *	  The timescaledb_fdw foreign-data wrapper: handler, option validation.
+ *	  The timescaledb_fdw foreign-data wrapper: handler, option validation,
+ *	  shippability, deparsing to SQL and the per-data-node remote scans.
+ *
+ * planner/ builds its distributed scans from the pieces declared here: it
+ * decides which chunks go to which node, fdw/ says what can run remotely,
+ * writes the SQL and fetches the rows.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -10,12 +15,86 @@
 #ifndef MULTINODE_FDW_H
 #define MULTINODE_FDW_H
 
+#include "executor/tuptable.h"
+#include "foreign/fdwapi.h"
+#include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
 #include "nodes/pg_list.h"
+
+/* option.c */
 
 /* Is this a libpq connection option we pass through from the server entry? */
 extern bool IsDataNodeLibpqOption(const char *name);
 
 /* The server option "available", false when an operator took the node out. */
 extern bool DataNodeOptionAvailable(List *options);
+
+/* replica.c: which data node serves a chunk */
+struct Chunk;
+extern bool DataNodeIsAvailable(Oid server_id);
+extern Oid	ChunkChooseReplica(const struct Chunk *chunk, List **load);
+extern Oid	ChunkReadServer(Oid chunk_relid);
+extern List *ChunkAllServers(Oid chunk_relid);
+
+/* shippable.c: what a data node may evaluate for us */
+extern bool IsShippableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr);
+extern bool IsRemoteParamExpr(Node *node);
+extern void ClassifyConditions(PlannerInfo *root, RelOptInfo *baserel, List *conds,
+							   List **remote_conds, List **local_conds);
+
+/* deparse.c: SQL text for the data nodes */
+extern void DeparseColumnList(StringInfo buf, Oid reloid, Bitmapset *attrs_used,
+							  List **retrieved_attrs);
+extern void DeparseWhereClause(StringInfo buf, Oid reloid, Index varno, List *conds,
+							   List **params);
+extern void DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr,
+							List **params);
+extern char *DeparseRelationName(Oid reloid);
+extern Bitmapset *ScanAttrsUsed(RelOptInfo *baserel, List *local_conds);
+extern int	TransmissionModesBegin(void);
+extern void TransmissionModesEnd(int nestlevel);
+
+/*
+ * scan.c: rows of one query run on one or several data nodes at once.
+ *
+ * The caller gives, per data node, a server and the SQL to run there (each
+ * a SELECT of the same columns); the scan declares a cursor on every node,
+ * fetches batches from all nodes in parallel and hands back the rows as
+ * tuples of "tupdesc" (columns not in retrieved_attrs are NULL).  Between
+ * calls no command is left in flight, so scans may interleave on one
+ * connection (a self-join, a subplan).
+ */
+typedef struct RemoteScan RemoteScan;
+
+extern RemoteScan *RemoteScanCreate(List *server_ids, List *sqls, TupleDesc tupdesc,
+									List *retrieved_attrs, List *param_exprs, PlanState *ps);
+extern bool RemoteScanNext(RemoteScan *scan, TupleTableSlot *slot);
+extern void RemoteScanRestart(RemoteScan *scan);
+extern void RemoteScanSkipNode(RemoteScan *scan, int i, bool skip);
+extern void RemoteScanEnd(RemoteScan *scan);
+
+/* Evaluating the expressions sent as remote parameters ($1, $2, ...). */
+typedef struct RemoteParams
+{
+	int			nparams;
+	List	   *exprstates;		/* ExprState per parameter */
+	FmgrInfo   *outfuncs;		/* output function per parameter */
+	const char **values;		/* text values, NULL for SQL NULL */
+	PlanState  *ps;				/* whose expression context evaluates them */
+	MemoryContext cxt;			/* holds the values, reset per evaluation */
+} RemoteParams;
+
+extern RemoteParams *RemoteParamsCreate(List *param_exprs, PlanState *ps);
+extern const char **RemoteParamsEval(RemoteParams *rp);
+
+/* fdw.c, modify.c: the FdwRoutine entry points of chunks */
+extern void ChunkFdwScanRoutine(FdwRoutine *routine);
+extern void ChunkFdwModifyRoutine(FdwRoutine *routine);
+extern List *ChunkScanRemoteConds(ForeignScan *fs);
+
+/* costs of a scan through a data node, shared with planner/ */
+#define DATA_NODE_SCAN_STARTUP_COST 100.0	/* a round trip, a cursor */
+#define DATA_NODE_SCAN_ROW_COST 0.01	/* sending and converting one row */
 
 #endif							/* MULTINODE_FDW_H */

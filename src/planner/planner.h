@@ -26,6 +26,7 @@ extern void DataNodeScanInit(void);
 /* exclusion.c: the chunks (Chunk *) that conditions on rel cannot rule out */
 extern List *ChunksAfterExclusion(const struct Hypertable *ht, List *chunks, List *conds,
 								  Index varno);
+extern bool IsRuntimeExclusionClause(const struct Hypertable *ht, Node *clause, Index varno);
 
 /* scan_exec.c: the executor side of the DataNodeScan */
 extern struct CustomScanMethods DataNodeScanPlanMethods;

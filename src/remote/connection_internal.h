@@ -53,10 +53,10 @@ struct DataNodeConn
 /* connection.c */
 extern bool RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_out);
 extern void RemoteCloseConn(DataNodeConn *conn);
-extern void RemoteFlushOutput(DataNodeConn *conn, const char *sql);
 extern bool RemoteSendQuietly(DataNodeConn *conn, const char *sql, TimestampTz deadline);
 extern PGresult *RemoteGetResultQuietly(DataNodeConn *conn, TimestampTz deadline);
 extern bool RemoteResultIs(PGresult *res, const char *sqlstate);
+extern void RemoteFlushOutput(DataNodeConn *conn, const char *sql);
 
 /* connection_cache.c */
 extern void RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg);

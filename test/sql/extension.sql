@@ -33,3 +33,7 @@ DROP FOREIGN DATA WRAPPER check_fdw;
 SHOW multinode.connect_timeout;
 SHOW multinode.passfile;
 SET multinode.no_such_setting = 1;
+
+-- built-in jobs can be altered as soon as the extension exists
+SELECT job_id, scheduled FROM alter_job(2, scheduled => false);
+SELECT job_id, scheduled FROM alter_job(2, scheduled => true);

@@ -1,0 +1,316 @@
+/*-------------------------------------------------------------------------
+ *
+ * modify.c
+ *	  UPDATE and DELETE of chunks, sent whole to the data nodes.
+ *
+ * UPDATE or DELETE on a distributed hypertable is planned by PostgreSQL as
+ * one modification per chunk left after constraint exclusion (chunks are
+ * the root's children).  Each becomes one statement,
+ *
+ *	  UPDATE <chunk> SET ... WHERE <conditions>	/	DELETE FROM <chunk> WHERE ...
+ *
+ * run on every data node holding the chunk (all replicas must change
+ * alike), inside the distributed transaction, so the whole statement
+ * commits or rolls back on every node together.  The row count is the
+ * count of one replica: the replicas hold the same rows.
+ *
+ * Row-by-row modification would need a row identity that survives the trip
+ * (a ctid names a row on one replica only), so statements that cannot be
+ * sent whole -- conditions or new values the nodes cannot evaluate, joins,
+ * RETURNING, row triggers on the chunks -- are refused with an error that
+ * says why, never run half-way.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/explain.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/appendinfo.h"
+#include "optimizer/pathnode.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "catalog/catalog.h"
+#include "fdw/fdw.h"
+#include "remote/remote.h"
+
+/* fdw_private of a ForeignScan turned into a direct modification */
+enum DirectModifyPrivate
+{
+	DIRECT_MODIFY_SQL,			/* String */
+	DIRECT_MODIFY_SERVERS,		/* OidList: every replica */
+};
+
+typedef struct DirectModifyState
+{
+	char	   *sql;
+	List	   *servers;
+	RemoteParams *params;
+	bool		done;
+} DirectModifyState;
+
+/*
+ * Refuse the statement, naming the table the user named: the statement's
+ * target (the hypertable), not the chunk being planned.
+ */
+static void
+refuse(PlannerInfo *root, const char *why, const char *hint)
+{
+	CmdType		op = root->parse->commandType;
+	Oid			target = planner_rt_fetch(root->parse->resultRelation, root)->relid;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("cannot %s distributed hypertable \"%s\"",
+					op == CMD_UPDATE ? "update" : "delete from", get_rel_name(target)),
+			 errdetail("%s", why),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+/* The chunk's own ForeignScan among the subplans of the ModifyTable. */
+static ForeignScan *
+find_chunk_scan(Plan *plan, Index rtindex)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return NULL;
+	if (IsA(plan, ForeignScan))
+		return ((ForeignScan *) plan)->scan.scanrelid == rtindex ? (ForeignScan *) plan : NULL;
+	if (IsA(plan, Result))
+		return find_chunk_scan(outerPlan(plan), rtindex);
+	if (IsA(plan, Append))
+		foreach(lc, ((Append *) plan)->appendplans)
+		{
+			Plan	   *sub = lfirst(lc);
+
+			if (IsA(sub, ForeignScan) && ((ForeignScan *) sub)->scan.scanrelid == rtindex)
+				return (ForeignScan *) sub;
+		}
+	return NULL;
+}
+
+/* Is attno a partitioning column of the chunk's hypertable? */
+static bool
+is_dimension_column(Oid chunk_relid, AttrNumber chunk_attno)
+{
+	Chunk	   *chunk = ChunkGetByRelid(chunk_relid);
+	Hypertable *ht = chunk ? HypertableGetById(chunk->hypertable_id) : NULL;
+	char	   *name = get_attname(chunk_relid, chunk_attno, false);
+	int			i;
+
+	if (ht == NULL)
+		return false;
+	for (i = 0; i < ht->num_dimensions; i++)
+		if (strcmp(ht->dimensions[i].column_name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Turn the chunk's ForeignScan into the remote UPDATE or DELETE, or refuse
+ * the statement.  Never returns false for UPDATE/DELETE: the row-by-row
+ * alternative does not exist (see the file header).
+ */
+static bool
+chunk_plan_direct_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
+						 int subplan_index)
+{
+	CmdType		op = plan->operation;
+	RangeTblEntry *rte = planner_rt_fetch(rtindex, root);
+	ForeignScan *fs;
+	List	   *params = NIL;
+	StringInfoData sql;
+
+	if (op != CMD_UPDATE && op != CMD_DELETE)
+		return false;
+	fs = find_chunk_scan(outerPlan(plan), rtindex);
+	if (fs == NULL)
+		refuse(root, "The statement joins the hypertable with other tables.",
+			   "Use a subquery in WHERE instead, or a plain condition on the hypertable's columns.");
+	if (fs->scan.plan.qual != NIL)
+		refuse(root, "Its conditions cannot all be evaluated on the data nodes.",
+			   "Use conditions with built-in immutable operators and functions only.");
+	if (plan->returningLists != NIL)
+		refuse(root, "RETURNING is not supported for distributed hypertables.", NULL);
+
+	initStringInfo(&sql);
+	if (op == CMD_UPDATE)
+	{
+		RelOptInfo *rel = find_base_rel(root, rtindex);
+		List	   *tlist;
+		List	   *colnos;
+		ListCell   *lc1,
+				   *lc2;
+
+		get_translated_update_targetlist(root, rtindex, &tlist, &colnos);
+		appendStringInfo(&sql, "UPDATE %s SET ", DeparseRelationName(rte->relid));
+		forboth(lc1, tlist, lc2, colnos)
+		{
+			TargetEntry *tle = lfirst_node(TargetEntry, lc1);
+			AttrNumber	attno = lfirst_int(lc2);
+
+			if (is_dimension_column(rte->relid, attno))
+				refuse(root,
+					   psprintf("Column \"%s\" partitions the hypertable; a new value could belong to another chunk.",
+								get_attname(rte->relid, attno, false)),
+					   "Delete the rows and insert them again with the new values.");
+			if (!IsShippableExpr(root, rel, tle->expr))
+				refuse(root,
+					   psprintf("The new value of column \"%s\" cannot be computed on the data nodes.",
+								get_attname(rte->relid, attno, false)),
+					   "Use built-in immutable operators and functions only.");
+			if (lc1 != list_head(tlist))
+				appendStringInfoString(&sql, ", ");
+			appendStringInfo(&sql, "%s = ", quote_identifier(get_attname(rte->relid, attno, false)));
+			DeparseExprInto(&sql, rte->relid, rtindex, tle->expr, &params);
+		}
+	}
+	else
+		appendStringInfo(&sql, "DELETE FROM %s", DeparseRelationName(rte->relid));
+	DeparseWhereClause(&sql, rte->relid, rtindex, ChunkScanRemoteConds(fs), &params);
+
+	fs->operation = op;
+	fs->resultRelation = rtindex;
+	fs->fdw_exprs = params;
+	fs->fdw_private = list_make2(makeString(sql.data), ChunkAllServers(rte->relid));
+	fs->scan.plan.targetlist = NIL;
+	return true;
+}
+
+static void
+chunk_begin_direct_modify(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fs = (ForeignScan *) node->ss.ps.plan;
+	DirectModifyState *state = palloc0(sizeof(DirectModifyState));
+
+	state->sql = strVal(list_nth(fs->fdw_private, DIRECT_MODIFY_SQL));
+	state->servers = list_nth(fs->fdw_private, DIRECT_MODIFY_SERVERS);
+	node->fdw_state = state;
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+	state->params = RemoteParamsCreate(fs->fdw_exprs, &node->ss.ps);
+}
+
+/*
+ * Run the statement on every replica at once, on the first call; there are
+ * never rows to return.
+ */
+static TupleTableSlot *
+chunk_iterate_direct_modify(ForeignScanState *node)
+{
+	DirectModifyState *state = node->fdw_state;
+	EState	   *estate = node->ss.ps.state;
+	const char **values;
+	List	   *conns = NIL;
+	ListCell   *lc;
+	bool		first = true;
+
+	if (!state->done)
+	{
+		values = RemoteParamsEval(state->params);
+		foreach(lc, state->servers)
+		{
+			DataNodeConn *conn = GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE);
+
+			if (state->params->nparams > 0)
+				RemoteSendParams(conn, state->sql, state->params->nparams, values);
+			else
+				RemoteSend(conn, state->sql);
+			conns = lappend(conns, conn);
+		}
+		foreach(lc, conns)
+		{
+			DataNodeConn *conn = lfirst(lc);
+			PGresult   *res = RemoteGetResult(conn, state->sql);
+
+			if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+				RemoteReportError(ERROR, conn, res, state->sql);
+			if (first)
+				estate->es_processed += strtoul(PQcmdTuples(res), NULL, 10);
+			first = false;
+			PQclear(res);
+		}
+		state->done = true;
+	}
+	return ExecClearTuple(node->ss.ss_ScanTupleSlot);
+}
+
+static void
+chunk_end_direct_modify(ForeignScanState *node)
+{
+}
+
+static void
+chunk_explain_direct_modify(ForeignScanState *node, ExplainState *es)
+{
+	DirectModifyState *state = node->fdw_state;
+	StringInfoData names;
+	ListCell   *lc;
+
+	if (!es->verbose)
+		return;
+	initStringInfo(&names);
+	foreach(lc, state->servers)
+		appendStringInfo(&names, "%s%s", names.len ? ", " : "",
+						 GetForeignServer(lfirst_oid(lc))->servername);
+	ExplainPropertyText("Data nodes", names.data, es);
+	ExplainPropertyText("Remote SQL", state->sql, es);
+}
+
+/*
+ * Reached only when PostgreSQL does not even try a direct modification
+ * (row triggers on a chunk, WITH CHECK OPTION of a view): refuse.
+ */
+static List *
+chunk_plan_foreign_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
+						  int subplan_index)
+{
+	CmdType		op = plan->operation;
+
+	if (op == CMD_INSERT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot insert into chunk \"%s\" directly",
+						get_rel_name(planner_rt_fetch(rtindex, root)->relid)),
+				 errhint("Insert into the distributed hypertable instead.")));
+	refuse(root,
+		   "Row-by-row modification of distributed hypertables is not supported.",
+		   "Remove row triggers and views WITH CHECK OPTION from the statement.");
+	return NIL;
+}
+
+static TupleTableSlot *
+chunk_exec_foreign_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					   TupleTableSlot *planSlot)
+{
+	elog(ERROR, "row-by-row modification of a chunk was not planned");
+	return NULL;
+}
+
+static int
+chunk_is_updatable(Relation rel)
+{
+	return (1 << CMD_UPDATE) | (1 << CMD_DELETE);
+}
+
+void
+ChunkFdwModifyRoutine(FdwRoutine *routine)
+{
+	routine->PlanDirectModify = chunk_plan_direct_modify;
+	routine->BeginDirectModify = chunk_begin_direct_modify;
+	routine->IterateDirectModify = chunk_iterate_direct_modify;
+	routine->EndDirectModify = chunk_end_direct_modify;
+	routine->ExplainDirectModify = chunk_explain_direct_modify;
+	routine->PlanForeignModify = chunk_plan_foreign_modify;
+	routine->ExecForeignUpdate = chunk_exec_foreign_row;
+	routine->ExecForeignDelete = chunk_exec_foreign_row;
+	routine->IsForeignRelUpdatable = chunk_is_updatable;
+}

@@ -1,0 +1,396 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan.c
+ *	  Fetching the rows of one query from one or several data nodes at once.
+ *
+ * Every node gets a cursor (DECLARE ... CURSOR FOR <its SQL>) inside the
+ * distributed transaction, so memory stays bounded however big the result:
+ * at most FETCH_SIZE rows per node are held here at a time.  Batches are
+ * fetched in rounds: a FETCH is sent to every node that still has rows,
+ * then the answers are collected, so all nodes work at the same time; the
+ * rows of the round are returned node after node; when they are used up the
+ * next round starts.  Nothing is left in flight between calls, so two scans
+ * may share a connection (a self-join, a subplan re-scanned per outer row):
+ * each has its own cursor and neither finds the connection busy.
+ *
+ * Values arrive as text and are converted with the column types' input
+ * functions, in a memory context reset for every row.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "fdw/fdw.h"
+#include "remote/remote.h"
+
+/* rows per FETCH and node: enough to hide round trips, small enough to hold */
+#define FETCH_SIZE 2000
+
+typedef struct NodeCursor
+{
+	Oid			server_id;
+	char	   *sql;			/* the query the cursor runs */
+	DataNodeConn *conn;			/* set when the cursor is declared */
+	bool		declared;
+	bool		skipped;		/* left out of this run (RemoteScanSkipNode) */
+	bool		eof;			/* the node has sent its last row */
+	PGresult   *res;			/* the batch being returned */
+	int			next_row;
+} NodeCursor;
+
+struct RemoteScan
+{
+	int			nnodes;
+	NodeCursor *nodes;
+	int			current;		/* node whose batch is being returned */
+	char		cursor_name[32];
+	TupleDesc	tupdesc;
+	List	   *retrieved_attrs;
+	FmgrInfo   *infuncs;		/* per retrieved column */
+	Oid		   *typioparams;
+	int32	   *typmods;
+	RemoteParams *params;		/* the $n values, evaluated at every start */
+	MemoryContext rowcxt;		/* values of the current row */
+	bool		started;
+};
+
+static unsigned int cursor_number = 0;
+
+/*
+ * Prepare a scan; nothing is sent before the first RemoteScanNext.
+ * param_exprs are evaluated in ps's expression context at every start.
+ */
+RemoteScan *
+RemoteScanCreate(List *server_ids, List *sqls, TupleDesc tupdesc, List *retrieved_attrs,
+				 List *param_exprs, PlanState *ps)
+{
+	RemoteScan *scan = palloc0(sizeof(RemoteScan));
+	ListCell   *lc1,
+			   *lc2;
+	int			i = 0;
+
+	scan->nnodes = list_length(server_ids);
+	scan->nodes = palloc0(sizeof(NodeCursor) * Max(scan->nnodes, 1));
+	forboth(lc1, server_ids, lc2, sqls)
+	{
+		scan->nodes[i].server_id = lfirst_oid(lc1);
+		scan->nodes[i].sql = lfirst(lc2);
+		i++;
+	}
+	snprintf(scan->cursor_name, sizeof(scan->cursor_name), "mn_c%u", ++cursor_number);
+	scan->tupdesc = tupdesc;
+	scan->retrieved_attrs = retrieved_attrs;
+	scan->infuncs = palloc0(sizeof(FmgrInfo) * Max(list_length(retrieved_attrs), 1));
+	scan->typioparams = palloc0(sizeof(Oid) * Max(list_length(retrieved_attrs), 1));
+	scan->typmods = palloc0(sizeof(int32) * Max(list_length(retrieved_attrs), 1));
+	i = 0;
+	foreach(lc1, retrieved_attrs)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, lfirst_int(lc1) - 1);
+		Oid			infunc;
+
+		getTypeInputInfo(att->atttypid, &infunc, &scan->typioparams[i]);
+		fmgr_info(infunc, &scan->infuncs[i]);
+		scan->typmods[i] = att->atttypmod;
+		i++;
+	}
+	scan->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "multinode remote scan row",
+										 ALLOCSET_SMALL_SIZES);
+	scan->params = RemoteParamsCreate(param_exprs, ps);
+	return scan;
+}
+
+static void
+check_tuples(NodeCursor *nc, PGresult *res, const char *sql, ExecStatusType expected)
+{
+	if (res == NULL || PQresultStatus(res) != expected)
+		RemoteReportError(ERROR, nc->conn, res, sql);
+}
+
+/* A batch of rows has arrived from nc's cursor; a short one is the last. */
+static void
+take_batch(NodeCursor *nc, PGresult *res)
+{
+	check_tuples(nc, res, nc->sql, PGRES_TUPLES_OK);
+	nc->res = res;
+	nc->next_row = 0;
+	nc->eof = PQntuples(res) < FETCH_SIZE;
+}
+
+static bool fetch_round(RemoteScan *scan);
+
+/*
+ * Declare the cursor on every node and run the first round.  Without
+ * parameters DECLARE and the first FETCH travel in one message.
+ */
+static void
+start_scan(RemoteScan *scan)
+{
+	char		fetch[64];
+	int			i;
+
+	const char **values = RemoteParamsEval(scan->params);
+	int			nparams = scan->params->nparams;
+
+	snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", FETCH_SIZE, scan->cursor_name);
+	for (i = 0; i < scan->nnodes; i++)
+	{
+		NodeCursor *nc = &scan->nodes[i];
+		char	   *sql;
+
+		nc->eof = nc->skipped;
+		if (nc->skipped)
+			continue;
+		nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
+		sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);
+		if (nparams > 0)
+			RemoteSendParams(nc->conn, sql, nparams, values);
+		else
+			RemoteSend(nc->conn, psprintf("%s; %s", sql, fetch));
+		pfree(sql);
+	}
+	for (i = 0; i < scan->nnodes; i++)
+	{
+		NodeCursor *nc = &scan->nodes[i];
+		PGresult   *res;
+
+		if (nc->skipped)
+			continue;
+		res = RemoteGetResult(nc->conn, nc->sql);
+		nc->declared = true;
+		if (nparams > 0)
+		{
+			check_tuples(nc, res, nc->sql, PGRES_COMMAND_OK);
+			PQclear(res);
+		}
+		else
+			take_batch(nc, res);
+	}
+	scan->current = 0;
+	scan->started = true;
+	if (nparams > 0)
+		fetch_round(scan);
+}
+
+/* Next round: a FETCH to every node with rows left, in parallel. */
+static bool
+fetch_round(RemoteScan *scan)
+{
+	char		fetch[64];
+	bool		any = false;
+	int			i;
+
+	snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", FETCH_SIZE, scan->cursor_name);
+	for (i = 0; i < scan->nnodes; i++)
+	{
+		NodeCursor *nc = &scan->nodes[i];
+
+		PQclear(nc->res);
+		nc->res = NULL;
+		if (!nc->eof)
+		{
+			RemoteSend(nc->conn, fetch);
+			any = true;
+		}
+	}
+	for (i = 0; i < scan->nnodes; i++)
+	{
+		NodeCursor *nc = &scan->nodes[i];
+
+		if (nc->eof)
+			continue;
+		take_batch(nc, RemoteGetResult(nc->conn, fetch));
+	}
+	scan->current = 0;
+	return any;
+}
+
+static void
+store_row(RemoteScan *scan, PGresult *res, int row, TupleTableSlot *slot)
+{
+	MemoryContext old;
+	ListCell   *lc;
+	int			col = 0;
+
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	MemoryContextReset(scan->rowcxt);
+	old = MemoryContextSwitchTo(scan->rowcxt);
+	foreach(lc, scan->retrieved_attrs)
+	{
+		int			attno = lfirst_int(lc);
+
+		if (!PQgetisnull(res, row, col))
+		{
+			slot->tts_values[attno - 1] =
+				InputFunctionCall(&scan->infuncs[col], PQgetvalue(res, row, col),
+								  scan->typioparams[col], scan->typmods[col]);
+			slot->tts_isnull[attno - 1] = false;
+		}
+		col++;
+	}
+	MemoryContextSwitchTo(old);
+	ExecStoreVirtualTuple(slot);
+}
+
+/* Fill slot with the next row; false when every node is done. */
+bool
+RemoteScanNext(RemoteScan *scan, TupleTableSlot *slot)
+{
+	if (!scan->started)
+		start_scan(scan);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		while (scan->current < scan->nnodes)
+		{
+			NodeCursor *nc = &scan->nodes[scan->current];
+
+			if (nc->res != NULL && nc->next_row < PQntuples(nc->res))
+			{
+				store_row(scan, nc->res, nc->next_row++, slot);
+				return true;
+			}
+			scan->current++;
+		}
+		if (!fetch_round(scan))
+		{
+			ExecClearTuple(slot);
+			return false;
+		}
+	}
+}
+
+/* Close the cursors on every node, in parallel. */
+static void
+close_cursors(RemoteScan *scan)
+{
+	char		sql[64];
+	int			i;
+
+	snprintf(sql, sizeof(sql), "CLOSE %s", scan->cursor_name);
+	for (i = 0; i < scan->nnodes; i++)
+	{
+		NodeCursor *nc = &scan->nodes[i];
+
+		PQclear(nc->res);
+		nc->res = NULL;
+		if (nc->declared)
+			RemoteSend(nc->conn, sql);
+	}
+	for (i = 0; i < scan->nnodes; i++)
+	{
+		NodeCursor *nc = &scan->nodes[i];
+
+		if (nc->declared)
+		{
+			PGresult   *res = RemoteGetResult(nc->conn, sql);
+
+			check_tuples(nc, res, sql, PGRES_COMMAND_OK);
+			PQclear(res);
+			nc->declared = false;
+		}
+		nc->eof = false;
+	}
+	scan->started = false;
+}
+
+/*
+ * Leave node i out of the next (re)start, or take it back: run-time chunk
+ * exclusion found nothing to read there.  Skipped nodes are not contacted.
+ */
+void
+RemoteScanSkipNode(RemoteScan *scan, int i, bool skip)
+{
+	Assert(!scan->started);
+	scan->nodes[i].skipped = skip;
+}
+
+/*
+ * Start over at the next RemoteScanNext (new parameter values, a rescan).
+ * The cursors are not scrollable, so they are closed and declared again.
+ */
+void
+RemoteScanRestart(RemoteScan *scan)
+{
+	if (scan->started)
+		close_cursors(scan);
+}
+
+void
+RemoteScanEnd(RemoteScan *scan)
+{
+	if (scan->started)
+		close_cursors(scan);
+	MemoryContextDelete(scan->rowcxt);
+}
+
+/* ---- remote parameters ---------------------------------------------------- */
+
+/* Prepare the expressions sent as $1, $2, ... for evaluation in ps. */
+RemoteParams *
+RemoteParamsCreate(List *param_exprs, PlanState *ps)
+{
+	RemoteParams *rp = palloc0(sizeof(RemoteParams));
+	ListCell   *lc;
+	int			i = 0;
+
+	rp->nparams = list_length(param_exprs);
+	rp->outfuncs = palloc0(sizeof(FmgrInfo) * Max(rp->nparams, 1));
+	rp->values = palloc0(sizeof(char *) * Max(rp->nparams, 1));
+	rp->ps = ps;
+	rp->cxt = AllocSetContextCreate(CurrentMemoryContext, "multinode remote params",
+									ALLOCSET_SMALL_SIZES);
+	foreach(lc, param_exprs)
+	{
+		Expr	   *expr = lfirst(lc);
+		Oid			outfunc;
+		bool		isvarlena;
+
+		getTypeOutputInfo(exprType((Node *) expr), &outfunc, &isvarlena);
+		fmgr_info(outfunc, &rp->outfuncs[i++]);
+		rp->exprstates = lappend(rp->exprstates, ExecInitExpr(expr, ps));
+	}
+	return rp;
+}
+
+/*
+ * Evaluate every parameter and return the text values (NULL for SQL NULL),
+ * valid until the next call: the context is reset each time, so a scan
+ * restarted per outer row does not accumulate.
+ */
+const char **
+RemoteParamsEval(RemoteParams *rp)
+{
+	ExprContext *econtext = rp->ps->ps_ExprContext;
+	MemoryContext old;
+	ListCell   *lc;
+	int			i = 0;
+
+	int			nestlevel;
+
+	MemoryContextReset(rp->cxt);
+	old = MemoryContextSwitchTo(rp->cxt);
+	foreach(lc, rp->exprstates)
+	{
+		bool		isnull;
+		Datum		value = ExecEvalExpr(lfirst(lc), econtext, &isnull);
+
+		/* only the output is in transmission modes: now() - '1 day' is not */
+		nestlevel = TransmissionModesBegin();
+		rp->values[i] = isnull ? NULL : OutputFunctionCall(&rp->outfuncs[i], value);
+		TransmissionModesEnd(nestlevel);
+		i++;
+	}
+	MemoryContextSwitchTo(old);
+	return rp->values;
+}

@@ -1,0 +1,273 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan_exec.c
+ *	  Executing a DataNodeScan: one remote query per data node, all nodes
+ *	  at once, rows returned as tuples of the hypertable's root.
+ *
+ * The fetching itself (cursors, parallel rounds, bounded memory) is
+ * fdw/scan.c's RemoteScan; this file is the CustomScan glue: it evaluates
+ * the conditions the nodes could not (ExecScan applies the plan's qual and
+ * projection), restarts the remote queries on rescan -- a new parameter
+ * value from a nested loop or a correlated subquery gives new remote
+ * queries -- and shows each node's SQL in EXPLAIN (VERBOSE).
+ *
+ * At every (re)start, conditions on the partitioning columns whose values
+ * only then become known (device = $1, time > now() - interval '1 day')
+ * exclude chunks once more, and data nodes left with none are not
+ * contacted: a prepared statement for one device reads one node.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "foreign/foreign.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "catalog/catalog.h"
+#include "fdw/fdw.h"
+#include "planner/planner.h"
+
+/* custom_private of the plan, see scan_plan.c */
+enum DataNodeScanPrivate
+{
+	DNS_RETRIEVED_ATTRS,		/* IntList */
+	DNS_SERVERS,				/* OidList, one per node */
+	DNS_SQLS,					/* String per node */
+	DNS_CHUNKS,					/* String per node: its chunks, for EXPLAIN */
+	DNS_CHUNK_IDS,				/* IntList per node: its chunks' ids */
+	DNS_NPARAMS,				/* Integer: custom_exprs that are remote params */
+};
+
+/* A condition decided at run time: column <op> operand */
+typedef struct RuntimeCond
+{
+	Expr	   *clause;
+	int			argno;			/* the operand's position in the clause's args */
+	ExprState  *operand;
+} RuntimeCond;
+
+typedef struct DataNodeScanState
+{
+	CustomScanState css;
+	RemoteScan *scan;
+	List	   *runtime_conds;	/* RuntimeCond *; NIL: nothing to decide */
+	bool		decided;		/* nodes to skip chosen for this run */
+	int			nskipped;		/* for EXPLAIN ANALYZE: at the last decision */
+	MemoryContext decidecxt;
+} DataNodeScanState;
+
+static Node *create_state(CustomScan *cscan);
+
+CustomScanMethods DataNodeScanPlanMethods = {
+	.CustomName = "DataNodeScan",
+	.CreateCustomScanState = create_state,
+};
+
+static void
+begin_scan(CustomScanState *node, EState *estate, int eflags)
+{
+	DataNodeScanState *state = (DataNodeScanState *) node;
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	int			nparams = intVal(list_nth(cscan->custom_private, DNS_NPARAMS));
+	List	   *sqls = NIL;
+	ListCell   *lc;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+	foreach(lc, list_nth(cscan->custom_private, DNS_SQLS))
+		sqls = lappend(sqls, strVal(lfirst(lc)));
+	state->scan = RemoteScanCreate(list_nth(cscan->custom_private, DNS_SERVERS), sqls,
+								   RelationGetDescr(node->ss.ss_currentRelation),
+								   list_nth(cscan->custom_private, DNS_RETRIEVED_ATTRS),
+								   list_copy_head(cscan->custom_exprs, nparams), &node->ss.ps);
+
+	for_each_from(lc, cscan->custom_exprs, nparams)
+	{
+		RuntimeCond *rc = palloc0(sizeof(RuntimeCond));
+		List	   *args = IsA(lfirst(lc), OpExpr) ?
+			((OpExpr *) lfirst(lc))->args : ((ScalarArrayOpExpr *) lfirst(lc))->args;
+
+		rc->clause = lfirst(lc);
+		rc->argno = IsRemoteParamExpr(lsecond(args)) ? 1 : 0;
+		rc->operand = ExecInitExpr(list_nth(args, rc->argno), &node->ss.ps);
+		state->runtime_conds = lappend(state->runtime_conds, rc);
+	}
+	state->decidecxt = AllocSetContextCreate(CurrentMemoryContext, "multinode run-time exclusion",
+											 ALLOCSET_SMALL_SIZES);
+}
+
+/*
+ * Run-time chunk exclusion: evaluate the operands of the conditions kept
+ * for it, turn them into constants and exclude chunks with them as the
+ * planner does with constants; a data node none of whose chunks survive is
+ * not contacted at all.
+ */
+static void
+skip_excluded_nodes(DataNodeScanState *state)
+{
+	CustomScan *cscan = (CustomScan *) state->css.ss.ps.plan;
+	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
+	Hypertable *ht = HypertableGetByRelid(RelationGetRelid(state->css.ss.ss_currentRelation));
+	List	   *conds = NIL;
+	List	   *chunks = NIL;
+	List	   *surviving = NIL;
+	List	   *ids_per_node = list_nth(cscan->custom_private, DNS_CHUNK_IDS);
+	MemoryContext old;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (ht == NULL)
+		return;
+	MemoryContextReset(state->decidecxt);
+	old = MemoryContextSwitchTo(state->decidecxt);
+	foreach(lc, state->runtime_conds)
+	{
+		RuntimeCond *rc = lfirst(lc);
+		Expr	   *clause = copyObject(rc->clause);
+		List	   *args = IsA(clause, OpExpr) ?
+			((OpExpr *) clause)->args : ((ScalarArrayOpExpr *) clause)->args;
+		Node	   *operand = list_nth(args, rc->argno);
+		bool		isnull;
+		Datum		value = ExecEvalExpr(rc->operand, econtext, &isnull);
+		int16		typlen;
+		bool		typbyval;
+
+		get_typlenbyval(exprType(operand), &typlen, &typbyval);
+		list_nth_cell(args, rc->argno)->ptr_value =
+			makeConst(exprType(operand), exprTypmod(operand), exprCollation(operand),
+					  typlen, value, isnull, typbyval);
+		conds = lappend(conds, clause);
+	}
+	foreach(lc, HypertableGetChunks(ht))
+	{
+		ListCell   *lc2;
+
+		foreach(lc2, ids_per_node)
+			if (list_member_int(lfirst(lc2), ((Chunk *) lfirst(lc))->id))
+				chunks = lappend(chunks, lfirst(lc));
+	}
+	surviving = ChunksAfterExclusion(ht, chunks, conds, cscan->scan.scanrelid);
+
+	state->nskipped = 0;
+	foreach(lc, ids_per_node)
+	{
+		bool		skip = true;
+		ListCell   *lc2;
+
+		foreach(lc2, surviving)
+			if (list_member_int(lfirst(lc), ((Chunk *) lfirst(lc2))->id))
+				skip = false;
+		RemoteScanSkipNode(state->scan, i++, skip);
+		state->nskipped += skip;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+static TupleTableSlot *
+next_row(ScanState *ss)
+{
+	DataNodeScanState *state = (DataNodeScanState *) ss;
+	TupleTableSlot *slot = ss->ss_ScanTupleSlot;
+
+	if (!state->decided)
+	{
+		if (state->runtime_conds != NIL)
+			skip_excluded_nodes(state);
+		state->decided = true;
+	}
+	if (RemoteScanNext(state->scan, slot))
+		slot->tts_tableOid = RelationGetRelid(ss->ss_currentRelation);
+	return slot;
+}
+
+/* Rows come from the nodes; there is no local copy to re-check against. */
+static bool
+recheck_row(ScanState *ss, TupleTableSlot *slot)
+{
+	return true;
+}
+
+static TupleTableSlot *
+exec_scan(CustomScanState *node)
+{
+	return ExecScan(&node->ss, next_row, recheck_row);
+}
+
+static void
+end_scan(CustomScanState *node)
+{
+	DataNodeScanState *state = (DataNodeScanState *) node;
+
+	if (state->scan)
+		RemoteScanEnd(state->scan);
+}
+
+static void
+rescan(CustomScanState *node)
+{
+	DataNodeScanState *state = (DataNodeScanState *) node;
+
+	RemoteScanRestart(state->scan);
+	state->decided = false;
+}
+
+/*
+ * Per data node: its name, the chunks it serves and, with VERBOSE, the SQL
+ * it runs.
+ */
+static void
+explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	List	   *servers = list_nth(cscan->custom_private, DNS_SERVERS);
+	List	   *sqls = list_nth(cscan->custom_private, DNS_SQLS);
+	List	   *chunks = list_nth(cscan->custom_private, DNS_CHUNKS);
+	int			i;
+
+	ExplainOpenGroup("Data Nodes", "Data Nodes", false, es);
+	for (i = 0; i < list_length(servers); i++)
+	{
+		ExplainOpenGroup("Data Node", NULL, true, es);
+		ExplainPropertyText("Data node", GetForeignServer(list_nth_oid(servers, i))->servername, es);
+		if (es->format == EXPLAIN_FORMAT_TEXT)
+			es->indent++;
+		ExplainPropertyText("Chunks", strVal(list_nth(chunks, i)), es);
+		if (es->verbose)
+			ExplainPropertyText("Remote SQL", strVal(list_nth(sqls, i)), es);
+		if (es->format == EXPLAIN_FORMAT_TEXT)
+			es->indent--;
+		ExplainCloseGroup("Data Node", NULL, true, es);
+	}
+	ExplainCloseGroup("Data Nodes", "Data Nodes", false, es);
+	if (es->analyze && ((DataNodeScanState *) node)->runtime_conds != NIL)
+		ExplainPropertyInteger("Data nodes skipped at run time", NULL,
+							   ((DataNodeScanState *) node)->nskipped, es);
+}
+
+static const CustomExecMethods data_node_scan_exec_methods = {
+	.CustomName = "DataNodeScan",
+	.BeginCustomScan = begin_scan,
+	.ExecCustomScan = exec_scan,
+	.EndCustomScan = end_scan,
+	.ReScanCustomScan = rescan,
+	.ExplainCustomScan = explain_scan,
+};
+
+static Node *
+create_state(CustomScan *cscan)
+{
+	DataNodeScanState *state = (DataNodeScanState *) newNode(sizeof(DataNodeScanState),
+															 T_CustomScanState);
+
+	state->css.methods = &data_node_scan_exec_methods;
+	return (Node *) state;
+}

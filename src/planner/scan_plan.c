@@ -1,0 +1,339 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan_plan.c
+ *	  Planning reads of distributed hypertables: one DataNodeScan, one remote
+ *	  query per data node, instead of one foreign scan per chunk.
+ *
+ * PostgreSQL expands the hypertable's root into its chunks (foreign tables,
+ * children of the root) as for any inheritance tree, and excludes chunks by
+ * their CHECK constraints.  At set_rel_pathlist_hook, for the root of a
+ * distributed hypertable read by the query (not the target of UPDATE or
+ * DELETE: those keep the per-chunk plan, see fdw/modify.c), we throw the
+ * per-chunk Append away and offer a single CustomPath instead:
+ *
+ *  1. the chunks PostgreSQL kept are narrowed further by the catalog's
+ *	   slices (exclusion.c: space conditions);
+ *  2. each surviving chunk is given one replica to be read from
+ *	   (fdw/replica.c), so every row comes back once;
+ *  3. chunks are grouped by that node, and each node gets one query:
+ *
+ *		SELECT <needed columns> FROM <root> WHERE <shippable conditions>
+ *
+ *	   on the node's member hypertable when every chunk the node holds is
+ *	   read from it (always so without replication: chunks the access node
+ *	   excluded are excluded by the node too, or filtered by the same
+ *	   conditions), else the node's chunks one by one, UNION ALL, so that a
+ *	   replica read elsewhere is not read twice;
+ *  4. conditions the nodes cannot evaluate stay here as the scan's filter.
+ *
+ * The path is an ordinary unparameterized scan of the root relation, so
+ * joins, subqueries, sorting and aggregation above it are PostgreSQL's
+ * business and come out right; pushing those down is a later optimization.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "foreign/foreign.h"
+#include "nodes/extensible.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planmain.h"
+#include "optimizer/prep.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "catalog/catalog.h"
+#include "fdw/fdw.h"
+#include "planner/planner.h"
+
+/* One data node's share of the scan, in the path's custom_private. */
+typedef struct NodeShare
+{
+	Oid			server_id;
+	List	   *chunks;			/* Chunk * read from this node */
+	bool		whole;			/* read the member hypertable, not chunk by chunk */
+} NodeShare;
+
+/* EXPLAIN names this many of a node's chunks, then counts them */
+#define EXPLAIN_MAX_CHUNK_NAMES 10
+
+static set_rel_pathlist_hook_type prev_set_rel_pathlist_hook = NULL;
+
+static Plan *plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
+								 List *tlist, List *clauses, List *custom_plans);
+
+static const CustomPathMethods data_node_scan_path_methods = {
+	.CustomName = "DataNodeScan",
+	.PlanCustomPath = plan_data_node_scan,
+};
+
+/*
+ * The relids of the chunks PostgreSQL did not exclude, sorted, for
+ * bsearch.  The root itself appears among its own children; it is skipped.
+ */
+static Oid *
+surviving_children(PlannerInfo *root, Index rti, Oid root_relid, int *n)
+{
+	Oid		   *relids = palloc(sizeof(Oid) * Max(list_length(root->append_rel_list), 1));
+	ListCell   *lc;
+
+	*n = 0;
+	foreach(lc, root->append_rel_list)
+	{
+		AppendRelInfo *ai = lfirst(lc);
+		RelOptInfo *child;
+
+		if (ai->parent_relid != rti)
+			continue;
+		child = root->simple_rel_array[ai->child_relid];
+		if (child == NULL || IS_DUMMY_REL(child) ||
+			planner_rt_fetch(ai->child_relid, root)->relid == root_relid)
+			continue;
+		relids[(*n)++] = planner_rt_fetch(ai->child_relid, root)->relid;
+	}
+	qsort(relids, *n, sizeof(Oid), oid_cmp);
+	return relids;
+}
+
+static NodeShare *
+share_for(List **shares, Oid server_id)
+{
+	ListCell   *lc;
+	NodeShare  *share;
+
+	foreach(lc, *shares)
+	{
+		share = lfirst(lc);
+		if (share->server_id == server_id)
+			return share;
+	}
+	share = palloc0(sizeof(NodeShare));
+	share->server_id = server_id;
+	share->whole = true;
+	*shares = lappend(*shares, share);
+	return share;
+}
+
+/*
+ * Group the chunks to read by data node.  A node reads its member
+ * hypertable whole unless one of its chunks is read from another replica.
+ */
+static List *
+assign_chunks(List *chunks)
+{
+	List	   *shares = NIL;
+	List	   *load = NIL;
+	ListCell   *lc;
+
+	foreach(lc, chunks)
+	{
+		Chunk	   *chunk = lfirst(lc);
+		Oid			server = ChunkChooseReplica(chunk, &load);
+		NodeShare  *share;
+		ListCell   *lc2;
+
+		if (!OidIsValid(server))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("chunk \"%s\" has no data node", chunk->table_name),
+					 errdetail("Every data node holding it was deleted.")));
+		share = share_for(&shares, server);
+		share->chunks = lappend(share->chunks, chunk);
+		foreach(lc2, chunk->data_nodes)
+		{
+			ChunkDataNode *cdn = lfirst(lc2);
+
+			if (OidIsValid(cdn->server_id) && cdn->server_id != server)
+				share_for(&shares, cdn->server_id)->whole = false;
+		}
+	}
+	/* nodes that only hold replicas read elsewhere have nothing to do */
+	foreach(lc, shares)
+		if (((NodeShare *) lfirst(lc))->chunks == NIL)
+			shares = foreach_delete_current(shares, lc);
+	return shares;
+}
+
+/*
+ * Replace the per-chunk plan of a distributed hypertable's root with a
+ * DataNodeScan.
+ */
+static void
+data_node_scan_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte)
+{
+	Hypertable *ht;
+	List	   *chunks = NIL;
+	Oid		   *children;
+	int			nchildren;
+	ListCell   *lc;
+	CustomPath *cpath;
+
+	if (rel->reloptkind != RELOPT_BASEREL || rte->rtekind != RTE_RELATION || !rte->inh ||
+		IS_DUMMY_REL(rel))
+		return;
+	/* UPDATE/DELETE/MERGE targets are modified chunk by chunk */
+	if (root->parse->resultRelation == rti && root->parse->commandType != CMD_SELECT)
+		return;
+	/* row locks need per-chunk scans; those lock nothing remotely but work */
+	if (get_plan_rowmark(root->rowMarks, rti) != NULL)
+		return;
+	ht = HypertableGetByRelid(rte->relid);
+	if (ht == NULL || !HypertableIsDistributed(ht))
+		return;
+
+	children = surviving_children(root, rti, rte->relid, &nchildren);
+	foreach(lc, HypertableGetChunks(ht))
+	{
+		Chunk	   *chunk = lfirst(lc);
+
+		if (bsearch(&chunk->relid, children, nchildren, sizeof(Oid), oid_cmp))
+			chunks = lappend(chunks, chunk);
+	}
+	chunks = ChunksAfterExclusion(ht, chunks, rel->baserestrictinfo, rti);
+
+	rel->pathlist = NIL;
+	rel->partial_pathlist = NIL;
+	if (chunks == NIL)
+	{
+		/* provably empty, as PostgreSQL marks a relation it excluded */
+		add_path(rel, (Path *) create_append_path(root, rel, NIL, NIL, NIL, NULL, 0, false, -1));
+		return;
+	}
+
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = rel;
+	cpath->path.pathtarget = rel->reltarget;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = false;
+	cpath->path.parallel_safe = false;
+	cpath->path.parallel_workers = 0;
+	cpath->path.rows = rel->rows;
+	cpath->path.startup_cost = DATA_NODE_SCAN_STARTUP_COST;
+	cpath->path.total_cost = DATA_NODE_SCAN_STARTUP_COST +
+		rel->rows * (DATA_NODE_SCAN_ROW_COST + cpu_tuple_cost);
+	cpath->path.pathkeys = NIL;
+	cpath->flags = 0;
+	cpath->custom_paths = NIL;
+	cpath->custom_private = assign_chunks(chunks);
+	cpath->methods = &data_node_scan_path_methods;
+	add_path(rel, &cpath->path);
+}
+
+static void
+set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte)
+{
+	if (prev_set_rel_pathlist_hook)
+		prev_set_rel_pathlist_hook(root, rel, rti, rte);
+	data_node_scan_pathlist(root, rel, rti, rte);
+}
+
+/*
+ * The plan: scan of the root relation (scanrelid), with in custom_private
+ * the retrieved columns and, per node, its server, SQL, chunk names (for
+ * EXPLAIN) and chunk ids; custom_exprs are the remote parameters followed
+ * by the conditions on dimension columns whose values are only known when
+ * the scan starts (parameters, now()), which let scan_exec.c skip nodes
+ * whose chunks they all rule out; the plan's qual is what the nodes cannot
+ * evaluate.
+ */
+static Plan *
+plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
+					List *tlist, List *clauses, List *custom_plans)
+{
+	RangeTblEntry *rte = planner_rt_fetch(rel->relid, root);
+	CustomScan *cscan = makeNode(CustomScan);
+	List	   *conds = NIL;
+	List	   *remote_conds;
+	List	   *local_conds;
+	List	   *retrieved_attrs;
+	List	   *params = NIL;
+	List	   *servers = NIL;
+	List	   *sqls = NIL;
+	List	   *chunk_names = NIL;
+	List	   *chunk_ids = NIL;
+	List	   *runtime_conds = NIL;
+	Hypertable *ht = HypertableGetByRelid(rte->relid);
+	StringInfoData cols;
+	StringInfoData where;
+	ListCell   *lc;
+
+	/* pseudoconstant conditions are the gating Result's business */
+	foreach(lc, clauses)
+		if (!lfirst_node(RestrictInfo, lc)->pseudoconstant)
+			conds = lappend(conds, lfirst(lc));
+	ClassifyConditions(root, rel, conds, &remote_conds, &local_conds);
+	foreach(lc, conds)
+	{
+		Node	   *clause = (Node *) lfirst_node(RestrictInfo, lc)->clause;
+
+		if (ht && IsRuntimeExclusionClause(ht, clause, rel->relid))
+			runtime_conds = lappend(runtime_conds, clause);
+	}
+
+	initStringInfo(&cols);
+	DeparseColumnList(&cols, rte->relid, ScanAttrsUsed(rel, local_conds), &retrieved_attrs);
+	initStringInfo(&where);
+	DeparseWhereClause(&where, rte->relid, rel->relid, remote_conds, &params);
+
+	foreach(lc, best_path->custom_private)
+	{
+		NodeShare  *share = lfirst(lc);
+		StringInfoData sql;
+		StringInfoData names;
+		List	   *ids = NIL;
+		ListCell   *lc2;
+
+		initStringInfo(&sql);
+		initStringInfo(&names);
+		if (share->whole)
+			appendStringInfo(&sql, "SELECT %s FROM %s%s", cols.data,
+							 DeparseRelationName(rte->relid), where.data);
+		foreach(lc2, share->chunks)
+		{
+			Chunk	   *chunk = lfirst(lc2);
+
+			if (!share->whole)
+				appendStringInfo(&sql, "%sSELECT %s FROM %s%s",
+								 sql.len ? " UNION ALL " : "", cols.data,
+								 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
+								 where.data);
+			if (list_length(ids) < EXPLAIN_MAX_CHUNK_NAMES)
+				appendStringInfo(&names, "%s%s", names.len ? ", " : "", chunk->table_name);
+			ids = lappend_int(ids, chunk->id);
+		}
+		if (list_length(ids) > EXPLAIN_MAX_CHUNK_NAMES)
+			appendStringInfo(&names, ", ... (%d chunks)", list_length(ids));
+		servers = lappend_oid(servers, share->server_id);
+		sqls = lappend(sqls, makeString(sql.data));
+		chunk_names = lappend(chunk_names, makeString(names.data));
+		chunk_ids = lappend(chunk_ids, ids);
+	}
+
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = extract_actual_clauses(local_conds, false);
+	cscan->scan.scanrelid = rel->relid;
+	cscan->flags = best_path->flags;
+	cscan->custom_plans = NIL;
+	/* the remote parameters, then the conditions for run-time exclusion */
+	cscan->custom_private = list_make5(retrieved_attrs, servers, sqls, chunk_names, chunk_ids);
+	cscan->custom_private = lappend(cscan->custom_private, makeInteger(list_length(params)));
+	cscan->custom_exprs = list_concat(params, runtime_conds);
+	cscan->custom_scan_tlist = NIL;
+	cscan->methods = &DataNodeScanPlanMethods;
+	return &cscan->scan.plan;
+}
+
+void
+DataNodeScanInit(void)
+{
+	prev_set_rel_pathlist_hook = set_rel_pathlist_hook;
+	set_rel_pathlist_hook = set_rel_pathlist;
+	RegisterCustomScanMethods(&DataNodeScanPlanMethods);
+}
