@@ -33,13 +33,14 @@
 /*
  * Settings that make values round-trip exactly and make remote SQL immune to
  * the remote role's defaults: we always qualify names, and send timestamps
- * with their offsets.  Remote NOTICEs about internal commands are noise, so
- * only warnings and errors come back.
+ * with their offsets.  Scans read their cursors to the end, so the nodes
+ * should plan cursors for all rows, not the first ones.  Remote NOTICEs
+ * about internal commands are noise, so only warnings and errors come back.
  */
 static const char *const session_setup_sql =
 "SET search_path = pg_catalog; SET timezone = 'UTC'; SET datestyle = ISO; "
 "SET intervalstyle = postgres; SET extra_float_digits = 3; "
-"SET client_min_messages = warning";
+"SET client_min_messages = warning; SET cursor_tuple_fraction = 1.0";
 
 void
 RemoteConnParamsAdd(RemoteConnParams *params, const char *keyword, const char *value)

@@ -55,7 +55,8 @@ CALL distributed_exec('SELECT 1');
 -- remote session settings make values round-trip
 CALL distributed_exec($$ CREATE TABLE settings_seen AS
   SELECT current_setting('timezone') AS tz, current_setting('datestyle') AS ds,
-         current_setting('intervalstyle') AS ist, current_setting('extra_float_digits') AS efd $$);
+         current_setting('intervalstyle') AS ist, current_setting('extra_float_digits') AS efd,
+         current_setting('cursor_tuple_fraction') AS ctf $$);
 \c mn_rc_dn1
 SELECT * FROM settings_seen;
 \c mn_rc_access
