@@ -32,13 +32,6 @@ SET ROLE testuser;
 CALL distributed_exec($$ SELECT 1 $$);
 RESET ROLE;
 
--- The rest of the tutorial needs distributed hypertables; it runs as soon as
--- create_distributed_hypertable exists.
-\set ECHO none
-SELECT EXISTS (SELECT FROM pg_proc WHERE proname = 'create_distributed_hypertable')
-       AS have_hypertables \gset
-\set ECHO queries
-\if :have_hypertables
 \echo
 \echo '---- Create the distributed hypertable'
 -- PostgreSQL 15 no longer lets every role create tables in schema public
@@ -60,7 +53,3 @@ SELECT * FROM timescaledb_information.data_nodes;
 SELECT * FROM conditions ORDER BY time LIMIT 5;
 SELECT count(*) AS readings, count(DISTINCT device) AS devices FROM conditions;
 RESET ROLE;
-\else
-\echo
-\echo '(Distributed hypertables are not implemented yet: the tutorial stops here.)'
-\endif
