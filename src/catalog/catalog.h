@@ -36,6 +36,7 @@ extern void RemoteTxnLogLookup(int n, char **gids, bool *has_row);
 extern char *RemoteTxnLogHorizon(void);
 extern uint64 RemoteTxnLogCollect(const char *node_name, const char *prefix, int xid_field,
 								  const char *horizon, int nkeep, char **keep);
+extern int64 RemoteTxnLogCount(const char *node_name);
 /* ---------------------------------------------------------------------------
  * Hypertables and chunks (hypertable_cache.c)
  *

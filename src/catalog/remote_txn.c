@@ -226,3 +226,28 @@ RemoteTxnLogCollect(const char *node_name, const char *prefix, int xid_field,
 	log_spi_end(&s);
 	return deleted;
 }
+
+/*
+ * How many decision rows node_name has: delete_data_node's hint that the
+ * node may hold prepared transactions when it cannot look at the node.
+ */
+int64
+RemoteTxnLogCount(const char *node_name)
+{
+	Oid			argtypes[1] = {NAMEOID};
+	Datum		args[1];
+	LogSpi		s;
+	bool		isnull;
+	int64		count;
+
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(node_name));
+	log_spi_begin(&s);
+	if (SPI_execute_with_args("SELECT pg_catalog.count(*) FROM " MN_CATALOG_SCHEMA ".remote_txn "
+							  " WHERE data_node_name = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not read %s.remote_txn", MN_CATALOG_SCHEMA);
+	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	log_spi_end(&s);
+	return count;
+}

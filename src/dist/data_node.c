@@ -602,6 +602,41 @@ release_node(Oid server_id, const char *node_name, bool force)
 	CurrentResourceOwner = oldowner;
 }
 
+/*
+ * Heal the node before it goes: once its foreign server is gone nothing can
+ * resolve the prepared transactions our commits left there, and they would
+ * hold their locks on the node for ever.  What healing cannot resolve (an
+ * access-node transaction still running, a failure) stops the deletion
+ * unless forced.  A node that cannot be looked at is only suspicious if the
+ * decision log still names it (rows live until the next heal of the node
+ * after their commit).
+ */
+static void
+heal_before_delete(Oid server_id, const char *node_name, bool force)
+{
+	int64		log_rows = RemoteTxnLogCount(node_name);
+	int			in_doubt;
+
+	(void) RemoteTxnHealDataNode(server_id, &in_doubt);
+	if (in_doubt > 0)
+		ereport(force ? WARNING : ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("data node \"%s\" has %d prepared transactions in doubt",
+						node_name, in_doubt),
+				 force ?
+				 errdetail("They stay prepared on the node, holding their locks, until resolved by hand.") :
+				 errdetail("Healing could not resolve them: their access-node transactions are still running, or resolving them failed."),
+				 errhint("Wait for the transactions to end and heal the node with remote_txn_heal_data_node(), or delete it with force => true.")));
+	else if (in_doubt < 0 && log_rows > 0)
+		ereport(force ? WARNING : ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not check data node \"%s\" for prepared transactions in doubt",
+						node_name),
+				 errdetail("The node could not be healed and the decision log has %lld rows for it.",
+						   (long long) log_rows),
+				 errhint("Make the node reachable and heal it with remote_txn_heal_data_node(), or delete it with force => true.")));
+}
+
 PG_FUNCTION_INFO_V1(multinode_delete_data_node);
 
 /*
@@ -635,6 +670,7 @@ multinode_delete_data_node(PG_FUNCTION_ARGS)
 	server = GetForeignServer(server_id);
 
 	DistBeforeDeleteDataNode(server_id, force);
+	heal_before_delete(server_id, node_name, force);
 
 	if (drop_database)
 	{

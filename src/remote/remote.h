@@ -116,6 +116,6 @@ extern bool RemoteTxnFaultCheckHook(char **newval, void **extra, GucSource sourc
 extern void RemoteTxnFaultAssignHook(const char *newval, void *extra);
 
 /* txn_resolve.c: healing prepared transactions left on data nodes */
-extern int	RemoteTxnHealDataNode(Oid server_id);
+extern int	RemoteTxnHealDataNode(Oid server_id, int *in_doubt);
 
 #endif							/* MULTINODE_REMOTE_H */

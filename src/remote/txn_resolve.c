@@ -303,10 +303,14 @@ resolve_one(DataNodeConn *conn, InDoubt *item)
 
 /*
  * Heal one data node (see the header comment).  Returns how many prepared
- * transactions were resolved.  Errors only for a bad argument.
+ * transactions were resolved.  Errors only for a bad argument.  If in_doubt
+ * is not NULL it gets how many of ours are still prepared on the node
+ * afterwards (left alone, busy, or failed), or -1 if the node could not be
+ * looked at: delete_data_node needs to know whether removing the node would
+ * orphan them.
  */
 int
-RemoteTxnHealDataNode(Oid server_id)
+RemoteTxnHealDataNode(Oid server_id, int *in_doubt)
 {
 	ForeignServer *server = data_node_server(server_id);
 	const char *prefix = our_prefix();
@@ -314,6 +318,8 @@ RemoteTxnHealDataNode(Oid server_id)
 	volatile int resolved = 0;
 	NodeScan	scan = {NULL, NIL, NULL};
 
+	if (in_doubt != NULL)
+		*in_doubt = -1;
 	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, ForeignServerRelationId, server_id, 0);
 	(void) LockAcquire(&tag, ShareUpdateExclusiveLock, true, false);
 	PG_TRY();
@@ -349,6 +355,8 @@ RemoteTxnHealDataNode(Oid server_id)
 				if (!item->gone)
 					keep = lappend(keep, item->gid);
 			}
+			if (connected && in_doubt != NULL)
+				*in_doubt = list_length(keep);
 			if (connected)
 			{
 				char	  **keep_arr = palloc(sizeof(char *) * Max(list_length(keep), 1));
@@ -377,7 +385,7 @@ PG_FUNCTION_INFO_V1(multinode_remote_txn_heal_data_node);
 Datum
 multinode_remote_txn_heal_data_node(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(RemoteTxnHealDataNode(PG_GETARG_OID(0)));
+	PG_RETURN_INT32(RemoteTxnHealDataNode(PG_GETARG_OID(0), NULL));
 }
 
 PG_FUNCTION_INFO_V1(multinode_remote_txn_in_doubt);
