@@ -621,8 +621,9 @@ heal_before_delete(Oid server_id, const char *node_name, bool force)
 	if (in_doubt > 0)
 		ereport(force ? WARNING : ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("data node \"%s\" has %d prepared transactions in doubt",
-						node_name, in_doubt),
+				 errmsg_plural("data node \"%s\" has %d prepared transaction in doubt",
+							   "data node \"%s\" has %d prepared transactions in doubt",
+							   in_doubt, node_name, in_doubt),
 				 force ?
 				 errdetail("They stay prepared on the node, holding their locks, until resolved by hand.") :
 				 errdetail("Healing could not resolve them: their access-node transactions are still running, or resolving them failed."),

@@ -213,8 +213,54 @@ COMMIT;
 SELECT * FROM state;
 SELECT _timescaledb_internal.heal_all_data_nodes();
 
+-- delete_data_node heals the node first: once the node is gone nothing could
+-- resolve what our commits left prepared there
+SELECT node_name FROM add_data_node('dn3', host => 'localhost', database => 'mn_2pc_dn3');
+CALL distributed_exec($$ CREATE TABLE t (id int PRIMARY KEY, node text DEFAULT current_database()) $$, '{dn3}');
+SET multinode.debug_fault = 'after_commit:skip';
+CALL distributed_exec($$ INSERT INTO t (id) VALUES (40) $$, '{dn1,dn3}');
+RESET multinode.debug_fault;
+SELECT * FROM state;
+SELECT delete_data_node('dn3');
+SELECT * FROM state;
+SELECT _timescaledb_internal.heal_all_data_nodes();
+\c mn_2pc_dn3
+SELECT string_agg(id::text, ',' ORDER BY id) AS dn3,
+       (SELECT count(*) FROM pg_prepared_xacts) AS dn3_prepared FROM t;
+-- what healing must leave alone (its access-node transaction is still
+-- running: here, prepared on the access node) stops the deletion, unless forced
+\c mn_2pc
+SELECT node_name FROM add_data_node('dn4', host => 'localhost', database => 'mn_2pc_dn4');
+CALL distributed_exec($$ CREATE TABLE t (id int PRIMARY KEY, node text DEFAULT current_database()) $$, '{dn4}');
+SELECT oid AS dn4 FROM pg_foreign_server WHERE srvname = 'dn4' \gset
+BEGIN;
+INSERT INTO local_t VALUES (3);
+SELECT pg_current_xact_id() AS running_xid \gset
+PREPARE TRANSACTION 'an_running';
+\c mn_2pc_dn4
+BEGIN;
+INSERT INTO t (id) VALUES (50);
+\set ECHO none
+SELECT format('PREPARE TRANSACTION %L', format('mn:%s:%s:%s:%s:10', :'uuid', :'db', :'running_xid', :'dn4')) \gexec
+\set ECHO all
+\c mn_2pc
+SELECT * FROM state;
+SELECT delete_data_node('dn4');
+SELECT node_name FROM timescaledb_information.data_nodes ORDER BY node_name;
+SELECT delete_data_node('dn4', force => true);
+SELECT * FROM state;
+ROLLBACK PREPARED 'an_running';
+\c mn_2pc_dn4
+-- left to the operator
+SELECT count(*) AS dn4_prepared FROM pg_prepared_xacts;
+\set ECHO none
+SELECT format('ROLLBACK PREPARED %L', gid) FROM pg_prepared_xacts \gexec
+\set ECHO all
+
 \c regression
 DROP DATABASE mn_2pc;
 DROP DATABASE mn_2pc_dn1;
 DROP DATABASE mn_2pc_dn2;
+DROP DATABASE mn_2pc_dn3;
+DROP DATABASE mn_2pc_dn4;
 DROP ROLE mn_2pc_user;
