@@ -339,6 +339,82 @@ sub write_passfile
 	$self->append_passfile($_) for @lines;
 }
 
+=pod
+
+=head1 $c->add_standby(NAME [, OF])
+
+Makes NAME a streaming-replication standby of node OF (default 'an'):
+pg_basebackup -R over the private unix socket (a "local replication" trust
+line is added to OF's pg_hba.conf), its own port, the same configuration
+otherwise, and starts it.  NAME then works like any node for psql, port,
+data_dir and logfile; the cluster's tool does not know it, so teardown stops
+it itself.  wait_for_replay(NAME [, OF]) waits until NAME has replayed OF's
+current WAL.
+
+=cut
+
+sub add_standby
+{
+	my ($self, $name, $of) = @_;
+	$of //= 'an';
+	$self->_node($of);
+	croak "node \"$name\" exists" if grep { $_ eq $name } $self->nodes;
+	my $pdata = $self->data_dir($of);
+	my $data = "$self->{dir}/$name";
+	my $log = "$self->{dir}/$name.log";
+
+	open(my $fh, '>>', "$pdata/pg_hba.conf") or die "cannot open $pdata/pg_hba.conf: $!";
+	print $fh "local   replication  all               trust\n";
+	close $fh;
+	my ($rc, $out, $err) = _run([ "$bindir/pg_ctl", '-D', $pdata, 'reload' ]);
+	croak "reload of $of failed:\n$out$err" if $rc != 0;
+	($rc, $out, $err) = _run([
+		"$bindir/pg_basebackup", '-D', $data, '-R', '-X', 'stream', '-c', 'fast',
+		'-h', $self->{conf}{socket_dir}, '-p', $self->port($of),
+		'-U', $self->{conf}{superuser} ]);
+	croak "pg_basebackup of $of failed:\n$out$err" if $rc != 0;
+	chmod 0700, $data;
+
+	# whatever starts must be stopped, even if this dies half-way
+	push @{ $self->{standbys} }, $data;
+	for my $try (1 .. 5)
+	{
+		my $port = 20000 + int(rand(40000));
+		open($fh, '>>', "$data/postgresql.conf") or die "cannot open $data/postgresql.conf: $!";
+		print $fh "\n# standby $name of $of\nport = $port\ncluster_name = 'mn-$name'\n";
+		close $fh;
+		($rc, $out, $err) =
+		  _run([ "$bindir/pg_ctl", '-D', $data, '-l', $log, '-w', '-t', '60', 'start' ]);
+		if ($rc == 0)
+		{
+			$self->{conf}{"$name.port"} = $port;
+			$self->{conf}{"$name.data"} = $data;
+			$self->{conf}{"$name.log"} = $log;
+			$self->{conf}{nodes} .= " $name";
+			return;
+		}
+		my $tail = -f $log ? slurp($log) : '';
+		last unless $tail =~ /is in use|Address already in use|could not bind/;
+	}
+	croak "could not start standby $name:\n$out$err\n" . (-f $log ? slurp($log) : '');
+}
+
+sub wait_for_replay
+{
+	my ($self, $name, $of) = @_;
+	my $lsn = $self->safe_psql($of // 'an', 'SELECT pg_catalog.pg_current_wal_lsn()',
+		db => 'postgres');
+	for (1 .. 600)
+	{
+		return 1
+		  if $self->safe_psql($name,
+			"SELECT pg_catalog.pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn", db => 'postgres')
+		  eq 't';
+		Time::HiRes::sleep(0.1);
+	}
+	croak "standby $name did not replay up to $lsn";
+}
+
 # Stops every node at once (immediate: fastest, and a test's end needs no
 # checkpoint).  The files stay in TESTDIR for inspection.
 sub teardown
@@ -346,6 +422,8 @@ sub teardown
 	my $self = shift;
 	return if $self->{down}++;
 	$_->quit for grep { defined } @{ $self->{sessions} // [] };
+	_run([ "$bindir/pg_ctl", '-D', $_, '-m', 'immediate', 'stop' ])
+	  for grep { -f "$_/postmaster.pid" } @{ $self->{standbys} // [] };
 	_run([ $tool, 'stop', $self->{dir}, '-m', 'immediate' ])
 	  if -f "$self->{dir}/cluster.conf";
 }
