@@ -32,6 +32,7 @@
 
 #include "access/table.h"
 #include "catalog/pg_index.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
 #include "nodes/extensible.h"
@@ -63,6 +64,7 @@ typedef struct HypertableInsertState
 	bool		distributed;
 	bool		deferred_returning; /* rows come back from the nodes at flushes */
 	TupleTableSlot *returned_slot;
+	bool		started;		/* BEFORE STATEMENT triggers fired */
 	bool		done;
 } HypertableInsertState;
 
@@ -400,6 +402,12 @@ insert_exec(CustomScanState *node)
 		}
 		if (state->done)
 			return NULL;
+		/* the root's statement triggers, as ModifyTable would fire them */
+		if (!state->started)
+		{
+			ExecBSInsertTriggers(estate, state->root_rri);
+			state->started = true;
+		}
 
 		ResetPerTupleExprContext(estate);
 		plan_slot = ExecProcNode(outerPlanState(node));
@@ -409,6 +417,7 @@ insert_exec(CustomScanState *node)
 
 			if (state->can_set_tag)
 				estate->es_processed += reported;
+			ExecASInsertTriggers(estate, state->root_rri, NULL);
 			state->done = true;
 			continue;
 		}
