@@ -39,6 +39,7 @@
 #include "catalog/pg_trigger.h"
 #include "commands/defrem.h"
 #include "commands/trigger.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_utilcmd.h"
@@ -66,6 +67,23 @@ constraint_type(Oid conoid)
 	contype = ((Form_pg_constraint) GETSTRUCT(tup))->contype;
 	ReleaseSysCache(tup);
 	return contype;
+}
+
+/*
+ * The label for the copy of the root's object called name on chunk: name
+ * itself, cut (on a character boundary) so that "<chunk>_<label>" and a
+ * few digits ChooseRelationName may add fit in NAMEDATALEN.  Its own
+ * makeObjectName never cuts the label, so a long one would be cut by the
+ * catalog instead, after the uniqueness check, and collide across chunks.
+ */
+static char *
+copy_label(Relation chunk, const char *name)
+{
+	int			room = NAMEDATALEN - 1 - strlen(RelationGetRelationName(chunk)) - 1 - 4;
+
+	if (room < 8)
+		room = 8;
+	return pnstrdup(name, pg_mbcliplen(name, strlen(name), Min(room, (int) strlen(name))));
 }
 
 static void
@@ -110,7 +128,8 @@ copy_index(Relation root, Relation chunk, Oid root_index, char **name)
 	char		contype = OidIsValid(conoid) ? constraint_type(conoid) : '\0';
 	ObjectAddress addr;
 
-	*name = ChooseRelationName(RelationGetRelationName(chunk), NULL, RelationGetRelationName(idx),
+	*name = ChooseRelationName(RelationGetRelationName(chunk), NULL,
+							   copy_label(chunk, RelationGetRelationName(idx)),
 							   RelationGetNamespace(chunk), false);
 	stmt->idxname = *name;
 	addr = DefineIndex(RelationGetRelid(chunk), stmt, InvalidOid, InvalidOid, InvalidOid,
@@ -151,9 +170,12 @@ index_to_constraint(Oid chunk_relid, const char *name, Oid root_con)
 static void
 copy_foreign_key(Oid chunk_relid, Oid root_con)
 {
-	char	   *name = ChooseConstraintName(get_rel_name(chunk_relid), NULL,
-											get_constraint_name(root_con),
-											get_rel_namespace(chunk_relid), NIL);
+	Relation	chunk = table_open(chunk_relid, NoLock);
+	char	   *name = ChooseConstraintName(RelationGetRelationName(chunk), NULL,
+											copy_label(chunk, get_constraint_name(root_con)),
+											RelationGetNamespace(chunk), NIL);
+
+	table_close(chunk, NoLock);
 
 	CatalogExec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s",
 						 QualifiedRelationName(chunk_relid), quote_identifier(name),
