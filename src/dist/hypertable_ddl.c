@@ -621,6 +621,13 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 
 				if (ht == NULL || stmt->isconstraint)
 					break;
+				if (stmt->row && stmt->transitionRels != NIL)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot create a row trigger with transition tables on hypertable \"%s\"",
+									ht->table_name),
+							 errdetail("Rows are stored in the hypertable's chunks, which cannot have row triggers with transition tables."),
+							 errhint("Use a statement trigger with transition tables, or a row trigger without REFERENCING.")));
 				state = new_state();
 				state->trigger_root = ht->relid;
 				state->trigger_name = pstrdup(stmt->trigname);

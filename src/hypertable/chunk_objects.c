@@ -222,6 +222,11 @@ copy_trigger(Relation root, Relation chunk, const Trigger *trig)
 		when = map_variable_attnos(when, PRS2_OLD_VARNO, 0, attmap, InvalidOid, &whole_row);
 		when = map_variable_attnos(when, PRS2_NEW_VARNO, 0, attmap, InvalidOid, &whole_row);
 	}
+	/*
+	 * CREATE OR REPLACE TRIGGER on the root replaces the chunks' copies in
+	 * place; replacing drops the copy's dependencies, so it is made again.
+	 */
+	stmt->replace = true;
 	addr = CreateTriggerFiringOn(stmt, NULL, RelationGetRelid(chunk), InvalidOid, InvalidOid,
 								 InvalidOid, trig->tgfoid, InvalidOid, when, false, false,
 								 trig->tgenabled);

@@ -14,6 +14,13 @@
  * node or, for distributed hypertables, in batches to the data nodes.
  * RETURNING rows are projected from the routed row.
  *
+ * Triggers: the root's statement triggers fire here, once, as ModifyTable
+ * would fire them.  Row triggers fire on the chunks, which carry copies of
+ * the root's (hypertable/chunk_objects.c): local chunks from the chunk
+ * dispatcher, data nodes' chunks when the shipped rows arrive there.  The
+ * root's own row triggers never fire, as no row is inserted into the root,
+ * so no row meets a trigger twice.
+ *
  * The plan keeps only the root's range table index, never a Hypertable:
  * plans are cached across transactions, catalog cache entries are not.
  *

@@ -100,6 +100,15 @@ INSERT INTO "Loc Readings" VALUES ('2021-01-01 07:00', 5, 1);
 ALTER TABLE "Loc Readings" ENABLE TRIGGER "Before Row";
 INSERT INTO "Loc Readings" VALUES ('2021-01-01 08:00', 5, 1);
 SELECT event, count(*) FROM trigger_log GROUP BY 1 ORDER BY 1;
+-- CREATE OR REPLACE reaches the copies: now only logs, no longer multiplies
+CREATE FUNCTION log_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO trigger_log VALUES ('replaced', NEW."Dev", NEW.val); RETURN NEW; END $$;
+CREATE OR REPLACE TRIGGER "Before Row" BEFORE INSERT ON "Loc Readings" FOR EACH ROW EXECUTE FUNCTION log_only();
+INSERT INTO "Loc Readings" VALUES ('2021-01-01 09:00', 6, 1) RETURNING val;
+SELECT count(*) FILTER (WHERE event = 'replaced') AS replaced FROM trigger_log;
+-- row triggers with transition tables cannot be on chunks: refused
+CREATE TRIGGER with_table AFTER INSERT ON "Loc Readings" REFERENCING NEW TABLE AS new_rows
+  FOR EACH ROW EXECUTE FUNCTION log_row();
 -- DROP TRIGGER drops the chunks' copies
 DROP TRIGGER "Before Row" ON "Loc Readings";
 SELECT count(*) AS copies_left FROM pg_trigger WHERE tgname = 'Before Row';
