@@ -15,16 +15,34 @@
  *	 TRUNCATE root		 drop every chunk, here and on the data nodes.
  *	 CREATE INDEX		 unique indexes must contain the partitioning
  *						 columns; the new index is copied to local chunks.
+ *	 ALTER TABLE ADD	 UNIQUE and PRIMARY KEY constraints likewise (their
+ *	   CONSTRAINT		 index and the constraint are copied to each chunk);
+ *						 FOREIGN KEYs are copied to local chunks and refused
+ *						 on distributed hypertables; CHECK and NOT NULL
+ *						 reach chunks by inheritance.  Copies depend on the
+ *						 root's object, so DROP CONSTRAINT / DROP INDEX /
+ *						 DROP TRIGGER on the root drop them too
+ *						 (hypertable/chunk_objects.c).
+ *	 CREATE TRIGGER		 a row trigger is copied to every local chunk (the
+ *						 chunk dispatcher fires chunk triggers); ENABLE /
+ *						 DISABLE TRIGGER follow on the chunks.
  *	 GRANT/REVOKE		 applied to the chunks too.
  *	 ALTER TABLE, RENAME the catalog follows renames of the table and of
  *						 partitioning columns and moves to another schema;
  *						 chunks follow changes of owner.
  *
+ * Row triggers of a distributed hypertable fire on the data nodes only: the
+ * trigger is created on the access node's root too (so the schema is the
+ * same everywhere), but routed rows never pass through the root there --
+ * they are shipped into the data nodes' chunks, whose copies of the
+ * trigger fire -- so a row is never seen by the trigger twice.
+ *
  * For a distributed hypertable the statement is also sent to every data node
  * of the hypertable, inside the distributed transaction, with the caller's
  * search_path so that its names resolve as they did here.  CREATE INDEX is
  * sent as deparsed by pg_get_indexdef (qualified names, the index's final
- * name), the others as the statement's own text.
+ * name), the others as the statement's own text.  CREATE TRIGGER first
+ * checks that the trigger function exists on every data node.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -39,7 +57,15 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "foreign/foreign.h"
+#include "parser/parse_func.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
+#include "catalog/pg_index.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -62,6 +88,10 @@ typedef struct DDLState
 	List	   *forward_to;		/* distributed Hypertable * to send the text to */
 	Oid			index_root;		/* CREATE INDEX on this hypertable root */
 	List	   *indexes_before;
+	Oid			alter_root;		/* ALTER TABLE on this hypertable root */
+	List	   *fkeys_before;
+	Oid			trigger_root;	/* CREATE TRIGGER on this hypertable root */
+	char	   *trigger_name;
 	List	   *grant_roots;	/* hypertable roots of a GRANT/REVOKE */
 	Oid			renamed_root;
 	Oid			owner_root;		/* ALTER TABLE root OWNER TO */
@@ -192,6 +222,22 @@ before_drop(DropStmt *stmt, DDLState *state)
 
 	if (stmt->removeType == OBJECT_SCHEMA)
 		before_drop_schema(stmt);
+	if (stmt->removeType == OBJECT_TRIGGER)
+	{
+		/* the chunks' copies go with the root's trigger; data nodes drop theirs */
+		foreach(lc, stmt->objects)
+		{
+			List	   *names = list_copy(lfirst(lc));
+			Hypertable *ht;
+
+			names = list_truncate(names, list_length(names) - 1);
+			ht = hypertable_of_rangevar(makeRangeVarFromNameList(names));
+			if (ht != NULL && HypertableIsDistributed(ht) &&
+				!list_member_ptr(state->forward_to, ht))
+				state->forward_to = lappend(state->forward_to, ht);
+		}
+		return;
+	}
 	if (stmt->removeType != OBJECT_TABLE)
 		return;
 	foreach(lc, stmt->objects)
@@ -258,42 +304,174 @@ check_unique_index(Hypertable *ht, IndexStmt *stmt)
 	}
 }
 
-/* Copy the root's new index to every local chunk. */
+/*
+ * Copy a new object of the root (index, foreign key or row trigger; see
+ * ChunkCopyRootObject) to every chunk that is a table here.
+ */
 static void
-index_to_chunks(Hypertable *ht, Oid index_oid)
+object_to_chunks(Hypertable *ht, Oid classid, Oid object)
 {
 	ListCell   *lc;
-	char	   *def;
-	char	   *root_q = quote_qualified_identifier(ht->schema_name, ht->table_name);
-	int			nestlevel;
-
-	if (HypertableIsDistributed(ht))
-		return;					/* foreign chunks carry no indexes */
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	def = TextDatumGetCString(DirectFunctionCall1(pg_get_indexdef, ObjectIdGetDatum(index_oid)));
-	AtEOXact_GUC(true, nestlevel);
 
 	foreach(lc, HypertableGetChunks(ht))
 	{
 		Chunk	   *chunk = lfirst(lc);
-		char	   *on = strstr(def, psprintf(" ON %s ", root_q));
-		char	   *idxname;
-		char	   *sql;
 
-		if (on == NULL || !OidIsValid(chunk->relid))
+		/* foreign chunks (access node) carry no indexes, constraints or triggers */
+		if (OidIsValid(chunk->relid) && get_rel_relkind(chunk->relid) == RELKIND_RELATION)
+			ChunkCopyRootObject(ht->relid, chunk->relid, classid, object);
+	}
+}
+
+/*
+ * A unique index that ALTER TABLE ... ADD CONSTRAINT made on the root must
+ * contain every partitioning column, as CREATE UNIQUE INDEX must: a chunk's
+ * index only sees the chunk's rows.
+ */
+static void
+check_unique_constraint(Hypertable *ht, Oid index_oid)
+{
+	HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index_oid));
+	Form_pg_index idx;
+	int			d;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for index %u", index_oid);
+	idx = (Form_pg_index) GETSTRUCT(tup);
+	for (d = 0; idx->indisunique && d < ht->num_dimensions; d++)
+	{
+		bool		found = false;
+		int			k;
+
+		for (k = 0; k < idx->indnkeyatts; k++)
+			if (idx->indkey.values[k] == ht->dimensions[d].attno)
+				found = true;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+					 errmsg("cannot create a unique index without the column \"%s\" (used in partitioning)",
+							ht->dimensions[d].column_name),
+					 errdetail("Uniqueness is enforced by each chunk's own index, so only a key that contains every partitioning column is unique across the hypertable \"%s\".",
+							   ht->table_name),
+					 errhint("Add the column \"%s\" to the constraint.",
+							 ht->dimensions[d].column_name)));
+	}
+	ReleaseSysCache(tup);
+}
+
+static void
+refuse_distributed_foreign_key(Hypertable *ht, Node *def)
+{
+	bool		fk = false;
+
+	if (def == NULL)
+		return;
+	if (IsA(def, Constraint))
+		fk = ((Constraint *) def)->contype == CONSTR_FOREIGN;
+	else if (IsA(def, ColumnDef))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((ColumnDef *) def)->constraints)
+			if (((Constraint *) lfirst(lc))->contype == CONSTR_FOREIGN)
+				fk = true;
+	}
+	if (fk)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot add a foreign key to distributed hypertable \"%s\"", ht->table_name),
+				 errdetail("The rows are stored on the data nodes, where the referenced table is not kept in step with the access node."),
+				 errhint("Check the reference in the application, or use a hypertable that is not distributed.")));
+}
+
+/* ALTER TABLE root ENABLE/DISABLE TRIGGER: the same on every chunk table. */
+static void
+enable_disable_on_chunks(Hypertable *ht, AlterTableCmd *cmd)
+{
+	const char *action;
+	const char *what;
+	ListCell   *lc;
+
+	switch (cmd->subtype)
+	{
+		case AT_EnableTrig:
+		case AT_EnableTrigAll:
+		case AT_EnableTrigUser:
+			action = "ENABLE";
+			break;
+		case AT_EnableAlwaysTrig:
+			action = "ENABLE ALWAYS";
+			break;
+		case AT_EnableReplicaTrig:
+			action = "ENABLE REPLICA";
+			break;
+		case AT_DisableTrig:
+		case AT_DisableTrigAll:
+		case AT_DisableTrigUser:
+			action = "DISABLE";
+			break;
+		default:
+			return;
+	}
+	if (cmd->subtype == AT_EnableTrigAll || cmd->subtype == AT_DisableTrigAll)
+		what = "ALL";
+	else if (cmd->subtype == AT_EnableTrigUser || cmd->subtype == AT_DisableTrigUser)
+		what = "USER";
+	else
+		what = quote_identifier(cmd->name);
+	foreach(lc, HypertableGetChunks(ht))
+	{
+		Chunk	   *chunk = lfirst(lc);
+
+		if (!OidIsValid(chunk->relid) || get_rel_relkind(chunk->relid) != RELKIND_RELATION)
 			continue;
-		idxname = ChooseRelationName(chunk->table_name, NULL, get_rel_name(index_oid),
-									 get_rel_namespace(chunk->relid), false);
-		/* "CREATE [UNIQUE] INDEX name ON root USING ..." with the chunk's names */
-		sql = psprintf("%s %s ON %s %s",
-					   strstr(def, "UNIQUE INDEX") && strstr(def, "UNIQUE INDEX") < on ?
-					   "CREATE UNIQUE INDEX" : "CREATE INDEX",
-					   quote_identifier(idxname),
-					   quote_qualified_identifier(chunk->schema_name, chunk->table_name),
-					   on + strlen(root_q) + 5);
-		CatalogExec(sql, 0, NULL, NULL, NULL, false);
+		/* a statement trigger of the root has no copy on the chunks */
+		if (cmd->name && !OidIsValid(get_trigger_oid(chunk->relid, cmd->name, true)))
+			continue;
+		CatalogExec(psprintf("ALTER TABLE %s %s TRIGGER %s",
+							 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
+							 action, what),
+					0, NULL, NULL, NULL, false);
+	}
+}
+
+/*
+ * A trigger of a distributed hypertable is created on every data node, so
+ * its function must exist there; say how to fix it rather than let the
+ * node's "function does not exist" speak for itself.
+ */
+static void
+check_trigger_function_on_nodes(Hypertable *ht, const char *trigger_name)
+{
+	Relation	rel = table_open(ht->relid, AccessShareLock);
+	Oid			funcoid = InvalidOid;
+	const char *params[1];
+	ListCell   *lc;
+	int			i;
+
+	for (i = 0; rel->trigdesc && i < rel->trigdesc->numtriggers; i++)
+		if (strcmp(rel->trigdesc->triggers[i].tgname, trigger_name) == 0)
+			funcoid = rel->trigdesc->triggers[i].tgfoid;
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(funcoid))
+		return;
+	params[0] = format_procedure_qualified(funcoid);
+	foreach(lc, HypertableDataNodeServerIds(ht))
+	{
+		Oid			server_id = lfirst_oid(lc);
+		DataNodeConn *conn = GetDataNodeConnection(server_id, REMOTE_TXN_WRITE);
+		PGresult   *res = RemoteExecParams(conn, "SELECT pg_catalog.to_regprocedure($1) IS NULL",
+										   1, params);
+		bool		missing = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+
+		PQclear(res);
+		if (missing)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("trigger function %s does not exist on data node \"%s\"",
+							params[0], GetForeignServer(server_id)->servername),
+					 errdetail("Row triggers of a distributed hypertable fire on its data nodes."),
+					 errhint("Create the function on the data nodes with distributed_exec() first.")));
 	}
 }
 
@@ -408,6 +586,15 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 				state = new_state();
 				if (HypertableIsDistributed(ht))
 					state->forward_to = list_make1(ht);
+				/* what the statement adds to the root is copied to chunks after it */
+				state->alter_root = ht->relid;
+				{
+					Relation	rel = table_open(ht->relid, AccessShareLock);
+
+					state->indexes_before = list_copy(RelationGetIndexList(rel));
+					table_close(rel, AccessShareLock);
+				}
+				state->fkeys_before = RelationForeignKeys(ht->relid);
 				{
 					ListCell   *lc;
 
@@ -415,6 +602,9 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 					{
 						AlterTableCmd *cmd = lfirst(lc);
 
+						if (HypertableIsDistributed(ht) &&
+							(cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddColumn))
+							refuse_distributed_foreign_key(ht, cmd->def);
 						if (cmd->subtype == AT_ChangeOwner)
 						{
 							state->owner_root = ht->relid;
@@ -422,6 +612,27 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 						}
 					}
 				}
+				break;
+			}
+		case T_CreateTrigStmt:
+			{
+				CreateTrigStmt *stmt = (CreateTrigStmt *) parsetree;
+				Hypertable *ht = hypertable_of_rangevar(stmt->relation);
+
+				if (ht == NULL || stmt->isconstraint)
+					break;
+				if (stmt->row && stmt->transitionRels != NIL)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot create a row trigger with transition tables on hypertable \"%s\"",
+									ht->table_name),
+							 errdetail("Rows are stored in the hypertable's chunks, which cannot have row triggers with transition tables."),
+							 errhint("Use a statement trigger with transition tables, or a row trigger without REFERENCING.")));
+				state = new_state();
+				state->trigger_root = ht->relid;
+				state->trigger_name = pstrdup(stmt->trigname);
+				if (HypertableIsDistributed(ht))
+					state->forward_to = list_make1(ht);
 				break;
 			}
 		case T_AlterObjectSchemaStmt:
@@ -517,7 +728,7 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 
 			if (list_member_oid(state->indexes_before, idx) || ht == NULL)
 				continue;
-			index_to_chunks(ht, idx);
+			object_to_chunks(ht, RelationRelationId, idx);
 			if (!HypertableIsDistributed(ht))
 				continue;
 			nestlevel = NewGUCNestLevel();
@@ -528,6 +739,43 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 			forward_sql(ht, def);
 		}
 		return;
+	}
+	if (OidIsValid(state->alter_root))
+	{
+		Hypertable *ht = HypertableGetByRelid(state->alter_root);
+
+		if (ht != NULL)
+		{
+			Relation	rel = table_open(ht->relid, AccessShareLock);
+			List	   *after = list_copy(RelationGetIndexList(rel));
+
+			table_close(rel, AccessShareLock);
+			/* new UNIQUE / PRIMARY KEY constraints (and their indexes) */
+			foreach(lc, after)
+			{
+				Oid			idx = lfirst_oid(lc);
+
+				if (list_member_oid(state->indexes_before, idx))
+					continue;
+				check_unique_constraint(ht, idx);
+				object_to_chunks(ht, RelationRelationId, idx);
+			}
+			foreach(lc, RelationForeignKeys(ht->relid))
+				if (!list_member_oid(state->fkeys_before, lfirst_oid(lc)))
+					object_to_chunks(ht, ConstraintRelationId, lfirst_oid(lc));
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+				enable_disable_on_chunks(ht, lfirst(lc));
+		}
+	}
+	if (OidIsValid(state->trigger_root))
+	{
+		Hypertable *ht = HypertableGetByRelid(state->trigger_root);
+		Oid			trigger = get_trigger_oid(state->trigger_root, state->trigger_name, false);
+
+		if (ht != NULL && HypertableIsDistributed(ht))
+			check_trigger_function_on_nodes(ht, state->trigger_name);
+		else if (ht != NULL)
+			object_to_chunks(ht, TriggerRelationId, trigger);
 	}
 	if (IsA(parsetree, GrantStmt))
 		foreach(lc, state->grant_roots)

@@ -9,7 +9,7 @@
  *
  *	 - local and member hypertables: a table in the associated schema,
  *	   child of the root, with CHECK constraints for its ranges and copies
- *	   of the root's indexes;
+ *	   of the root's indexes, constraints and row triggers (chunk_objects.c);
  *	 - distributed hypertables (access node): a foreign table, child of the
  *	   root, with the same CHECK constraints, whose server is the first data
  *	   node holding it; and on each of replication_factor data nodes, the
@@ -216,33 +216,6 @@ range_check_sql(const Dimension *dim, int64 start, int64 end)
 	return buf.data;
 }
 
-/* Copy every index of the root to the new chunk table, named after both. */
-static void
-clone_root_indexes(Oid root_relid, Oid chunk_relid)
-{
-	Relation	root = table_open(root_relid, AccessShareLock);
-	Relation	chunk = table_open(chunk_relid, ShareLock);
-	AttrMap    *attmap = build_attrmap_by_name(RelationGetDescr(chunk), RelationGetDescr(root));
-	List	   *indexes = RelationGetIndexList(root);
-	ListCell   *lc;
-
-	foreach(lc, indexes)
-	{
-		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
-		Oid			constraint_oid;
-		IndexStmt  *stmt = generateClonedIndexStmt(NULL, idx, attmap, &constraint_oid);
-
-		stmt->idxname = ChooseRelationName(RelationGetRelationName(chunk), NULL,
-										   RelationGetRelationName(idx),
-										   RelationGetNamespace(chunk), false);
-		DefineIndex(chunk_relid, stmt, InvalidOid, InvalidOid, InvalidOid,
-					false, false, false, false, true);
-		index_close(idx, AccessShareLock);
-	}
-	table_close(chunk, NoLock);
-	table_close(root, AccessShareLock);
-}
-
 List *
 ChunkPlacement(const Hypertable *ht, int slice_index)
 {
@@ -387,10 +360,9 @@ create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 	if (!OidIsValid(relid))
 		elog(ERROR, "chunk \"%s\" was not created", table_name);
 
-	CatalogAsOwnerBegin(&userid, &sec);
+	/* indexes, UNIQUE/PRIMARY KEY/FOREIGN KEY constraints, row triggers (chunk_objects.c) */
 	if (!OidIsValid(server_id))
-		clone_root_indexes(ht->relid, relid);
-	CatalogAsOwnerEnd(userid, sec);
+		ChunkCopyRootObjects(ht->relid, relid);
 
 	/* the chunk belongs to whoever owns the hypertable */
 	CatalogExec(psprintf("ALTER %sTABLE %s OWNER TO %s", OidIsValid(server_id) ? "FOREIGN " : "",

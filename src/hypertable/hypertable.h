@@ -34,6 +34,16 @@ extern Chunk *ChunkGetOrCreate(Hypertable *ht, const int64 *point);
  */
 extern List *ChunkPlacement(const Hypertable *ht, int slice_index);
 
+/*
+ * chunk_objects.c: copies of the root's indexes (classid RelationRelationId),
+ * FOREIGN KEY constraints (ConstraintRelationId) and row triggers
+ * (TriggerRelationId) on chunk tables, dropped with the root's object.
+ */
+extern void ChunkCopyRootObject(Oid root_relid, Oid chunk_relid, Oid classid, Oid object);
+extern void ChunkCopyRootObjects(Oid root_relid, Oid chunk_relid);
+extern List *RelationForeignKeys(Oid relid);
+extern List *RelationCopiedTriggers(Oid relid);
+
 /* deparse.c: SQL that recreates a table on a data node */
 extern List *DeparseTableForDataNode(Oid relid);
 

@@ -19,7 +19,8 @@
  *	   parameters instead, and count what the nodes report.
  *
  *	 - local (or data-node member) hypertable: insert straight into the
- *	   chunk table, with its constraints and indexes; with ON CONFLICT, run
+ *	   chunk table, with its constraints, indexes and row triggers (copies
+ *	   of the root's, see hypertable/chunk_objects.c); with ON CONFLICT, run
  *	   PostgreSQL's own INSERT ... ON CONFLICT on the chunk, prepared once
  *	   per chunk, so speculative insertion and DO UPDATE work as on a table.
  *
@@ -99,6 +100,7 @@ typedef struct LocalChunk
 	int32		chunk_id;
 	ResultRelInfo *rri;
 	TupleConversionMap *map;
+	TupleConversionMap *back_map;	/* chunk to root, for rows a trigger changed */
 	TupleTableSlot *slot;
 	char	   *qualified;
 	SPIPlanPtr	on_conflict_plan;	/* INSERT ... ON CONFLICT ... RETURNING */
@@ -994,6 +996,10 @@ local_chunk(struct ChunkDispatch *cd, Chunk *chunk)
 	InitResultRelInfo(lchunk->rri, rel, 0, NULL, 0);
 	ExecOpenIndices(lchunk->rri, false);
 	lchunk->map = convert_tuples_by_name(cd->desc, RelationGetDescr(rel));
+	lchunk->back_map = convert_tuples_by_name(RelationGetDescr(rel), cd->desc);
+	/* where the AFTER trigger machinery finds the chunk when it fires its events */
+	cd->estate->es_tuple_routing_result_relations =
+		lappend(cd->estate->es_tuple_routing_result_relations, lchunk->rri);
 	lchunk->slot = table_slot_create(rel, NULL);
 	lchunk->qualified = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
 	cd->local_chunks = lappend(cd->local_chunks, lchunk);
@@ -1078,9 +1084,12 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	ResultRelInfo *rri = lchunk->rri;
 	Relation	rel = rri->ri_RelationDesc;
 	TupleTableSlot *s;
+	List	   *recheck = NIL;
 
 	if (cd->on_conflict.action != ONCONFLICT_NONE)
 		return insert_local_on_conflict(cd, lchunk, slot);
+	if (cd->returning)
+		ExecClearTuple(cd->returned);
 	if (lchunk->map)
 		s = execute_attr_map_slot(lchunk->map->attrMap, slot, lchunk->slot);
 	else
@@ -1088,11 +1097,33 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 		ExecClearTuple(lchunk->slot);
 		s = ExecCopySlot(lchunk->slot, slot);
 	}
+	/*
+	 * The chunk's row triggers (copies of the root's) fire here, as they
+	 * would for an INSERT into the chunk: the root's own row triggers never
+	 * fire, since no row is inserted into the root.
+	 */
+	if (rri->ri_TrigDesc && rri->ri_TrigDesc->trig_insert_before_row)
+	{
+		if (!ExecBRInsertTriggers(cd->estate, rri, s))
+			return false;
+		/* RETURNING shows the row as the trigger left it */
+		if (cd->returning)
+		{
+			ExecClearTuple(cd->returned);
+			if (lchunk->back_map)
+				execute_attr_map_slot(lchunk->back_map->attrMap, s, cd->returned);
+			else
+				ExecCopySlot(cd->returned, s);
+		}
+	}
 	if (rel->rd_att->constr)
 		ExecConstraints(rri, s, cd->estate);
 	table_tuple_insert(rel, s, cd->estate->es_output_cid, 0, NULL);
 	if (rri->ri_NumIndices > 0)
-		ExecInsertIndexTuples(rri, s, cd->estate, false, false, NULL, NIL);
+		recheck = ExecInsertIndexTuples(rri, s, cd->estate, false, false, NULL, NIL);
+	if (rri->ri_TrigDesc && rri->ri_TrigDesc->trig_insert_after_row)
+		ExecARInsertTriggers(cd->estate, rri, s, recheck, NULL);
+	list_free(recheck);
 	return true;
 }
 

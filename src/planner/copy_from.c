@@ -21,6 +21,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "commands/copy.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
 #include "miscadmin.h"
@@ -116,6 +117,9 @@ HypertableCopyFrom(PlannedStmt *pstmt, const char *query_string, QueryCompletion
 						   stmt->attlist, stmt->options);
 	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
 	cd = ChunkDispatchCreate(ht, rri, estate, NULL);
+	/* statement triggers of the root, row triggers of the chunks, as COPY into a table fires them */
+	AfterTriggerBeginQuery();
+	ExecBSInsertTriggers(estate, rri);
 
 	for (;;)
 	{
@@ -142,6 +146,8 @@ HypertableCopyFrom(PlannedStmt *pstmt, const char *query_string, QueryCompletion
 			break;
 	}
 	ChunkDispatchFinish(cd);
+	ExecASInsertTriggers(estate, rri, NULL);
+	AfterTriggerEndQuery(estate);
 	ChunkDispatchEnd(cd);
 	EndCopyFrom(cstate);
 

@@ -14,6 +14,13 @@
  * node or, for distributed hypertables, in batches to the data nodes.
  * RETURNING rows are projected from the routed row.
  *
+ * Triggers: the root's statement triggers fire here, once, as ModifyTable
+ * would fire them.  Row triggers fire on the chunks, which carry copies of
+ * the root's (hypertable/chunk_objects.c): local chunks from the chunk
+ * dispatcher, data nodes' chunks when the shipped rows arrive there.  The
+ * root's own row triggers never fire, as no row is inserted into the root,
+ * so no row meets a trigger twice.
+ *
  * The plan keeps only the root's range table index, never a Hypertable:
  * plans are cached across transactions, catalog cache entries are not.
  *
@@ -32,6 +39,7 @@
 
 #include "access/table.h"
 #include "catalog/pg_index.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
 #include "nodes/extensible.h"
@@ -63,6 +71,7 @@ typedef struct HypertableInsertState
 	bool		distributed;
 	bool		deferred_returning; /* rows come back from the nodes at flushes */
 	TupleTableSlot *returned_slot;
+	bool		started;		/* BEFORE STATEMENT triggers fired */
 	bool		done;
 } HypertableInsertState;
 
@@ -400,6 +409,12 @@ insert_exec(CustomScanState *node)
 		}
 		if (state->done)
 			return NULL;
+		/* the root's statement triggers, as ModifyTable would fire them */
+		if (!state->started)
+		{
+			ExecBSInsertTriggers(estate, state->root_rri);
+			state->started = true;
+		}
 
 		ResetPerTupleExprContext(estate);
 		plan_slot = ExecProcNode(outerPlanState(node));
@@ -409,6 +424,7 @@ insert_exec(CustomScanState *node)
 
 			if (state->can_set_tag)
 				estate->es_processed += reported;
+			ExecASInsertTriggers(estate, state->root_rri, NULL);
 			state->done = true;
 			continue;
 		}

@@ -1,0 +1,342 @@
+/*-------------------------------------------------------------------------
+ *
+ * chunk_objects.c
+ *	  Copying the root's indexes, constraints and row triggers to chunks.
+ *
+ * Inheritance gives a chunk the root's columns, NOT NULL and CHECK
+ * constraints, but not its indexes, its UNIQUE, PRIMARY KEY and FOREIGN KEY
+ * constraints or its triggers.  Those are copied here, when a chunk is
+ * created (every such object of the root) and when one is added to the
+ * root later (to every existing chunk, from hypertable_ddl.c).
+ *
+ * Each copy depends automatically (DEPENDENCY_AUTO) on the root's object,
+ * so DROP INDEX, ALTER TABLE ... DROP CONSTRAINT and DROP TRIGGER on the
+ * root drop the copies with it, with no bookkeeping of our own, and a chunk
+ * can still be dropped alone.  A UNIQUE or PRIMARY KEY constraint is copied
+ * as its index plus a constraint using that index, both named after the
+ * chunk and the root's object ("<chunk table>_<name>", truncated and made
+ * unique by ChooseRelationName), so names never collide across chunks of
+ * one schema.
+ *
+ * Only real tables get copies: the foreign chunks of a distributed
+ * hypertable on the access node hold no rows.  On a data node the member
+ * hypertable's chunks are real tables, so the same code copies there when
+ * the forwarded statement reaches the member root.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/index.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_trigger.h"
+#include "commands/defrem.h"
+#include "commands/trigger.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_utilcmd.h"
+#include "rewrite/prs2lock.h"
+#include "storage/lmgr.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "catalog/catalog.h"
+#include "hypertable/hypertable.h"
+
+static char
+constraint_type(Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	char		contype;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for constraint %u", conoid);
+	contype = ((Form_pg_constraint) GETSTRUCT(tup))->contype;
+	ReleaseSysCache(tup);
+	return contype;
+}
+
+/*
+ * The label for the copy of the root's object called name on chunk: name
+ * itself, cut (on a character boundary) so that "<chunk>_<label>" and a
+ * few digits ChooseRelationName may add fit in NAMEDATALEN.  Its own
+ * makeObjectName never cuts the label, so a long one would be cut by the
+ * catalog instead, after the uniqueness check, and collide across chunks.
+ */
+static char *
+copy_label(Relation chunk, const char *name)
+{
+	int			room = NAMEDATALEN - 1 - strlen(RelationGetRelationName(chunk)) - 1 - 4;
+
+	if (room < 8)
+		room = 8;
+	return pnstrdup(name, pg_mbcliplen(name, strlen(name), Min(room, (int) strlen(name))));
+}
+
+static void
+depend_auto(Oid classid, Oid copy, Oid original)
+{
+	ObjectAddress dependent;
+	ObjectAddress referenced;
+
+	ObjectAddressSet(dependent, classid, copy);
+	ObjectAddressSet(referenced, classid, original);
+	recordDependencyOn(&dependent, &referenced, DEPENDENCY_AUTO);
+}
+
+/* pg_get_constraintdef with every name qualified (search_path = pg_catalog) */
+static char *
+constraint_def(Oid conoid)
+{
+	int			nestlevel = NewGUCNestLevel();
+	char	   *def;
+
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef, ObjectIdGetDatum(conoid)));
+	AtEOXact_GUC(true, nestlevel);
+	return def;
+}
+
+/*
+ * Copy one index of the root to a chunk table.  If it backs a UNIQUE or
+ * PRIMARY KEY constraint, returns the constraint's oid and sets *name to
+ * the copy's name: the caller makes the copy a constraint of the chunk once
+ * it has closed the chunk (ALTER TABLE refuses a table open in the session).
+ * The caller runs as the chunk's owner.
+ */
+static Oid
+copy_index(Relation root, Relation chunk, Oid root_index, char **name)
+{
+	AttrMap    *attmap = build_attrmap_by_name(RelationGetDescr(chunk), RelationGetDescr(root));
+	Relation	idx = index_open(root_index, AccessShareLock);
+	Oid			conoid;
+	IndexStmt  *stmt = generateClonedIndexStmt(NULL, idx, attmap, &conoid);
+	char		contype = OidIsValid(conoid) ? constraint_type(conoid) : '\0';
+	ObjectAddress addr;
+
+	*name = ChooseRelationName(RelationGetRelationName(chunk), NULL,
+							   copy_label(chunk, RelationGetRelationName(idx)),
+							   RelationGetNamespace(chunk), false);
+	stmt->idxname = *name;
+	addr = DefineIndex(RelationGetRelid(chunk), stmt, InvalidOid, InvalidOid, InvalidOid,
+					   false, false, false, false, true);
+	index_close(idx, AccessShareLock);
+	CommandCounterIncrement();
+	if (contype == CONSTRAINT_PRIMARY || contype == CONSTRAINT_UNIQUE)
+	{
+		Oid			chunk_con = get_index_constraint(addr.objectId);
+
+		/* a cloned PRIMARY KEY index comes with its constraint already */
+		if (!OidIsValid(chunk_con))
+			return conoid;
+		depend_auto(ConstraintRelationId, chunk_con, conoid);
+		CommandCounterIncrement();
+		return InvalidOid;
+	}
+	depend_auto(RelationRelationId, addr.objectId, root_index);
+	CommandCounterIncrement();
+	return InvalidOid;
+}
+
+/* The chunk's copy of a UNIQUE / PRIMARY KEY index becomes a constraint, same name. */
+static void
+index_to_constraint(Oid chunk_relid, const char *name, Oid root_con)
+{
+	CatalogExec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s",
+						 QualifiedRelationName(chunk_relid), quote_identifier(name),
+						 constraint_type(root_con) == CONSTRAINT_PRIMARY ? "PRIMARY KEY" : "UNIQUE",
+						 quote_identifier(name)),
+				0, NULL, NULL, NULL, false);
+	depend_auto(ConstraintRelationId, get_relation_constraint_oid(chunk_relid, name, false),
+				root_con);
+	CommandCounterIncrement();
+}
+
+/* Copy a FOREIGN KEY constraint of the root to a chunk table (not open here). */
+static void
+copy_foreign_key(Oid chunk_relid, Oid root_con)
+{
+	Relation	chunk = table_open(chunk_relid, NoLock);
+	char	   *name = ChooseConstraintName(RelationGetRelationName(chunk), NULL,
+											copy_label(chunk, get_constraint_name(root_con)),
+											RelationGetNamespace(chunk), NIL);
+
+	table_close(chunk, NoLock);
+
+	CatalogExec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s",
+						 QualifiedRelationName(chunk_relid), quote_identifier(name),
+						 constraint_def(root_con)),
+				0, NULL, NULL, NULL, false);
+	depend_auto(ConstraintRelationId, get_relation_constraint_oid(chunk_relid, name, false),
+				root_con);
+	CommandCounterIncrement();
+}
+
+/*
+ * Copy a row trigger of the root to a chunk table, with the same name,
+ * function, arguments, events, columns, WHEN condition (its columns mapped
+ * to the chunk's) and enabled state.  Statement triggers stay on the root,
+ * where they fire once per statement.
+ */
+static void
+copy_trigger(Relation root, Relation chunk, const Trigger *trig)
+{
+	CreateTrigStmt *stmt = makeNode(CreateTrigStmt);
+	Node	   *when = NULL;
+	ObjectAddress addr;
+	int			i;
+
+	stmt->trigname = pstrdup(trig->tgname);
+	stmt->relation = makeRangeVar(get_namespace_name(RelationGetNamespace(chunk)),
+								  pstrdup(RelationGetRelationName(chunk)), -1);
+	stmt->funcname = NIL;		/* trig->tgfoid is passed instead */
+	for (i = 0; i < trig->tgnargs; i++)
+		stmt->args = lappend(stmt->args, makeString(pstrdup(trig->tgargs[i])));
+	stmt->row = true;
+	stmt->timing = trig->tgtype & TRIGGER_TYPE_TIMING_MASK;
+	stmt->events = trig->tgtype & TRIGGER_TYPE_EVENT_MASK;
+	for (i = 0; i < trig->tgnattr; i++)
+		stmt->columns = lappend(stmt->columns,
+								makeString(pstrdup(NameStr(TupleDescAttr(RelationGetDescr(root),
+																		 trig->tgattr[i] - 1)->attname))));
+	if (trig->tgqual)
+	{
+		AttrMap    *attmap = build_attrmap_by_name(RelationGetDescr(chunk), RelationGetDescr(root));
+		bool		whole_row;
+
+		when = stringToNode(trig->tgqual);
+		when = map_variable_attnos(when, PRS2_OLD_VARNO, 0, attmap, InvalidOid, &whole_row);
+		when = map_variable_attnos(when, PRS2_NEW_VARNO, 0, attmap, InvalidOid, &whole_row);
+	}
+	/*
+	 * CREATE OR REPLACE TRIGGER on the root replaces the chunks' copies in
+	 * place; replacing drops the copy's dependencies, so it is made again.
+	 */
+	stmt->replace = true;
+	addr = CreateTriggerFiringOn(stmt, NULL, RelationGetRelid(chunk), InvalidOid, InvalidOid,
+								 InvalidOid, trig->tgfoid, InvalidOid, when, false, false,
+								 trig->tgenabled);
+	depend_auto(TriggerRelationId, addr.objectId, trig->tgoid);
+	CommandCounterIncrement();
+}
+
+static bool
+is_copied_trigger(const Trigger *trig)
+{
+	return !trig->tgisinternal && TRIGGER_FOR_ROW(trig->tgtype) &&
+		trig->tgoldtable == NULL && trig->tgnewtable == NULL;
+}
+
+/*
+ * Copy the root's objects named by kind to the chunk table: an index
+ * (RelationRelationId), a FOREIGN KEY constraint (ConstraintRelationId) or
+ * a row trigger (TriggerRelationId).  Runs as the owner of the chunks.
+ */
+void
+ChunkCopyRootObject(Oid root_relid, Oid chunk_relid, Oid classid, Oid object)
+{
+	Relation	root;
+	Relation	chunk;
+	Oid			userid;
+	int			sec;
+	Oid			constraint = InvalidOid;
+	char	   *name = NULL;
+
+	CatalogAsOwnerBegin(&userid, &sec);
+	if (classid == ConstraintRelationId)
+	{
+		LockRelationOid(chunk_relid, ShareRowExclusiveLock);
+		copy_foreign_key(chunk_relid, object);
+		CatalogAsOwnerEnd(userid, sec);
+		return;
+	}
+	root = table_open(root_relid, AccessShareLock);
+	chunk = table_open(chunk_relid, ShareRowExclusiveLock);
+	if (classid == RelationRelationId)
+		constraint = copy_index(root, chunk, object, &name);
+	else if (classid == TriggerRelationId && root->trigdesc)
+	{
+		int			i;
+
+		for (i = 0; i < root->trigdesc->numtriggers; i++)
+			if (root->trigdesc->triggers[i].tgoid == object &&
+				is_copied_trigger(&root->trigdesc->triggers[i]))
+				copy_trigger(root, chunk, &root->trigdesc->triggers[i]);
+	}
+	table_close(chunk, NoLock);
+	table_close(root, AccessShareLock);
+	if (OidIsValid(constraint))
+		index_to_constraint(chunk_relid, name, constraint);
+	CatalogAsOwnerEnd(userid, sec);
+}
+
+/* The FOREIGN KEY constraints defined on relid itself. */
+List *
+RelationForeignKeys(Oid relid)
+{
+	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *result = NIL;
+
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+
+		if (con->contype == CONSTRAINT_FOREIGN)
+			result = lappend_oid(result, con->oid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/* The row triggers of relid that chunks get copies of. */
+List *
+RelationCopiedTriggers(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	List	   *result = NIL;
+	int			i;
+
+	for (i = 0; rel->trigdesc && i < rel->trigdesc->numtriggers; i++)
+		if (is_copied_trigger(&rel->trigdesc->triggers[i]))
+			result = lappend_oid(result, rel->trigdesc->triggers[i].tgoid);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/* A new chunk table gets a copy of every index, foreign key and row trigger of the root. */
+void
+ChunkCopyRootObjects(Oid root_relid, Oid chunk_relid)
+{
+	Relation	root = table_open(root_relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(root);
+	ListCell   *lc;
+
+	table_close(root, AccessShareLock);
+	foreach(lc, indexes)
+		ChunkCopyRootObject(root_relid, chunk_relid, RelationRelationId, lfirst_oid(lc));
+	foreach(lc, RelationForeignKeys(root_relid))
+		ChunkCopyRootObject(root_relid, chunk_relid, ConstraintRelationId, lfirst_oid(lc));
+	foreach(lc, RelationCopiedTriggers(root_relid))
+		ChunkCopyRootObject(root_relid, chunk_relid, TriggerRelationId, lfirst_oid(lc));
+}
