@@ -10,11 +10,12 @@ as_pg_user() {
     fi
 }
 
-# A loopback TCP port nobody listens on.
+# A loopback TCP port nobody listens on, below the ephemeral range (32768 and
+# up) where client connections could hold it.
 free_port() {
     local p
     for _ in $(seq 1 200); do
-        p=$(( 20000 + RANDOM % 30000 ))
+        p=$(( 15000 + RANDOM % 17000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0

@@ -58,6 +58,11 @@ END
 }
 
 # Sets (or, for undefined values, removes) environment variables.
+# A random port for a cluster of up to 64 nodes, below Linux's ephemeral range
+# (32768 and up): there, the local end of some client connection can hold the
+# port and make the server's bind fail.
+sub random_port { return 15000 + int(rand(17000)); }
+
 sub _set_env
 {
 	my ($env) = @_;
@@ -118,7 +123,7 @@ sub new
 	File::Path::rmtree($dir) if -e $dir;
 	for my $try (1 .. 5)
 	{
-		my $port = 20000 + int(rand(40000));
+		my $port = random_port();
 		($rc, $out, $err) = _run([ $tool, 'create', $dir, '--port', $port, @args ]);
 		last if $rc == 0;
 		# Another process may take a port between the check and the bind.
@@ -379,7 +384,7 @@ sub add_standby
 	push @{ $self->{standbys} }, $data;
 	for my $try (1 .. 5)
 	{
-		my $port = 20000 + int(rand(40000));
+		my $port = random_port();
 		open($fh, '>>', "$data/postgresql.conf") or die "cannot open $data/postgresql.conf: $!";
 		print $fh "\n# standby $name of $of\nport = $port\ncluster_name = 'mn-$name'\n";
 		close $fh;
