@@ -21,6 +21,8 @@ bool		mn_enable_2pc = true;
 int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
 char	   *mn_passfile = NULL;
+char	   *mn_ssl_dir = NULL;
+char	   *mn_ssl_rootcert = NULL;
 
 void
 MultinodeDefineGucs(void)
@@ -79,9 +81,34 @@ MultinodeDefineGucs(void)
 	DefineCustomStringVariable("multinode.passfile",
 							   "Password file used to connect to data nodes.",
 							   "Relative paths are taken from the data directory. Used when "
-							   "no user mapping gives a password.",
+							   "no user mapping gives a password, only for data nodes owned by "
+							   "a superuser, and only the line naming the role (user field \"*\" "
+							   "matches no role).",
 							   &mn_passfile,
 							   "passfile",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("multinode.ssl_dir",
+							   "Directory of the client certificates used to connect to data nodes.",
+							   "Relative paths are taken from the data directory. Role R's "
+							   "certificate and key are the files md5(R).crt and md5(R).key "
+							   "(hexadecimal); a key others can read is refused. Used only for "
+							   "data nodes owned by a superuser.",
+							   &mn_ssl_dir,
+							   "certs",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("multinode.ssl_rootcert",
+							   "Root certificate that data nodes' server certificates must chain to.",
+							   "When set, connections to data nodes verify the node's certificate "
+							   "and host name (sslmode verify-full) unless the node's own options "
+							   "say otherwise. Relative paths are taken from the data directory.",
+							   &mn_ssl_rootcert,
+							   "",
 							   PGC_SIGHUP,
 							   0,
 							   NULL, NULL, NULL);

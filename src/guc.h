@@ -16,6 +16,8 @@ extern bool mn_enable_2pc;
 extern int	mn_max_background_workers;
 extern int	mn_max_insert_batch_size;
 extern char *mn_passfile;
+extern char *mn_ssl_dir;
+extern char *mn_ssl_rootcert;
 
 extern void MultinodeDefineGucs(void);
 

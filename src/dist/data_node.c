@@ -177,15 +177,28 @@ check_prepared_transactions(DataNodeConn *conn, const char *node_name)
 				 errhint("Set max_prepared_transactions to a value greater than 0 (150 is recommended) in the data node's postgresql.conf and restart it.")));
 }
 
-/* Parameters to reach a node given by add_data_node's arguments. */
+/*
+ * Parameters to reach a node given by add_data_node's arguments, as the
+ * current role.  The node will be the caller's: a non-superuser chose its
+ * host, so (as for the nodes it owns) it gets none of the access node's
+ * credentials and must authenticate with the password it gives.
+ */
 static RemoteConnParams
-bootstrap_params(const char *host, int port, const char *password)
+bootstrap_params(const char *node_name, const char *host, int port, const char *password)
 {
 	RemoteConnParams params = {NIL, NIL};
+	bool		super = superuser();
 
+	if (!super && (password == NULL || password[0] == '\0'))
+		ereport(ERROR,
+				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
+				 errmsg("password is required to add data node \"%s\"", node_name),
+				 errdetail("A non-superuser connects to a data node only with a password of its own; the access node's password file and certificates are not used."),
+				 errhint("Give the password with add_data_node(..., password => ...).")));
 	RemoteConnParamsAdd(&params, "host", host);
 	RemoteConnParamsAdd(&params, "port", psprintf("%d", port));
-	RemoteConnParamsAddCredentials(&params, GetUserNameFromId(GetUserId(), false), password);
+	params.require_password = !super;
+	RemoteConnParamsAddCredentials(&params, GetUserNameFromId(GetUserId(), false), password, super);
 	return params;
 }
 
@@ -289,7 +302,7 @@ static void
 undo_bootstrap(const char *node_name, const char *host, int port, const char *password,
 			   const char *dbname)
 {
-	RemoteConnParams params = bootstrap_params(host, port, password);
+	RemoteConnParams params = bootstrap_params(node_name, host, port, password);
 	DataNodeConn *conn;
 	char	   *msg = NULL;
 
@@ -498,7 +511,7 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 
 	if (bootstrap)
 	{
-		RemoteConnParams mparams = bootstrap_params(host, port, password);
+		RemoteConnParams mparams = bootstrap_params(node_name, host, port, password);
 		DataNodeConn *mconn = connect_maintenance(node_name, &mparams, NULL);
 
 		PG_TRY();
@@ -515,7 +528,7 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 
 	PG_TRY();
 	{
-		RemoteConnParams params = bootstrap_params(host, port, password);
+		RemoteConnParams params = bootstrap_params(node_name, host, port, password);
 
 		RemoteConnParamsSet(&params, "dbname", dbname);
 		conn = RemoteConnect(node_name, &params, NULL);

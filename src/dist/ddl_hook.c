@@ -2,8 +2,9 @@
  *
  * ddl_hook.c
  *	  The ProcessUtility hook: guards data nodes against being created or
- *	  dropped behind multinode's back, routes COPY FROM into hypertables, and
- *	  keeps hypertables in step with DDL on their roots (hypertable_ddl.c).
+ *	  dropped behind multinode's back (and their user mappings against
+ *	  naming other roles), routes COPY FROM into hypertables, and keeps
+ *	  hypertables in step with DDL on their roots (hypertable_ddl.c).
  *
  * Data nodes are foreign servers of timescaledb_fdw, but they carry state on
  * both sides (the node's claim, the access node's catalog), so plain CREATE
@@ -22,6 +23,7 @@
 #include "tcop/utility.h"
 
 #include "dist/dist.h"
+#include "fdw/fdw.h"
 #include "planner/planner.h"
 #include "multinode.h"
 
@@ -75,6 +77,7 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 	void	   *ddl_state;
 
 	guard_data_nodes(pstmt->utilityStmt);
+	CheckDataNodeUserMapping(pstmt->utilityStmt);
 
 	/* COPY FROM into a hypertable routes rows to chunks (planner/copy_from.c) */
 	if (IsA(pstmt->utilityStmt, CopyStmt) && HypertableCopyFrom(pstmt, queryString, qc))

@@ -29,6 +29,7 @@ extern bool IsDataNodeLibpqOption(const char *name);
 
 /* The server option "available", false when an operator took the node out. */
 extern bool DataNodeOptionAvailable(List *options);
+extern void CheckDataNodeUserMapping(Node *parsetree);
 
 /* replica.c: which data node serves a chunk */
 struct Chunk;

@@ -20,10 +20,15 @@
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "fmgr.h"
+#include "foreign/foreign.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 
 #include "fdw/fdw.h"
+#include "multinode.h"
 
 typedef struct DataNodeOption
 {
@@ -157,6 +162,75 @@ multinode_fdw_validator(PG_FUNCTION_ARGS)
 					 errhint("There are no valid options in this context.")));
 		}
 		validate_value(def);
+		if ((strcmp(def->defname, "sslcert") == 0 || strcmp(def->defname, "sslkey") == 0) &&
+			!superuser())
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("only a superuser can set option \"%s\"", def->defname),
+					 errdetail("Client certificates are the access node's credentials."),
+					 errhint("Roles' certificates are found in multinode.ssl_dir.")));
 	}
 	PG_RETURN_VOID();
+}
+
+/*
+ * Refuse a non-superuser's CREATE or ALTER USER MAPPING, on a data node,
+ * whose "user" option names another role than the mapping's own (any role,
+ * for PUBLIC): a role reaches a data node as itself, and only a superuser
+ * may map it to someone else.  The validator cannot do this: it is not told
+ * which role the mapping is for.  Other statements are ignored.
+ */
+void
+CheckDataNodeUserMapping(Node *parsetree)
+{
+	RoleSpec   *rolespec;
+	const char *servername;
+	List	   *options;
+	ForeignServer *server;
+	ListCell   *lc;
+
+	if (IsA(parsetree, CreateUserMappingStmt))
+	{
+		rolespec = ((CreateUserMappingStmt *) parsetree)->user;
+		servername = ((CreateUserMappingStmt *) parsetree)->servername;
+		options = ((CreateUserMappingStmt *) parsetree)->options;
+	}
+	else if (IsA(parsetree, AlterUserMappingStmt))
+	{
+		rolespec = ((AlterUserMappingStmt *) parsetree)->user;
+		servername = ((AlterUserMappingStmt *) parsetree)->servername;
+		options = ((AlterUserMappingStmt *) parsetree)->options;
+	}
+	else
+		return;
+	if (superuser())
+		return;
+	server = GetForeignServerByName(servername, true);
+	if (server == NULL || strcmp(GetForeignDataWrapper(server->fdwid)->fdwname, MN_FDW_NAME) != 0)
+		return;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+		const char *role = NULL;
+		Oid			roleid;
+
+		if (strcmp(def->defname, "user") != 0 || def->defaction == DEFELEM_DROP)
+			continue;
+		if (rolespec->roletype != ROLESPEC_PUBLIC)
+		{
+			roleid = get_rolespec_oid(rolespec, true);
+			if (!OidIsValid(roleid))
+				return;			/* PostgreSQL reports the missing role */
+			role = GetUserNameFromId(roleid, false);
+		}
+		if (role == NULL || strcmp(defGetString(def), role) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to map %s to remote user \"%s\" on data node \"%s\"",
+							role ? psprintf("role \"%s\"", role) : "PUBLIC",
+							defGetString(def), servername),
+					 errdetail("Only a superuser may make a user mapping whose \"user\" option names another role."),
+					 errhint("Leave out the \"user\" option: a role reaches a data node as itself.")));
+	}
 }

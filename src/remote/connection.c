@@ -77,18 +77,6 @@ RemoteReportConnectFailure(const char *node_name, const char *detail)
 			 errhint("Check that the data node is running and accepts connections from this host.")));
 }
 
-static const char *
-param_value(RemoteConnParams *params, const char *keyword)
-{
-	ListCell   *k,
-			   *v;
-
-	forboth(k, params->keywords, v, params->values)
-		if (strcmp(lfirst(k), keyword) == 0)
-			return lfirst(v);
-	return NULL;
-}
-
 /*
  * Wait until the connection's socket is ready for "events", the latch is set
  * or the deadline (0: none) passes.  Interrupts are serviced, so this can
@@ -158,10 +146,10 @@ notice_receiver(void *arg, const PGresult *res)
 bool
 RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_out)
 {
-	int			n = list_length(params->keywords);
-	const char **keywords = palloc0(sizeof(char *) * (n + 1));
-	const char **values = palloc0(sizeof(char *) * (n + 1));
-	const char *timeout_str = param_value(params, "connect_timeout");
+	int			n;
+	const char **keywords;
+	const char **values;
+	const char *timeout_str = RemoteConnParamsGet(params, "connect_timeout");
 	int			timeout_s = timeout_str ? atoi(timeout_str) : mn_connect_timeout;
 	TimestampTz deadline;
 	PGconn	   *pg;
@@ -170,6 +158,10 @@ RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_ou
 	ListCell   *k,
 			   *v;
 
+	RemoteConnParamsSeal(params);
+	n = list_length(params->keywords);
+	keywords = palloc0(sizeof(char *) * (n + 1));
+	values = palloc0(sizeof(char *) * (n + 1));
 	forboth(k, params->keywords, v, params->values)
 	{
 		keywords[i] = lfirst(k);
@@ -180,10 +172,10 @@ RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_ou
 		timeout_s = mn_connect_timeout;
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_s * 1000);
 
-	pg = PQconnectStartParams(keywords, values, false);
+	pg = RemoteConnectStart(keywords, values);
 	if (pg == NULL || PQstatus(pg) == CONNECTION_BAD)
 	{
-		*errmsg_out = trimmed_error(pg);
+		*errmsg_out = RemoteConnectFailureDetail(params, trimmed_error(pg));
 		PQfinish(pg);
 		return false;
 	}
@@ -212,14 +204,29 @@ RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_ou
 	if (status != PGRES_POLLING_OK)
 	{
 		if (status == PGRES_POLLING_FAILED)
-			*errmsg_out = trimmed_error(pg);
+			*errmsg_out = RemoteConnectFailureDetail(params, trimmed_error(pg));
 		else
 			*errmsg_out = psprintf("timeout expired after %d seconds connecting to host \"%s\", port %s",
 							   timeout_s,
-							   param_value(params, "host") ? param_value(params, "host") : "(default)",
-							   param_value(params, "port") ? param_value(params, "port") : "(default)");
+							   RemoteConnParamsGet(params, "host") ? RemoteConnParamsGet(params, "host") : "(default)",
+							   RemoteConnParamsGet(params, "port") ? RemoteConnParamsGet(params, "port") : "(default)");
 		PQfinish(pg);
 		return false;
+	}
+
+	/*
+	 * A role that may not use the access node's own standing with the node
+	 * (trust, peer) must have been asked for its password, as postgres_fdw
+	 * requires of non-superusers.
+	 */
+	if (params->require_password && !PQconnectionUsedPassword(pg))
+	{
+		PQfinish(pg);
+		ereport(ERROR,
+				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
+				 errmsg("password is required to connect to data node \"%s\"", conn->node_name),
+				 errdetail("The data node did not ask for the password, and a non-superuser may only connect with a password here."),
+				 errhint("Make the data node ask for a password (pg_hba.conf), or have a superuser own the data node and leave out the \"user\" option of the user mapping.")));
 	}
 
 	conn->pg = pg;

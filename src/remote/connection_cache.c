@@ -11,9 +11,9 @@
  * for a new transaction, input waiting on its socket is read, so a node that
  * restarted in between is noticed without a round trip.
  *
- * Credentials, in order: the user mapping (for the role, else PUBLIC), the
- * password file (multinode.passfile), libpq's defaults.  The remote role is
- * the mapping's "user", else the local role's name.
+ * Credentials: the user mapping (for the role, else PUBLIC), else what
+ * credentials.c finds for the role; DataNodeConnParams says who may use
+ * what.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -213,20 +213,34 @@ user_mapping_options(Oid server_id, Oid user_id)
 
 /*
  * The libpq parameters to reach server_id as user_id.
+ *
+ * The remote user is the mapping's "user", else the role's own name.  A
+ * non-superuser must authenticate with its mapping's password (and the node
+ * must ask for it) when the mapping names another user, which only a
+ * superuser could have set up, or when the node is owned by a non-superuser,
+ * who chose its host: the rules of postgres_fdw's check_conn_params.  The
+ * access node's password file and certificates serve only nodes that a
+ * superuser owns.  Throws when the password is required and missing.
  */
 void
 DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *params)
 {
 	ForeignServer *server = GetForeignServer(server_id);
 	List	   *mapping = user_mapping_options(server_id, user_id);
-	bool		have_user = false;
-	bool		have_password = false;
+	const char *role = GetUserNameFromId(user_id, false);
+	const char *user = role;
+	const char *password = NULL;
+	bool		owner_super = superuser_arg(server->owner);
 	ListCell   *lc;
 
 	foreach(lc, server->options)
 	{
 		DefElem    *def = lfirst_node(DefElem, lc);
 
+		/* client certificates are the access node's to hand out */
+		if (!owner_super && (strcmp(def->defname, "sslcert") == 0 ||
+							 strcmp(def->defname, "sslkey") == 0))
+			continue;
 		if (IsDataNodeLibpqOption(def->defname))
 			RemoteConnParamsAdd(params, def->defname, defGetString(def));
 	}
@@ -234,35 +248,28 @@ DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *params)
 	{
 		DefElem    *def = lfirst_node(DefElem, lc);
 
-		RemoteConnParamsAdd(params, def->defname, defGetString(def));
 		if (strcmp(def->defname, "user") == 0)
-			have_user = true;
-		if (strcmp(def->defname, "password") == 0)
-			have_password = true;
+			user = defGetString(def);
+		else if (strcmp(def->defname, "password") == 0)
+			password = defGetString(def);
 	}
-	RemoteConnParamsAddCredentials(params,
-								   have_user ? NULL : GetUserNameFromId(user_id, false),
-								   have_password ? "" : NULL);
-}
 
-/*
- * Add what every connection to a data node has: the role (when user is not
- * NULL), the password, or else the password file (when password is NULL;
- * "" means the caller already has one), and the session's identity.
- */
-void
-RemoteConnParamsAddCredentials(RemoteConnParams *params, const char *user, const char *password)
-{
-	if (user)
-		RemoteConnParamsAdd(params, "user", user);
-	if (password && password[0] != '\0')
-		RemoteConnParamsAdd(params, "password", password);
-	else if (password == NULL && mn_passfile && mn_passfile[0] != '\0')
-		RemoteConnParamsAdd(params, "passfile",
-							is_absolute_path(mn_passfile) ? mn_passfile :
-							psprintf("%s/%s", DataDir, mn_passfile));
-	RemoteConnParamsAdd(params, "fallback_application_name", "multinode");
-	RemoteConnParamsAdd(params, "client_encoding", GetDatabaseEncodingName());
+	if (!superuser_arg(user_id) && (strcmp(user, role) != 0 || !owner_super))
+	{
+		if (password == NULL || password[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
+					 errmsg("password is required to connect to data node \"%s\"", server->servername),
+					 strcmp(user, role) != 0 ?
+					 errdetail("The user mapping of role \"%s\" names remote user \"%s\" but gives no password.",
+							   role, user) :
+					 errdetail("Data node \"%s\" is owned by non-superuser \"%s\": the access node's password file and certificates are not used for it.",
+							   server->servername, GetUserNameFromId(server->owner, false)),
+					 errhint("Give the password in the user mapping: CREATE USER MAPPING FOR %s SERVER %s OPTIONS (password '...');",
+							 quote_identifier(role), quote_identifier(server->servername))));
+		params->require_password = true;
+	}
+	RemoteConnParamsAddCredentials(params, user, password, owner_super);
 }
 
 static DataNodeConn *

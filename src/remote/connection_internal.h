@@ -58,6 +58,11 @@ extern PGresult *RemoteGetResultQuietly(DataNodeConn *conn, TimestampTz deadline
 extern bool RemoteResultIs(PGresult *res, const char *sqlstate);
 extern void RemoteFlushOutput(DataNodeConn *conn, const char *sql);
 
+/* credentials.c */
+extern void RemoteConnParamsSeal(RemoteConnParams *params);
+extern PGconn *RemoteConnectStart(const char *const *keywords, const char *const *values);
+extern char *RemoteConnectFailureDetail(RemoteConnParams *params, char *msg);
+
 /* connection_cache.c */
 extern void RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg);
 extern void RemoteConnCacheForEachQuietly(void (*fn) (DataNodeConn *conn, void *arg), void *arg);

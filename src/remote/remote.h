@@ -29,11 +29,17 @@ typedef enum RemoteTxnMode
 	REMOTE_TXN_WRITE,			/* inside the remote transaction, writing */
 } RemoteTxnMode;
 
-/* Where to connect: libpq keywords and values, as parallel lists of char *. */
+/*
+ * Where to connect: libpq keywords and values, as parallel lists of char *,
+ * and what credentials.c needs at connect time.
+ */
 typedef struct RemoteConnParams
 {
 	List	   *keywords;
 	List	   *values;
+	char	   *passfile;		/* password file to look the password up in */
+	char	   *expected_cert;	/* the role's missing client certificate */
+	bool		require_password;	/* fail unless the node asked for the password */
 } RemoteConnParams;
 
 extern void RemoteInit(void);
@@ -41,6 +47,7 @@ extern void RemoteInit(void);
 /* connection.c: one libpq connection and the commands sent on it */
 extern void RemoteConnParamsAdd(RemoteConnParams *params, const char *keyword, const char *value);
 extern void RemoteConnParamsSet(RemoteConnParams *params, const char *keyword, const char *value);
+extern const char *RemoteConnParamsGet(RemoteConnParams *params, const char *keyword);
 extern void RemoteReportConnectFailure(const char *node_name, const char *detail) pg_attribute_noreturn();
 extern DataNodeConn *RemoteConnect(const char *node_name, RemoteConnParams *params, char **errmsg_out);
 extern void RemoteDisconnect(DataNodeConn *conn);
@@ -102,8 +109,10 @@ extern PGresult *RemoteCopyFinish(DataNodeConn *conn, const char *sql);
 extern DataNodeConn *GetDataNodeConnection(Oid server_id, RemoteTxnMode mode);
 extern DataNodeConn *TryDataNodeConnection(Oid server_id, char **errmsg_out);
 extern void DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *params);
+
+/* credentials.c: the remote user, its password, certificate and TLS settings */
 extern void RemoteConnParamsAddCredentials(RemoteConnParams *params, const char *user,
-										   const char *password);
+										   const char *password, bool node_credentials);
 extern void CheckDataNodeUsable(Oid server_id, Oid user_id);
 extern void CloseDataNodeConnections(Oid server_id);
 
