@@ -98,6 +98,7 @@ Creates and starts a cluster in TESTDIR/NAME.  OPTIONS:
 nodes (default 2), auth ('trust' or 'scram'), password (the superuser's, with
 scram), passfile (default 1; 0 for --no-passfile), add (default 1: the tool adds
 the data nodes; 0 leaves the database on the access node without data nodes),
+ssl (default 0; 1 for --ssl: TLS between the nodes, verified),
 settings (extra postgresql.conf lines as NAME=VALUE; fsync=off is always added).
 
 Ports are picked at random and checked by the tool; a clash with another
@@ -114,6 +115,7 @@ sub new
 	push @args, '--password', $opt{password} if defined $opt{password};
 	push @args, '--no-passfile' if defined $opt{passfile} && !$opt{passfile};
 	push @args, '--no-add' if defined $opt{add} && !$opt{add};
+	push @args, '--ssl' if $opt{ssl};
 	push @args, map { ('--set', $_) } @{ $opt{settings} // [] };
 
 	my $self = bless { name => $name, dir => $dir, conf => {} }, $class;

@@ -177,9 +177,20 @@ $c->start_node('an');
 # ---- a data node owned by a non-superuser ------------------------------------------------
 # The owner chose (and may change) where it points: the access node's passfile
 # is not used for it, by anyone, and non-superusers must use a password.
+# add_data_node's password argument: our own messages never show it.  (A
+# failed statement is logged with its text by PostgreSQL itself when
+# log_min_error_statement allows, like any statement with a literal.)
+$err = $c->psql_fails('an',
+	"SET log_min_error_statement = panic;\n"
+	  . "SELECT * FROM add_data_node('alice_dn', host => '127.0.0.1', port => $dnport, database => 'alicedb', password => "
+	  . sql_literal($wrong_pw) . ');',
+	'add_data_node with a wrong password fails');
+like($err, qr/password authentication failed for user "postgres"/, '... password authentication failed');
+no_password_in($err, '... and the error shows no password');
 is( $c->safe_psql('an',
-		"SELECT node_created, database_created FROM add_data_node('alice_dn', host => '127.0.0.1', port => $dnport, database => 'alicedb')"),
-	't|t', 'a superuser adds alice_dn');
+		"SELECT node_created, database_created FROM add_data_node('alice_dn', host => '127.0.0.1', port => $dnport, database => 'alicedb', password => "
+		  . sql_literal($pw{postgres}) . ')'),
+	't|t', 'a superuser adds alice_dn with a password');
 $c->safe_psql('an', q{
 GRANT USAGE ON FOREIGN DATA WRAPPER timescaledb_fdw TO alice;
 ALTER SERVER alice_dn OWNER TO alice;
