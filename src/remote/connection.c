@@ -158,6 +158,10 @@ RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_ou
 	ListCell   *k,
 			   *v;
 
+	/* sealed for this attempt only: a caller may retry with another dbname */
+	params = memcpy(palloc(sizeof(RemoteConnParams)), params, sizeof(RemoteConnParams));
+	params->keywords = list_copy(params->keywords);
+	params->values = list_copy(params->values);
 	RemoteConnParamsSeal(params);
 	n = list_length(params->keywords);
 	keywords = palloc0(sizeof(char *) * (n + 1));
