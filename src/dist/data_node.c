@@ -588,7 +588,7 @@ release_node(Oid server_id, const char *node_name, bool force)
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		if (!force)
+		if (!force || RemoteErrorIsInterrupt(edata))
 			PG_RE_THROW();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();

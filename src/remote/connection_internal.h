@@ -58,6 +58,9 @@ extern PGresult *RemoteGetResultQuietly(DataNodeConn *conn, TimestampTz deadline
 extern bool RemoteResultIs(PGresult *res, const char *sqlstate);
 extern void RemoteFlushOutput(DataNodeConn *conn, const char *sql);
 
+/* cancel.c */
+extern bool RemoteSendCancel(PGconn *pg, TimestampTz deadline);
+
 /* connection_cache.c */
 extern void RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg);
 extern void RemoteConnCacheForEachQuietly(void (*fn) (DataNodeConn *conn, void *arg), void *arg);

@@ -45,6 +45,7 @@ extern void RemoteReportConnectFailure(const char *node_name, const char *detail
 extern DataNodeConn *RemoteConnect(const char *node_name, RemoteConnParams *params, char **errmsg_out);
 extern void RemoteDisconnect(DataNodeConn *conn);
 extern PGconn *RemoteConnPG(DataNodeConn *conn);
+extern const char *RemoteSessionSetupSQL(void);
 extern const char *RemoteConnNodeName(DataNodeConn *conn);
 extern void RemoteSend(DataNodeConn *conn, const char *sql);
 extern void RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams,
@@ -61,6 +62,7 @@ extern bool RemoteConnIsBusy(DataNodeConn *conn);
 extern void RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res,
 							  const char *sql) pg_attribute_cold;
 extern char *RemoteCatchErrors(void (*fn) (void *arg), void *arg);
+extern bool RemoteErrorIsInterrupt(ErrorData *edata);
 
 /*
  * results.c: reading the results of one command sent to many nodes.  Every
@@ -106,6 +108,7 @@ extern void RemoteConnParamsAddCredentials(RemoteConnParams *params, const char 
 										   const char *password);
 extern void CheckDataNodeUsable(Oid server_id, Oid user_id);
 extern void CloseDataNodeConnections(Oid server_id);
+extern void RemoteConnDiscard(DataNodeConn *conn);
 
 /* txn.c: remote transactions that follow the local one */
 extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);
