@@ -34,17 +34,17 @@
 typedef enum CancelState
 {
 	CANCEL_RUNNING,
-	CANCEL_DONE,				/* the thread finished */
-	CANCEL_ABANDONED,			/* the backend stopped waiting */
+	CANCEL_DONE,	  /* the thread finished */
+	CANCEL_ABANDONED, /* the backend stopped waiting */
 } CancelState;
 
 /* Shared by the backend and the thread; malloc'ed, freed by the last one. */
 typedef struct CancelRequest
 {
-	PGcancel   *cancel;
+	PGcancel		*cancel;
 	pg_atomic_uint32 state;
-	bool		sent;
-	char		errbuf[256];
+	bool			 sent;
+	char			 errbuf[256];
 } CancelRequest;
 
 static void
@@ -72,16 +72,15 @@ cancel_thread(void *arg)
 bool
 RemoteSendCancel(PGconn *pg, TimestampTz deadline)
 {
-	CancelRequest *req;
-	pthread_t	thread;
-	sigset_t	all,
-				old;
+	CancelRequest  *req;
+	pthread_t		thread;
+	sigset_t		all, old;
 	struct timespec until;
-	TimestampTz now = GetCurrentTimestamp();
-	long		secs;
-	int			usecs;
-	bool		sent;
-	int			rc;
+	TimestampTz		now = GetCurrentTimestamp();
+	long			secs;
+	int				usecs;
+	bool			sent;
+	int				rc;
 
 	if (pg == NULL || PQstatus(pg) != CONNECTION_OK || now >= deadline)
 		return false;

@@ -482,6 +482,19 @@ RemoteExecParams(DataNodeConn *conn, const char *sql, int nparams, const char *c
 	return check_result(conn, RemoteGetResult(conn, sql), sql);
 }
 
+/* The first column of the first row of a query's result; NULL if none. */
+char *
+RemoteExecValue(DataNodeConn *conn, const char *sql, int nparams, const char *const *values)
+{
+	PGresult   *res = RemoteExecParams(conn, sql, nparams, values);
+	char	   *value = NULL;
+
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		value = pstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return value;
+}
+
 void
 RemoteExecCommand(DataNodeConn *conn, const char *sql)
 {

@@ -54,6 +54,8 @@ extern PGresult *RemoteGetResult(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteExec(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteExecParams(DataNodeConn *conn, const char *sql, int nparams,
 								  const char *const *values);
+extern char *RemoteExecValue(DataNodeConn *conn, const char *sql, int nparams,
+							 const char *const *values);
 extern void RemoteExecCommand(DataNodeConn *conn, const char *sql);
 extern void RemoteExecOnAll(List *conns, const char *sql);
 extern bool RemoteExecCleanup(DataNodeConn *conn, const char *sql, int timeout_ms);
