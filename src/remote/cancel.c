@@ -14,7 +14,9 @@
  * backend waits for it until the deadline; a thread still blocked then is
  * left to finish on its own (when the node answers or the connection
  * times out) and frees its own state.  The caller then throws the
- * connection away.
+ * connection away.  At most MAX_ABANDONED such threads live at once (each
+ * holds a small stack and a socket); past that, no cancel is sent, and
+ * closing the connection is all that is done.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -30,6 +32,13 @@
 #include "utils/timestamp.h"
 
 #include "remote/connection_internal.h"
+
+#define MAX_ABANDONED 16
+#define CANCEL_STACK_SIZE (256 * 1024)
+
+/* threads left blocked at their deadline and still running */
+static pg_atomic_uint32 abandoned_running;
+static bool				abandoned_initialized = false;
 
 typedef enum CancelState
 {
@@ -61,7 +70,10 @@ cancel_thread(void *arg)
 
 	req->sent = PQcancel(req->cancel, req->errbuf, sizeof(req->errbuf)) == 1;
 	if (pg_atomic_exchange_u32(&req->state, CANCEL_DONE) == CANCEL_ABANDONED)
+	{
 		free_request(req);
+		pg_atomic_fetch_sub_u32(&abandoned_running, 1);
+	}
 	return NULL;
 }
 
@@ -74,6 +86,7 @@ RemoteSendCancel(PGconn *pg, TimestampTz deadline)
 {
 	CancelRequest  *req;
 	pthread_t		thread;
+	pthread_attr_t	attr;
 	sigset_t		all, old;
 	struct timespec until;
 	TimestampTz		now = GetCurrentTimestamp();
@@ -82,7 +95,13 @@ RemoteSendCancel(PGconn *pg, TimestampTz deadline)
 	bool			sent;
 	int				rc;
 
-	if (pg == NULL || PQstatus(pg) != CONNECTION_OK || now >= deadline)
+	if (!abandoned_initialized)
+	{
+		pg_atomic_init_u32(&abandoned_running, 0);
+		abandoned_initialized = true;
+	}
+	if (pg == NULL || PQstatus(pg) != CONNECTION_OK || now >= deadline ||
+		pg_atomic_read_u32(&abandoned_running) >= MAX_ABANDONED)
 		return false;
 	req = malloc(sizeof(CancelRequest));
 	if (req == NULL)
@@ -99,9 +118,12 @@ RemoteSendCancel(PGconn *pg, TimestampTz deadline)
 
 	/* the thread inherits a mask that keeps every signal for the backend */
 	sigfillset(&all);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, CANCEL_STACK_SIZE);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&thread, NULL, cancel_thread, req);
+	rc = pthread_create(&thread, &attr, cancel_thread, req);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	if (rc != 0)
 	{
 		free_request(req);
@@ -123,8 +145,10 @@ RemoteSendCancel(PGconn *pg, TimestampTz deadline)
 		free_request(req);
 		return sent;
 	}
+	pg_atomic_fetch_add_u32(&abandoned_running, 1);
 	if (pg_atomic_exchange_u32(&req->state, CANCEL_ABANDONED) == CANCEL_DONE)
 	{
+		pg_atomic_fetch_sub_u32(&abandoned_running, 1);
 		/* it finished just now */
 		pthread_join(thread, NULL);
 		sent = req->sent;
