@@ -151,22 +151,10 @@ require_server_owner(Oid server_id, const char *node_name)
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_FOREIGN_SERVER, node_name);
 }
 
-static char *
-single_value(DataNodeConn *conn, const char *sql, int nparams, const char *const *values)
-{
-	PGresult   *res = RemoteExecParams(conn, sql, nparams, values);
-	char	   *value = NULL;
-
-	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
-		value = pstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return value;
-}
-
 static void
 check_prepared_transactions(DataNodeConn *conn, const char *node_name)
 {
-	char	   *value = single_value(conn, "SELECT pg_catalog.current_setting('max_prepared_transactions')",
+	char	   *value = RemoteExecValue(conn, "SELECT pg_catalog.current_setting('max_prepared_transactions')",
 									 0, NULL);
 
 	if (value == NULL || atoi(value) <= 0)
@@ -322,17 +310,14 @@ undo_bootstrap(const char *node_name, const char *host, int port, const char *pa
  */
 static bool
 prepare_node_database(DataNodeConn *conn, const char *node_name, const char *dbname,
-					  bool bootstrap, const char *local_uuid, volatile bool *claimed)
+					  bool bootstrap, const char *local_uuid, char *volatile *unclaim_sql)
 {
-	PGresult   *res;
 	bool		created = false;
 	char	   *version;
 	char	   *remote_uuid;
-	char	   *remote_dist_uuid;
 	const char *local_version = ExtensionVersion();
-	const char *params[1];
 
-	version = single_value(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
+	version = RemoteExecValue(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
 						   0, NULL);
 	if (version == NULL)
 	{
@@ -344,7 +329,7 @@ prepare_node_database(DataNodeConn *conn, const char *node_name, const char *dbn
 					 errhint("Run CREATE EXTENSION multinode in that database, or add the node with bootstrap => true.")));
 		RemoteExecCommand(conn, "CREATE EXTENSION multinode");
 		created = true;
-		version = single_value(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
+		version = RemoteExecValue(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
 							   0, NULL);
 	}
 	if (version == NULL || strcmp(version, local_version) != 0)
@@ -357,39 +342,9 @@ prepare_node_database(DataNodeConn *conn, const char *node_name, const char *dbn
 
 	check_prepared_transactions(conn, node_name);
 
-	remote_uuid = single_value(conn, "SELECT value FROM _timescaledb_catalog.metadata WHERE key = 'uuid'",
+	remote_uuid = RemoteExecValue(conn, "SELECT value FROM _timescaledb_catalog.metadata WHERE key = 'uuid'",
 							   0, NULL);
-	remote_dist_uuid = single_value(conn, "SELECT value FROM _timescaledb_catalog.metadata WHERE key = 'dist_uuid'",
-									0, NULL);
-	if (remote_uuid && strcmp(remote_uuid, local_uuid) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot add the access node itself as a data node"),
-				 errdetail("Data node \"%s\" is this database.", node_name),
-				 errhint("Give the host, port and database of another PostgreSQL database.")));
-	if (remote_dist_uuid && strcmp(remote_dist_uuid, local_uuid) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("database \"%s\" of data node \"%s\" is already a data node of this distributed database",
-						dbname, node_name),
-				 errhint("Each data node needs a database of its own.")));
-	if (remote_dist_uuid)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("data node \"%s\" is already a member of another distributed database", node_name),
-				 remote_uuid && strcmp(remote_uuid, remote_dist_uuid) == 0 ?
-				 errdetail("Database \"%s\" on that node is an access node.", dbname) :
-				 errdetail("Database \"%s\" on that node belongs to distributed database %s.",
-						   dbname, remote_dist_uuid),
-				 errhint("Delete it from its access node first, or use another database.")));
-
-	params[0] = local_uuid;
-	res = RemoteExecParams(conn,
-						   "INSERT INTO _timescaledb_catalog.metadata (key, value) VALUES ('dist_uuid', $1) "
-						   "ON CONFLICT (key) DO NOTHING",
-						   1, params);
-	*claimed = strcmp(PQcmdTuples(res), "1") == 0;
-	PQclear(res);
+	*unclaim_sql = DataNodeClaim(conn, node_name, dbname, remote_uuid, local_uuid);
 	return created;
 }
 
@@ -466,7 +421,7 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 	bool		bootstrap = PG_ARGISNULL(5) ? true : PG_GETARG_BOOL(5);
 	volatile bool db_created = false;
 	volatile bool ext_created = false;
-	volatile bool claimed = false;
+	char	   *volatile unclaim_sql = NULL;
 	char	   *local_uuid;
 	DataNodeConn *volatile conn = NULL;
 
@@ -532,7 +487,8 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 
 		RemoteConnParamsSet(&params, "dbname", dbname);
 		conn = RemoteConnect(node_name, &params, NULL);
-		ext_created = prepare_node_database(conn, node_name, dbname, bootstrap, local_uuid, &claimed);
+		ext_created = prepare_node_database(conn, node_name, dbname, bootstrap, local_uuid,
+											&unclaim_sql);
 		RemoteDisconnect(conn);
 		conn = NULL;
 
@@ -545,12 +501,8 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 		/* leave nothing behind on the node */
 		if (conn != NULL)
 		{
-			if (claimed && !db_created)
-				(void) RemoteExecCleanup(conn,
-										 psprintf("DELETE FROM _timescaledb_catalog.metadata "
-												  "WHERE key = 'dist_uuid' AND value = %s",
-												  quote_literal_cstr(local_uuid)),
-										 CLEANUP_TIMEOUT_MS);
+			if (unclaim_sql != NULL && !db_created)
+				(void) RemoteExecCleanup(conn, unclaim_sql, CLEANUP_TIMEOUT_MS);
 			if (ext_created && !db_created)
 				(void) RemoteExecCleanup(conn, "DROP EXTENSION IF EXISTS multinode CASCADE",
 										 CLEANUP_TIMEOUT_MS);
@@ -592,7 +544,7 @@ release_node(Oid server_id, const char *node_name, bool force)
 	{
 		DataNodeConn *conn = GetDataNodeConnection(server_id, REMOTE_TXN_WRITE);
 
-		RemoteExecCommand(conn, "DELETE FROM _timescaledb_catalog.metadata WHERE key = 'dist_uuid'");
+		RemoteExecCommand(conn, DataNodeReleaseSQL());
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
@@ -601,7 +553,7 @@ release_node(Oid server_id, const char *node_name, bool force)
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		if (!force)
+		if (!force || RemoteErrorIsInterrupt(edata))
 			PG_RE_THROW();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();

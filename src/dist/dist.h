@@ -22,6 +22,12 @@ extern Oid	GetDataNodeServerId(const char *node_name, bool missing_ok);
 extern void RequireAccessNode(const char *what);
 extern void DistBeforeDeleteDataNode(Oid server_id, bool force);
 
+/* node_claim.c: the claim add_data_node makes on a data node */
+struct DataNodeConn;
+extern char *DataNodeClaim(struct DataNodeConn *conn, const char *node_name, const char *dbname,
+						   const char *remote_uuid, const char *local_uuid);
+extern const char *DataNodeReleaseSQL(void);
+
 /* hypertable_ddl.c: around a utility statement, keep hypertables in step */
 struct PlannedStmt;
 extern void *HypertableDDLBefore(struct PlannedStmt *pstmt, const char *query_string);

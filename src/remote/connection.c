@@ -154,6 +154,7 @@ RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_ou
 	TimestampTz deadline;
 	PGconn	   *pg;
 	PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+	PGresult   *volatile res = NULL;
 	int			i = 0;
 	ListCell   *k,
 			   *v;
@@ -244,21 +245,16 @@ RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_ou
 		return false;
 	}
 
-	/* the session set-up runs under the same deadline */
+	/*
+	 * The session set-up.  The node may close the connection right here (it
+	 * is shutting down, or dropped us after login): that is a failed
+	 * connect, not an error.  Nothing returns from inside the PG_TRY block,
+	 * which would leave the exception stack pointing at a dead frame.
+	 */
 	PG_TRY();
 	{
-		PGresult   *res;
-
 		RemoteSend(conn, session_setup_sql);
 		res = RemoteGetResult(conn, session_setup_sql);
-		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
-		{
-			*errmsg_out = res ? pstrdup(PQresultErrorMessage(res)) : trimmed_error(pg);
-			PQclear(res);
-			RemoteCloseConn(conn);
-			return false;
-		}
-		PQclear(res);
 	}
 	PG_CATCH();
 	{
@@ -266,6 +262,15 @@ RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_ou
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+	{
+		*errmsg_out = res ? pstrdup(PQresultErrorMessage(res)) : trimmed_error(pg);
+		PQclear(res);
+		RemoteCloseConn(conn);
+		return false;
+	}
+	PQclear(res);
 	return true;
 }
 
@@ -315,6 +320,16 @@ PGconn *
 RemoteConnPG(DataNodeConn *conn)
 {
 	return conn->pg;
+}
+
+/*
+ * The settings every session gets at connect time, as SQL; for putting back
+ * a session that ran a user's text.
+ */
+const char *
+RemoteSessionSetupSQL(void)
+{
+	return session_setup_sql;
 }
 
 const char *
@@ -476,6 +491,19 @@ RemoteExecParams(DataNodeConn *conn, const char *sql, int nparams, const char *c
 {
 	RemoteSendParams(conn, sql, nparams, values);
 	return check_result(conn, RemoteGetResult(conn, sql), sql);
+}
+
+/* The first column of the first row of a query's result; NULL if none. */
+char *
+RemoteExecValue(DataNodeConn *conn, const char *sql, int nparams, const char *const *values)
+{
+	PGresult   *res = RemoteExecParams(conn, sql, nparams, values);
+	char	   *value = NULL;
+
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		value = pstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return value;
 }
 
 void
@@ -690,25 +718,19 @@ RemoteExecCleanup(DataNodeConn *conn, const char *sql, int timeout_ms)
 
 /*
  * Stop the command in flight, if any: ask the node to cancel it and discard
- * what it still sends.  Marks the connection broken if that does not finish
- * in time.  Never throws.
+ * what it still sends, all within timeout_ms, even against a node that
+ * never answers.  Marks the connection broken if that does not finish in
+ * time.  Never throws.
  */
 void
 RemoteCancelAndDrain(DataNodeConn *conn, int timeout_ms)
 {
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
-	PGcancel   *cancel;
-	char		errbuf[256];
 	bool		ok;
 
 	if (conn->pg == NULL || !conn->busy)
 		return;
-	if (PQstatus(conn->pg) == CONNECTION_OK && (cancel = PQgetCancel(conn->pg)) != NULL)
-	{
-		(void) PQcancel(cancel, errbuf, sizeof(errbuf));
-		PQfreeCancel(cancel);
-	}
-	if (!drain_quietly(conn, deadline, &ok, NULL))
+	if (!RemoteSendCancel(conn->pg, deadline) || !drain_quietly(conn, deadline, &ok, NULL))
 		conn->broken = true;
 	conn->busy = false;
 }
@@ -793,10 +815,33 @@ RemoteCatchErrors(void (*fn) (void *arg), void *arg)
 		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (RemoteErrorIsInterrupt(edata))
+			ReThrowError(edata);
 		error = edata->message;
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
 	return error;
+}
+
+/*
+ * Whether a caught error is this backend being interrupted (Ctrl-C,
+ * statement_timeout, lock_timeout, shutdown, recovery conflicts): such an
+ * error must end the statement, whatever the catcher would do with an
+ * ordinary failure.  A data node's own errors of the same classes (a node
+ * shutting down) are ordinary failures of that node: they are raised by
+ * RemoteReportError.
+ */
+bool
+RemoteErrorIsInterrupt(ErrorData *edata)
+{
+	if (edata->funcname != NULL && strcmp(edata->funcname, "RemoteReportError") == 0)
+		return false;
+	return ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_OPERATOR_INTERVENTION ||
+		edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		edata->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
+		edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED;
 }

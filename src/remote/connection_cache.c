@@ -144,6 +144,18 @@ close_for_server(DataNodeConn *conn, void *arg)
 	close_if_stale(conn, NULL);
 }
 
+/*
+ * Throw conn away: its remote session can no longer be trusted (a user's
+ * text ran there).  Further use in this transaction fails; it is closed now
+ * if no transaction needs it, else when the transaction ends.
+ */
+void
+RemoteConnDiscard(DataNodeConn *conn)
+{
+	conn->broken = true;
+	close_if_stale(conn, NULL);
+}
+
 void
 CloseDataNodeConnections(Oid server_id)
 {
@@ -371,7 +383,8 @@ GetDataNodeConnection(Oid server_id, RemoteTxnMode mode)
 
 			MemoryContextSwitchTo(cxt);
 			edata = CopyErrorData();
-			if (!conn->broken || conn->busy || conn->xact_depth != 0)
+			if (!conn->broken || conn->busy || conn->xact_depth != 0 ||
+				RemoteErrorIsInterrupt(edata))
 				PG_RE_THROW();
 			FlushErrorState();
 			FreeErrorData(edata);

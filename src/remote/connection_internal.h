@@ -63,6 +63,9 @@ extern void RemoteConnParamsSeal(RemoteConnParams *params);
 extern PGconn *RemoteConnectStart(const char *const *keywords, const char *const *values);
 extern char *RemoteConnectFailureDetail(RemoteConnParams *params, char *msg);
 
+/* cancel.c */
+extern bool RemoteSendCancel(PGconn *pg, TimestampTz deadline);
+
 /* connection_cache.c */
 extern void RemoteConnCacheForEach(void (*fn) (DataNodeConn *conn, void *arg), void *arg);
 extern void RemoteConnCacheForEachQuietly(void (*fn) (DataNodeConn *conn, void *arg), void *arg);

@@ -52,6 +52,7 @@ extern void RemoteReportConnectFailure(const char *node_name, const char *detail
 extern DataNodeConn *RemoteConnect(const char *node_name, RemoteConnParams *params, char **errmsg_out);
 extern void RemoteDisconnect(DataNodeConn *conn);
 extern PGconn *RemoteConnPG(DataNodeConn *conn);
+extern const char *RemoteSessionSetupSQL(void);
 extern const char *RemoteConnNodeName(DataNodeConn *conn);
 extern void RemoteSend(DataNodeConn *conn, const char *sql);
 extern void RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams,
@@ -60,6 +61,8 @@ extern PGresult *RemoteGetResult(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteExec(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteExecParams(DataNodeConn *conn, const char *sql, int nparams,
 								  const char *const *values);
+extern char *RemoteExecValue(DataNodeConn *conn, const char *sql, int nparams,
+							 const char *const *values);
 extern void RemoteExecCommand(DataNodeConn *conn, const char *sql);
 extern void RemoteExecOnAll(List *conns, const char *sql);
 extern bool RemoteExecCleanup(DataNodeConn *conn, const char *sql, int timeout_ms);
@@ -68,6 +71,7 @@ extern bool RemoteConnIsBusy(DataNodeConn *conn);
 extern void RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res,
 							  const char *sql) pg_attribute_cold;
 extern char *RemoteCatchErrors(void (*fn) (void *arg), void *arg);
+extern bool RemoteErrorIsInterrupt(ErrorData *edata);
 
 /*
  * results.c: reading the results of one command sent to many nodes.  Every
@@ -115,6 +119,7 @@ extern void RemoteConnParamsAddCredentials(RemoteConnParams *params, const char 
 										   const char *password, bool node_credentials);
 extern void CheckDataNodeUsable(Oid server_id, Oid user_id);
 extern void CloseDataNodeConnections(Oid server_id);
+extern void RemoteConnDiscard(DataNodeConn *conn);
 
 /* txn.c: remote transactions that follow the local one */
 extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);
