@@ -21,6 +21,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -115,6 +116,9 @@ multinode_distributed_exec(PG_FUNCTION_ARGS)
 		PreventInTransactionBlock(top_level, "distributed_exec with transactional => false");
 
 	ids = DataNodeIdsFromArray(PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1), true);
+	/* running any command on a node is a use of it, as placing data is */
+	foreach(lc, ids)
+		CheckDataNodeUsage(lfirst_oid(lc), GetUserId());
 	foreach(lc, ids)
 		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc),
 													 transactional ? REMOTE_TXN_WRITE : REMOTE_TXN_NONE));

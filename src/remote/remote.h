@@ -105,6 +105,7 @@ extern void DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *par
 extern void RemoteConnParamsAddCredentials(RemoteConnParams *params, const char *user,
 										   const char *password);
 extern void CheckDataNodeUsable(Oid server_id, Oid user_id);
+extern void CheckDataNodeUsage(Oid server_id, Oid user_id);
 extern void CloseDataNodeConnections(Oid server_id);
 
 /* txn.c: remote transactions that follow the local one */
