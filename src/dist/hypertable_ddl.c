@@ -384,6 +384,22 @@ refuse_distributed_foreign_key(Hypertable *ht, Node *def)
 				 errhint("Check the reference in the application, or use a hypertable that is not distributed.")));
 }
 
+/*
+ * Row-level security is not enforced on the data nodes' reads and writes
+ * yet: enabling it on a distributed hypertable would be silently ignored by
+ * the paths that bypass the access node's executor, so it is refused.
+ */
+static void
+refuse_distributed_row_security(Hypertable *ht, AlterTableCmd *cmd)
+{
+	if (cmd->subtype == AT_EnableRowSecurity || cmd->subtype == AT_ForceRowSecurity)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("row-level security is not supported on distributed hypertable \"%s\"",
+						ht->table_name),
+				 errhint("Grant privileges on the hypertable, or restrict the rows through a view with security_barrier.")));
+}
+
 /* ALTER TABLE root ENABLE/DISABLE TRIGGER: the same on every chunk table. */
 static void
 enable_disable_on_chunks(Hypertable *ht, AlterTableCmd *cmd)
@@ -605,6 +621,8 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 						if (HypertableIsDistributed(ht) &&
 							(cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddColumn))
 							refuse_distributed_foreign_key(ht, cmd->def);
+						if (HypertableIsDistributed(ht))
+							refuse_distributed_row_security(ht, cmd);
 						if (cmd->subtype == AT_ChangeOwner)
 						{
 							state->owner_root = ht->relid;
