@@ -63,6 +63,19 @@ SELECT time, device, val FROM readings WHERE val >= 100 ORDER BY time;
 CALL distributed_exec('SELECT 1');
 RESET ROLE;
 
+-- column privileges, as on a table
+CREATE ROLE sp_columns LOGIN;
+GRANT SELECT (time, device), UPDATE (val) ON readings TO sp_columns;
+SET ROLE sp_columns;
+SELECT count(*), count(DISTINCT device) FROM readings;
+SELECT max(time) FROM readings WHERE device = 3;
+SELECT sum(val) FROM readings;
+UPDATE readings SET val = val + 1 WHERE device = 3;
+UPDATE readings SET val = 33 WHERE device = 3 AND time < '2020-01-01 12:00+00';
+UPDATE readings SET time = time WHERE device = 3;
+RESET ROLE;
+SELECT time, device, val FROM readings WHERE device = 3 ORDER BY time LIMIT 2;
+
 -- no SELECT: refused with PostgreSQL's error before any node is contacted
 -- (no session of sp_nobody on the data nodes)
 SET ROLE sp_nobody;
@@ -277,4 +290,4 @@ SELECT table_name FROM create_distributed_hypertable('secured', 'time');
 DROP DATABASE sp_access;
 DROP DATABASE sp_dn1;
 DROP DATABASE sp_dn2;
-DROP ROLE sp_reader, sp_writer, sp_nobody, sp_owner, sp_alice, sp_bob;
+DROP ROLE sp_reader, sp_writer, sp_nobody, sp_owner, sp_alice, sp_bob, sp_columns;
