@@ -1244,6 +1244,8 @@ insert_local_checked(struct ChunkDispatch *cd, LocalChunk *lchunk, Datum *values
 static bool
 insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTableSlot *slot)
 {
+	/* per row: the caller resets it before the next row, after RETURNING */
+	MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(cd->estate));
 	Datum	   *values = palloc(sizeof(Datum) * Max(1, cd->ncols));
 	char	   *nulls = palloc(Max(1, cd->ncols));
 	TupleDesc	desc = cd->desc;
@@ -1269,6 +1271,7 @@ insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTabl
 						   cd->returned);
 	if (stored)
 		check_row(cd, WCO_VIEW_CHECK, cd->returned);
+	MemoryContextSwitchTo(old);
 	return stored;
 }
 
