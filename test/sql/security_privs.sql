@@ -202,6 +202,14 @@ RESET ROLE;
 SELECT id, owner, level FROM docs EXCEPT SELECT id, owner, level FROM docs_plain;
 SELECT id, owner, level FROM docs ORDER BY id;
 
+-- a BYPASSRLS role is not subject to them either
+CREATE ROLE sp_bypass BYPASSRLS;
+GRANT SELECT, INSERT ON docs, docs_plain TO sp_bypass;
+SET ROLE sp_bypass;
+SELECT * FROM try($$INSERT INTO %s VALUES ('2020-01-09', 42, 'sp_bob', 9)$$);
+SELECT count(*) AS bypass_sees FROM docs;
+RESET ROLE;
+
 -- the owner is subject to its policies with FORCE ROW LEVEL SECURITY
 SET ROLE sp_owner;
 ALTER TABLE docs FORCE ROW LEVEL SECURITY;
@@ -291,4 +299,4 @@ SELECT table_name FROM create_distributed_hypertable('secured', 'time');
 DROP DATABASE sp_access;
 DROP DATABASE sp_dn1;
 DROP DATABASE sp_dn2;
-DROP ROLE sp_reader, sp_writer, sp_nobody, sp_owner, sp_alice, sp_bob, sp_columns;
+DROP ROLE sp_reader, sp_writer, sp_nobody, sp_owner, sp_alice, sp_bob, sp_columns, sp_bypass;
