@@ -316,6 +316,9 @@ multinode_distributed_exec(PG_FUNCTION_ARGS)
 	check_query_text(query, transactional);
 
 	node_ids = DataNodeIdsFromArray(PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1), true);
+	/* running any command on a node is a use of it, as placing data is */
+	foreach(lc, node_ids)
+		CheckDataNodeUsage(lfirst_oid(lc), GetUserId());
 	foreach(lc, node_ids)
 		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc),
 													 transactional ? REMOTE_TXN_WRITE : REMOTE_TXN_NONE));

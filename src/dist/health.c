@@ -46,8 +46,15 @@ check_node_body(void *arg)
 {
 	NodeCheckArg *a = arg;
 	char	   *msg = NULL;
-	DataNodeConn *conn = TryDataNodeConnection(a->server_id, &msg);
+	DataNodeConn *conn;
 
+	/*
+	 * A node is checked for the roles that may use it as a node: reading and
+	 * writing hypertables reaches a node without USAGE, a check of the node
+	 * itself does not.  The refusal is reported as the node's error.
+	 */
+	CheckDataNodeUsage(a->server_id, GetUserId());
+	conn = TryDataNodeConnection(a->server_id, &msg);
 	if (conn == NULL)
 		a->result.error = msg;
 	else

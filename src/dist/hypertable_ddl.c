@@ -169,6 +169,27 @@ drop_hypertable_catalog(Hypertable *ht)
 }
 
 /* DROP SCHEMA ... CASCADE: the hypertables in it go the way of DROP TABLE. */
+/* The tables (candidate hypertable roots) of schema nsp. */
+static List *
+tables_in_schema(Oid nsp)
+{
+	List	   *roots = NIL;
+	Relation	rel = table_open(RelationRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+	HeapTuple	tup;
+
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
+
+		if (cls->relnamespace == nsp && cls->relkind == RELKIND_RELATION)
+			roots = lappend_oid(roots, cls->oid);
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return roots;
+}
+
 static void
 before_drop_schema(DropStmt *stmt)
 {
@@ -180,27 +201,12 @@ before_drop_schema(DropStmt *stmt)
 	{
 		const char *schema = strVal(lfirst(lc));
 		Oid			nsp = get_namespace_oid(schema, true);
-		List	   *roots = NIL;
-		Relation	rel;
+		List	   *roots;
 		ListCell   *lc2;
 
 		if (!OidIsValid(nsp) || !pg_namespace_ownercheck(nsp, GetUserId()))
 			continue;
-		rel = table_open(RelationRelationId, AccessShareLock);
-		{
-			TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
-			HeapTuple	tup;
-
-			while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
-			{
-				Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
-
-				if (cls->relnamespace == nsp && cls->relkind == RELKIND_RELATION)
-					roots = lappend_oid(roots, cls->oid);
-			}
-			table_endscan(scan);
-		}
-		table_close(rel, AccessShareLock);
+		roots = tables_in_schema(nsp);
 		foreach(lc2, roots)
 		{
 			Hypertable *ht = HypertableGetByRelid(lfirst_oid(lc2));
@@ -384,6 +390,22 @@ refuse_distributed_foreign_key(Hypertable *ht, Node *def)
 				 errhint("Check the reference in the application, or use a hypertable that is not distributed.")));
 }
 
+/*
+ * Row-level security is not enforced on the data nodes' reads and writes
+ * yet: enabling it on a distributed hypertable would be silently ignored by
+ * the paths that bypass the access node's executor, so it is refused.
+ */
+static void
+refuse_distributed_row_security(Hypertable *ht, AlterTableCmd *cmd)
+{
+	if (cmd->subtype == AT_EnableRowSecurity || cmd->subtype == AT_ForceRowSecurity)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("row-level security is not supported on distributed hypertable \"%s\"",
+						ht->table_name),
+				 errhint("Grant privileges on the hypertable, or restrict the rows through a view with security_barrier.")));
+}
+
 /* ALTER TABLE root ENABLE/DISABLE TRIGGER: the same on every chunk table. */
 static void
 enable_disable_on_chunks(Hypertable *ht, AlterTableCmd *cmd)
@@ -486,6 +508,7 @@ grant_to_chunks(GrantStmt *stmt, Oid root)
 	if (ht == NULL)
 		return;
 	copy = copyObject(stmt);
+	copy->targtype = ACL_TARGET_OBJECT;
 	copy->objects = NIL;
 	foreach(lc, HypertableGetChunks(ht))
 	{
@@ -605,6 +628,8 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 						if (HypertableIsDistributed(ht) &&
 							(cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddColumn))
 							refuse_distributed_foreign_key(ht, cmd->def);
+						if (HypertableIsDistributed(ht))
+							refuse_distributed_row_security(ht, cmd);
 						if (cmd->subtype == AT_ChangeOwner)
 						{
 							state->owner_root = ht->relid;
@@ -679,13 +704,18 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 		case T_GrantStmt:
 			{
 				GrantStmt  *stmt = (GrantStmt *) parsetree;
+				List	   *hts = NIL;
 				ListCell   *lc;
 
-				if (stmt->targtype != ACL_TARGET_OBJECT || stmt->objtype != OBJECT_TABLE)
+				if (stmt->objtype != OBJECT_TABLE)
 					break;
-				foreach(lc, stmt->objects)
+				if (stmt->targtype == ACL_TARGET_OBJECT)
+					foreach(lc, stmt->objects)
+						hts = lappend(hts, hypertable_of_rangevar(lfirst(lc)));
+
+				foreach(lc, hts)
 				{
-					Hypertable *ht = hypertable_of_rangevar(lfirst(lc));
+					Hypertable *ht = lfirst(lc);
 
 					if (ht == NULL)
 						continue;
@@ -695,6 +725,32 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 					if (HypertableIsDistributed(ht))
 						state->forward_to = lappend(state->forward_to, ht);
 				}
+
+				/*
+				 * ON ALL TABLES IN SCHEMA reaches the hypertables there but not
+				 * their chunks, which live in another schema: give them the
+				 * same privileges.  The statement is not forwarded: the roles
+				 * it names may not exist on the data nodes yet (the MST page
+				 * creates them afterwards), and the pages run it there with
+				 * distributed_exec, where this hook reaches the chunks.
+				 */
+				if (stmt->targtype == ACL_TARGET_ALL_IN_SCHEMA)
+					foreach(lc, stmt->objects)
+					{
+						Oid			nsp = get_namespace_oid(strVal(lfirst(lc)), true);
+						ListCell   *lc2;
+
+						if (!OidIsValid(nsp))
+							continue;
+						foreach(lc2, tables_in_schema(nsp))
+						{
+							if (HypertableGetByRelid(lfirst_oid(lc2)) == NULL)
+								continue;
+							if (state == NULL)
+								state = new_state();
+							state->grant_roots = lappend_oid(state->grant_roots, lfirst_oid(lc2));
+						}
+					}
 				break;
 			}
 		default:

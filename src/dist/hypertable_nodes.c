@@ -272,8 +272,7 @@ multinode_attach_data_node(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("hypertable \"%s\" is not distributed", ht->table_name)));
-	if (pg_foreign_server_aclcheck(server_id, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FOREIGN_SERVER, node_name);
+	CheckDataNodeUsage(server_id, GetUserId());
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 

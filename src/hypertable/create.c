@@ -348,6 +348,26 @@ check_unique_indexes(Oid relid, List *columns)
 	table_close(rel, AccessShareLock);
 }
 
+/*
+ * Row-level security is not enforced on distributed hypertables yet
+ * (ALTER TABLE ... ENABLE ROW LEVEL SECURITY is refused on them): a table
+ * that has it cannot become one, rather than lose its policies silently.
+ */
+static void
+refuse_row_security(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	bool		rls = rel->rd_rel->relrowsecurity || rel->rd_rel->relforcerowsecurity;
+
+	table_close(rel, AccessShareLock);
+	if (rls)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("row-level security is not supported on distributed hypertables"),
+				 errdetail("Table \"%s\" has row-level security enabled.", get_rel_name(relid)),
+				 errhint("Disable it with ALTER TABLE ... DISABLE ROW LEVEL SECURITY and NO FORCE ROW LEVEL SECURITY, or use create_hypertable().")));
+}
+
 /* The data nodes the caller may use, for data_nodes => NULL. */
 static List *
 usable_data_nodes(List *requested, bool explicit)
@@ -769,6 +789,7 @@ create_distributed(FunctionCallInfo fcinfo, CreateArgs *args, int replication_fa
 		return create_result(fcinfo, id, args->relid, created);
 	}
 
+	refuse_row_security(args->relid);
 	args->data_nodes = usable_data_nodes(DataNodeIdsFromArray(data_nodes, true), data_nodes != NULL);
 	if (args->data_nodes == NIL)
 		ereport(ERROR,

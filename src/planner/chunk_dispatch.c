@@ -42,10 +42,13 @@
 
 #include <math.h>
 
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/transam.h"
 #include "access/tableam.h"
 #include "access/tupconvert.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "executor/executor.h"
@@ -61,6 +64,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -104,6 +108,12 @@ typedef struct LocalChunk
 	TupleTableSlot *slot;
 	char	   *qualified;
 	SPIPlanPtr	on_conflict_plan;	/* INSERT ... ON CONFLICT ... RETURNING */
+	char	   *on_conflict_sql;
+	/* DO UPDATE under policies that check it: see insert_local_checked */
+	SPIPlanPtr	lock_plan;		/* SELECT ... FOR UPDATE the conflicting row */
+	char	   *lock_sql;
+	SPIPlanPtr	insert_plan;	/* INSERT ... ON CONFLICT DO NOTHING RETURNING */
+	char	   *insert_sql;
 } LocalChunk;
 
 struct ChunkDispatch
@@ -124,6 +134,8 @@ struct ChunkDispatch
 	Oid		   *column_types;	/* [ncols] */
 	bool		returning;		/* the caller wants the rows as stored */
 	TupleTableSlot *returned;	/* local ON CONFLICT: the row as stored */
+	TupleTableSlot *check_slot; /* a local chunk's row in the root's layout */
+	bool		checks;			/* the root has WITH CHECK OPTIONs */
 	Tuplestorestate *returned_rows; /* remote ON CONFLICT: rows as stored */
 	FmgrInfo   *in_funcs;		/* per attribute, for returned_rows */
 	Oid		   *in_ioparams;
@@ -203,6 +215,8 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 		if (!TupleDescAttr(desc, i)->attisdropped)
 			cd->column_types[j++] = TupleDescAttr(desc, i)->atttypid;
 	cd->returned = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	cd->check_slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	cd->checks = root_rri->ri_WithCheckOptions != NIL;
 	cd->point = palloc(sizeof(int64) * Max(1, ht->num_dimensions));
 	cd->collations = palloc(sizeof(Oid) * Max(1, ht->num_dimensions));
 	for (i = 0; i < ht->num_dimensions; i++)
@@ -970,6 +984,39 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 }
 
 /* ----------------------------------------------------------------------------
+ * Row-level security and WITH CHECK OPTION
+ *
+ * The rewriter attached the root's policies and the views' check options to
+ * the statement (the caller put them in the root's ResultRelInfo); they are
+ * checked here at the points where ExecInsert checks them for a table: the
+ * policies' WITH CHECK after the BEFORE ROW triggers, the views' checks on
+ * the row as stored.  A distributed hypertable's row triggers run on the
+ * data nodes, so its rows are checked here before they are sent.
+ * ----------------------------------------------------------------------------
+ */
+
+static void
+check_row(struct ChunkDispatch *cd, WCOKind kind, TupleTableSlot *slot)
+{
+	if (cd->checks)
+		ExecWithCheckOptions(kind, cd->root_rri, slot, cd->estate);
+}
+
+/*
+ * A local chunk's row in the root's layout, for check_row: a virtual slot,
+ * the kind the checks' expressions were compiled for (the scan slot of the
+ * HypertableInsert node).
+ */
+static TupleTableSlot *
+root_layout(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTableSlot *chunk_slot)
+{
+	ExecClearTuple(cd->check_slot);
+	if (lchunk->back_map == NULL)
+		return ExecCopySlot(cd->check_slot, chunk_slot);
+	return execute_attr_map_slot(lchunk->back_map->attrMap, chunk_slot, cd->check_slot);
+}
+
+/* ----------------------------------------------------------------------------
  * Local chunks
  * ----------------------------------------------------------------------------
  */
@@ -1008,16 +1055,15 @@ local_chunk(struct ChunkDispatch *cd, Chunk *chunk)
 }
 
 /*
- * ON CONFLICT into a local chunk: PostgreSQL's own INSERT ... ON CONFLICT on
- * the chunk table (speculative insertion, DO UPDATE, its WHERE), one row per
- * execution of a plan prepared once per chunk.  The row as stored (none if
- * skipped) goes to cd->returned.
+ * Run a statement on a local chunk through SPI, prepared on first use into
+ * *planp, with the row's columns as parameters; the first row it returns,
+ * in the root's layout, goes into "into" (cleared if none, and then false
+ * is returned).  The values stay valid in the caller's memory context.
  */
 static bool
-insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTableSlot *slot)
+run_local(struct ChunkDispatch *cd, SPIPlanPtr *planp, const char *sql,
+		  Datum *values, const char *nulls, TupleTableSlot *into)
 {
-	Datum	   *values = palloc(sizeof(Datum) * Max(1, cd->ncols));
-	char	   *nulls = palloc(Max(1, cd->ncols));
 	TupleDesc	desc = cd->desc;
 	HeapTuple	stored = NULL;
 	TupleDesc	stored_desc = NULL;
@@ -1025,27 +1071,18 @@ insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTabl
 	int			i,
 				j;
 
-	for (i = 0, j = 0; i < desc->natts; i++)
-	{
-		if (TupleDescAttr(desc, i)->attisdropped)
-			continue;
-		values[j] = slot->tts_values[i];
-		nulls[j++] = slot->tts_isnull[i] ? 'n' : ' ';
-	}
 	SPI_connect();
-	if (lchunk->on_conflict_plan == NULL)
+	if (*planp == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(on_conflict_sql(cd, lchunk->qualified, 1, true),
-									   cd->ncols, cd->column_types);
+		SPIPlanPtr	plan = SPI_prepare(sql, cd->ncols, cd->column_types);
 
 		if (plan == NULL)
-			elog(ERROR, "could not prepare INSERT ... ON CONFLICT: %s",
-				 SPI_result_code_string(SPI_result));
+			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
-		lchunk->on_conflict_plan = plan;
+		*planp = plan;
 	}
-	if (SPI_execute_plan(lchunk->on_conflict_plan, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not insert into chunk %s", lchunk->qualified);
+	if (SPI_execute_plan(*planp, values, nulls, false, 0) < 0)
+		elog(ERROR, "could not run \"%s\"", sql);
 	if (SPI_processed > 0)
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -1056,25 +1093,186 @@ insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTabl
 	}
 	SPI_finish();
 
-	ExecClearTuple(cd->returned);
+	ExecClearTuple(into);
 	if (stored == NULL)
 		return false;
-	if (cd->returning)
+	for (i = 0, j = 0; i < desc->natts; i++)
 	{
-		for (i = 0, j = 0; i < desc->natts; i++)
+		if (TupleDescAttr(desc, i)->attisdropped)
 		{
-			if (TupleDescAttr(desc, i)->attisdropped)
-			{
-				cd->returned->tts_values[i] = (Datum) 0;
-				cd->returned->tts_isnull[i] = true;
-				continue;
-			}
-			cd->returned->tts_values[i] = heap_getattr(stored, ++j, stored_desc,
-													   &cd->returned->tts_isnull[i]);
+			into->tts_values[i] = (Datum) 0;
+			into->tts_isnull[i] = true;
+			continue;
 		}
-		ExecStoreVirtualTuple(cd->returned);
+		into->tts_values[i] = heap_getattr(stored, ++j, stored_desc, &into->tts_isnull[i]);
 	}
+	ExecStoreVirtualTuple(into);
 	return true;
+}
+
+/*
+ * "SELECT <columns> FROM ONLY chunk WHERE <arbiter key> = <the row's> FOR
+ * UPDATE": the row an INSERT of the same values would conflict with, locked.
+ * Each key is compared with its index operator class's equality operator,
+ * named with its schema.
+ */
+static char *
+lock_conflicting_sql(struct ChunkDispatch *cd, const char *qualified)
+{
+	Oid			index = cd->on_conflict.arbiter_index;
+	HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+	Form_pg_index idx;
+	oidvector  *indclass;
+	Datum		datum;
+	bool		isnull;
+	StringInfoData sql;
+	int			i;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for index %u", index);
+	idx = (Form_pg_index) GETSTRUCT(tup);
+	if (!heap_attisnull(tup, Anum_pg_index_indpred, NULL) ||
+		!heap_attisnull(tup, Anum_pg_index_indexprs, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ON CONFLICT DO UPDATE with row-level security on hypertable \"%s\" needs a conflict target without expressions or predicate",
+						cd->ht->table_name)));
+	datum = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull);
+	indclass = (oidvector *) DatumGetPointer(datum);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s FROM ONLY %s WHERE ", cd->column_names, qualified);
+	for (i = 0; i < idx->indnkeyatts; i++)
+	{
+		AttrNumber	attno = idx->indkey.values[i];
+		Oid			opclass = indclass->values[i];
+		Oid			type = get_opclass_input_type(opclass);
+		Oid			eq = get_opfamily_member(get_opclass_family(opclass), type, type,
+											 BTEqualStrategyNumber);
+		int			param = 0;
+		int			a;
+		HeapTuple	optup;
+		Form_pg_operator op;
+
+		if (!OidIsValid(eq))
+			elog(ERROR, "no equality operator for operator class %u", opclass);
+		/* the parameters are the root's columns that are not dropped */
+		for (a = 1; a <= attno; a++)
+			if (!TupleDescAttr(cd->desc, a - 1)->attisdropped)
+				param++;
+		optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(eq));
+		if (!HeapTupleIsValid(optup))
+			elog(ERROR, "cache lookup failed for operator %u", eq);
+		op = (Form_pg_operator) GETSTRUCT(optup);
+		appendStringInfo(&sql, "%s%s OPERATOR(%s.%s) $%d", i ? " AND " : "",
+						 quote_identifier(NameStr(TupleDescAttr(cd->desc, attno - 1)->attname)),
+						 quote_identifier(get_namespace_name(op->oprnamespace)),
+						 NameStr(op->oprname), param);
+		ReleaseSysCache(optup);
+	}
+	appendStringInfoString(&sql, " FOR UPDATE");
+	ReleaseSysCache(tup);
+	return sql.data;
+}
+
+/* Whether the root's checks include those of the UPDATE path of DO UPDATE. */
+static bool
+has_update_checks(struct ChunkDispatch *cd)
+{
+	ListCell   *lc;
+
+	foreach(lc, cd->root_rri->ri_WithCheckOptions)
+	{
+		WithCheckOption *wco = lfirst_node(WithCheckOption, lc);
+
+		if (wco->kind == WCO_RLS_CONFLICT_CHECK || wco->kind == WCO_RLS_UPDATE_CHECK)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ON CONFLICT DO UPDATE into a local chunk of a hypertable whose policies
+ * check the UPDATE path: the existing row must pass the UPDATE policies'
+ * USING, the updated one their WITH CHECK.  PostgreSQL does not tell an
+ * INSERT ... ON CONFLICT's caller which path it took, nor show the existing
+ * row, so take them apart as its speculative insertion does: lock the
+ * conflicting row, if any, check it and update it with DO UPDATE (now sure
+ * to conflict); else insert with DO NOTHING, and if a concurrent insert won
+ * the race in between, start again.  Returns whether a row was stored (into
+ * cd->returned); a failed check of the updated row throws, which undoes the
+ * update.
+ */
+static bool
+insert_local_checked(struct ChunkDispatch *cd, LocalChunk *lchunk, Datum *values, char *nulls)
+{
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (lchunk->lock_sql == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(cd->estate->es_query_cxt);
+			ChunkDispatchOnConflict update = cd->on_conflict;
+
+			lchunk->lock_sql = lock_conflicting_sql(cd, lchunk->qualified);
+			cd->on_conflict.action = ONCONFLICT_NOTHING;
+			lchunk->insert_sql = on_conflict_sql(cd, lchunk->qualified, 1, true);
+			cd->on_conflict = update;
+			MemoryContextSwitchTo(old);
+		}
+		if (run_local(cd, &lchunk->lock_plan, lchunk->lock_sql, values, nulls, cd->check_slot))
+		{
+			/* as PostgreSQL, before the DO UPDATE's WHERE */
+			check_row(cd, WCO_RLS_CONFLICT_CHECK, cd->check_slot);
+			if (!run_local(cd, &lchunk->on_conflict_plan, lchunk->on_conflict_sql, values, nulls,
+						   cd->returned))
+				return false;	/* DO UPDATE ... WHERE said no */
+			check_row(cd, WCO_RLS_UPDATE_CHECK, cd->returned);
+			return true;
+		}
+		if (run_local(cd, &lchunk->insert_plan, lchunk->insert_sql, values, nulls, cd->returned))
+			return true;
+	}
+}
+
+/*
+ * ON CONFLICT into a local chunk: PostgreSQL's own INSERT ... ON CONFLICT on
+ * the chunk table (speculative insertion, DO UPDATE, its WHERE), one row per
+ * execution of a plan prepared once per chunk.  The row as stored (none if
+ * skipped) goes to cd->returned.  The row proposed for insertion passes the
+ * INSERT policies first, as in ExecInsert, whichever path it then takes.
+ */
+static bool
+insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTableSlot *slot)
+{
+	/* per row: the caller resets it before the next row, after RETURNING */
+	MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(cd->estate));
+	Datum	   *values = palloc(sizeof(Datum) * Max(1, cd->ncols));
+	char	   *nulls = palloc(Max(1, cd->ncols));
+	TupleDesc	desc = cd->desc;
+	bool		stored;
+	int			i,
+				j;
+
+	for (i = 0, j = 0; i < desc->natts; i++)
+	{
+		if (TupleDescAttr(desc, i)->attisdropped)
+			continue;
+		values[j] = slot->tts_values[i];
+		nulls[j++] = slot->tts_isnull[i] ? 'n' : ' ';
+	}
+	check_row(cd, WCO_RLS_INSERT_CHECK, slot);
+	if (lchunk->on_conflict_sql == NULL)
+		lchunk->on_conflict_sql = MemoryContextStrdup(cd->estate->es_query_cxt,
+													  on_conflict_sql(cd, lchunk->qualified, 1, true));
+	if (cd->on_conflict.action == ONCONFLICT_UPDATE && cd->checks && has_update_checks(cd))
+		stored = insert_local_checked(cd, lchunk, values, nulls);
+	else
+		stored = run_local(cd, &lchunk->on_conflict_plan, lchunk->on_conflict_sql, values, nulls,
+						   cd->returned);
+	if (stored)
+		check_row(cd, WCO_VIEW_CHECK, cd->returned);
+	MemoryContextSwitchTo(old);
+	return stored;
 }
 
 static bool
@@ -1116,6 +1314,8 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 				ExecCopySlot(cd->returned, s);
 		}
 	}
+	if (cd->checks)
+		check_row(cd, WCO_RLS_INSERT_CHECK, root_layout(cd, lchunk, s));
 	if (rel->rd_att->constr)
 		ExecConstraints(rri, s, cd->estate);
 	table_tuple_insert(rel, s, cd->estate->es_output_cid, 0, NULL);
@@ -1124,6 +1324,8 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	if (rri->ri_TrigDesc && rri->ri_TrigDesc->trig_insert_after_row)
 		ExecARInsertTriggers(cd->estate, rri, s, recheck, NULL);
 	list_free(recheck);
+	if (cd->checks)
+		check_row(cd, WCO_VIEW_CHECK, root_layout(cd, lchunk, s));
 	return true;
 }
 
@@ -1158,6 +1360,11 @@ ChunkDispatchRow(struct ChunkDispatch *cd, TupleTableSlot *slot)
 
 	CHECK_FOR_INTERRUPTS();
 	slot_getallattrs(slot);
+	if (cd->distributed && cd->checks)
+	{
+		check_row(cd, WCO_RLS_INSERT_CHECK, slot);
+		check_row(cd, WCO_VIEW_CHECK, slot);
+	}
 	for (d = 0; d < ht->num_dimensions; d++)
 	{
 		const Dimension *dim = &ht->dimensions[d];
@@ -1268,10 +1475,15 @@ ChunkDispatchEnd(struct ChunkDispatch *cd)
 		ExecDropSingleTupleTableSlot(lchunk->slot);
 		if (lchunk->on_conflict_plan)
 			SPI_freeplan(lchunk->on_conflict_plan);
+		if (lchunk->lock_plan)
+			SPI_freeplan(lchunk->lock_plan);
+		if (lchunk->insert_plan)
+			SPI_freeplan(lchunk->insert_plan);
 		table_close(lchunk->rri->ri_RelationDesc, NoLock);
 	}
 	cd->local_chunks = NIL;
 	ExecDropSingleTupleTableSlot(cd->returned);
+	ExecDropSingleTupleTableSlot(cd->check_slot);
 	if (cd->returned_rows)
 		tuplestore_end(cd->returned_rows);
 	MemoryContextDelete(cd->batch_cxt);

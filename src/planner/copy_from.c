@@ -32,6 +32,7 @@
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 
 #include "catalog/catalog.h"
 #include "planner/planner.h"
@@ -52,6 +53,12 @@ check_copy_privileges(CopyStmt *stmt, Oid relid)
 	}
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
+	/* as DoCopy: COPY FROM does not apply policies, so it is refused when they apply */
+	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("COPY FROM not supported with row-level security"),
+				 errhint("Use INSERT statements instead.")));
 	if (XactReadOnly)
 		PreventCommandIfReadOnly("COPY FROM");
 }

@@ -21,6 +21,10 @@
  * root's own row triggers never fire, as no row is inserted into the root,
  * so no row meets a trigger twice.
  *
+ * Row-level security and views' WITH CHECK OPTION: the check options the
+ * rewriter gave the ModifyTable move to the HypertableInsert node, and the
+ * chunk dispatcher checks each row where ExecInsert would check it.
+ *
  * The plan keeps only the root's range table index, never a Hypertable:
  * plans are cached across transactions, catalog cache entries are not.
  *
@@ -147,6 +151,8 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 	if (oc->action == ONCONFLICT_NONE)
 		return;
 	oc->target_sql = conflict_target_sql(relid, mt->arbiterIndexes);
+	if (mt->arbiterIndexes != NIL)
+		oc->arbiter_index = linitial_oid(mt->arbiterIndexes);
 	if (oc->action != ONCONFLICT_UPDATE)
 		return;
 	if (has_params_walker((Node *) mt->onConflictSet, NULL) ||
@@ -186,8 +192,21 @@ make_insert_plan(PlannedStmt *stmt, ModifyTable *mt, Hypertable *ht, Index rti)
 {
 	CustomScan *cscan = makeNode(CustomScan);
 	ChunkDispatchOnConflict oc;
+	List	   *wcos = mt->withCheckOptionLists ? linitial(mt->withCheckOptionLists) : NIL;
 
 	plan_on_conflict(stmt, mt, ht->relid, rti, &oc);
+
+	/*
+	 * The row that DO UPDATE stores is only seen on the data node, where the
+	 * view's check cannot be evaluated (row-level security is refused on
+	 * distributed hypertables, so only a view's checks get here).
+	 */
+	if (wcos != NIL && HypertableIsDistributed(ht) && oc.action == ONCONFLICT_UPDATE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ON CONFLICT DO UPDATE through a view WITH CHECK OPTION is not supported on distributed hypertable \"%s\"",
+						ht->table_name),
+				 errhint("Insert into the hypertable itself, or use ON CONFLICT DO NOTHING.")));
 
 	cscan->scan.plan.startup_cost = mt->plan.startup_cost;
 	cscan->scan.plan.total_cost = mt->plan.total_cost;
@@ -201,11 +220,13 @@ make_insert_plan(PlannedStmt *stmt, ModifyTable *mt, Hypertable *ht, Index rti)
 	cscan->scan.scanrelid = 0;
 	cscan->flags = 0;
 	cscan->custom_scan_tlist = NIL;
-	cscan->custom_private = list_make4(makeInteger(rti), makeBoolean(mt->canSetTag),
+	cscan->custom_private = list_make5(makeInteger(rti), makeBoolean(mt->canSetTag),
 									   makeInteger(oc.action),
-									   list_make3(makeString(oc.target_sql ? oc.target_sql : ""),
+									   list_make4(makeString(oc.target_sql ? oc.target_sql : ""),
 												  makeString(oc.update_sql ? oc.update_sql : ""),
-												  makeString(oc.alias ? oc.alias : "")));
+												  makeString(oc.alias ? oc.alias : ""),
+												  makeString(psprintf("%u", oc.arbiter_index))),
+									   wcos);
 	cscan->methods = &insert_plan_methods;
 	return (Plan *) cscan;
 }
@@ -301,7 +322,31 @@ insert_create_state(CustomScan *cscan)
 	state->on_conflict.update_sql = s[0] ? s : NULL;
 	s = strVal(lthird(oc));
 	state->on_conflict.alias = s[0] ? s : NULL;
+	state->on_conflict.arbiter_index = (Oid) strtoul(strVal(lfourth(oc)), NULL, 10);
 	return (Node *) state;
+}
+
+/*
+ * The row-level security policies' and the views' WITH CHECK OPTIONs that
+ * the rewriter attached to the statement, ready for ExecWithCheckOptions
+ * (called by the chunk dispatcher where ExecInsert would call it).  They are
+ * compiled for this node's scan slot, a virtual one: the rows they are
+ * checked on must come in virtual slots.
+ */
+static void
+init_with_check_options(ResultRelInfo *rri, List *wcos, PlanState *parent)
+{
+	List	   *exprs = NIL;
+	ListCell   *lc;
+
+	foreach(lc, wcos)
+	{
+		WithCheckOption *wco = lfirst_node(WithCheckOption, lc);
+
+		exprs = lappend(exprs, ExecInitQual((List *) wco->qual, parent));
+	}
+	rri->ri_WithCheckOptions = wcos;
+	rri->ri_WithCheckOptionExprs = exprs;
 }
 
 static void
@@ -318,6 +363,7 @@ insert_begin(CustomScanState *node, EState *estate, int eflags)
 	desc = RelationGetDescr(state->root);
 
 	outerPlanState(node) = ExecInitNode(outerPlan(cscan), estate, eflags);
+	init_with_check_options(state->root_rri, list_nth(cscan->custom_private, 4), &node->ss.ps);
 	state->row_slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
 
 	if (cscan->scan.plan.targetlist != NIL)

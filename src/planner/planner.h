@@ -55,6 +55,7 @@ typedef struct ChunkDispatchOnConflict
 	char	   *target_sql;		/* "(a, b)" or NULL */
 	char	   *update_sql;		/* "DO UPDATE SET ... [WHERE ...]" or NULL */
 	char	   *alias;			/* the target's name in update_sql */
+	Oid			arbiter_index;	/* the root's index behind target_sql */
 } ChunkDispatchOnConflict;
 
 extern struct ChunkDispatch *ChunkDispatchCreate(struct Hypertable *ht,

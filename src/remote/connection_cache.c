@@ -163,15 +163,22 @@ CloseDataNodeConnections(Oid server_id)
 }
 
 /*
- * Check that server_id is a data node that user_id may use now.  Throws if
- * not: unknown, not a data node, no USAGE privilege, or marked unavailable.
+ * Check that server_id is a data node that user_id may reach now.  Throws
+ * if not: unknown, not a data node, or marked unavailable.
+ *
+ * No USAGE privilege is asked for here: reaching a node to read or write a
+ * distributed hypertable's data needs the privileges on the table (checked
+ * by the executor before any node is contacted) and a way to log in, as
+ * postgres_fdw asks nothing of the server for reading its foreign tables.
+ * USAGE is what placing data on a node needs; CheckDataNodeUsage is that
+ * check, made by the entry points that place data or run arbitrary
+ * commands on a node.
  */
 void
 CheckDataNodeUsable(Oid server_id, Oid user_id)
 {
 	ForeignServer *server = GetForeignServerExtended(server_id, FSV_MISSING_OK);
 	ForeignDataWrapper *fdw;
-	AclResult	aclresult;
 
 	if (server == NULL)
 		ereport(ERROR,
@@ -184,21 +191,33 @@ CheckDataNodeUsable(Oid server_id, Oid user_id)
 				 errmsg("server \"%s\" is not a data node", server->servername),
 				 errhint("Data nodes are foreign servers of the " MN_FDW_NAME " wrapper.")));
 
-	aclresult = pg_foreign_server_aclcheck(server_id, user_id, ACL_USAGE);
-	if (aclresult != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for data node \"%s\"", server->servername),
-				 errhint("Grant USAGE on the data node: GRANT USAGE ON FOREIGN SERVER %s TO %s;",
-						 quote_identifier(server->servername),
-						 quote_identifier(GetUserNameFromId(user_id, false)))));
-
 	if (!DataNodeOptionAvailable(server->options))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("data node \"%s\" is not available", server->servername),
 				 errhint("Mark it available with alter_data_node('%s', available => true).",
 						 server->servername)));
+}
+
+/*
+ * Check that user_id has USAGE on the data node server_id: what placing
+ * data on it (creating a distributed hypertable there, attaching it) and
+ * running commands on it (distributed_exec) need.
+ */
+void
+CheckDataNodeUsage(Oid server_id, Oid user_id)
+{
+	if (pg_foreign_server_aclcheck(server_id, user_id, ACL_USAGE) != ACLCHECK_OK)
+	{
+		const char *name = GetForeignServer(server_id)->servername;
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for data node \"%s\"", name),
+				 errhint("Grant USAGE on the data node: GRANT USAGE ON FOREIGN SERVER %s TO %s;",
+						 quote_identifier(name),
+						 quote_identifier(GetUserNameFromId(user_id, false)))));
+	}
 }
 
 static List *

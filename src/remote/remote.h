@@ -118,6 +118,7 @@ extern void DataNodeConnParams(Oid server_id, Oid user_id, RemoteConnParams *par
 extern void RemoteConnParamsAddCredentials(RemoteConnParams *params, const char *user,
 										   const char *password, bool node_credentials);
 extern void CheckDataNodeUsable(Oid server_id, Oid user_id);
+extern void CheckDataNodeUsage(Oid server_id, Oid user_id);
 extern void CloseDataNodeConnections(Oid server_id);
 extern void RemoteConnDiscard(DataNodeConn *conn);
 
