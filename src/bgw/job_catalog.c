@@ -4,8 +4,9 @@
  *	  Reading and writing the job tables: bgw_job, bgw_job_stat and
  *	  job_errors in _timescaledb_catalog.
  *
- * Every access runs as the bootstrap superuser, in a security-restricted
- * operation, with search_path = pg_catalog, pg_temp: the tables are not
+ * Every access runs as the extension's owner, who owns the tables, through
+ * the catalog's one owner switch (a security-restricted operation with
+ * search_path = pg_catalog, pg_temp): the tables are not
  * writable by the roles that own jobs (a job worker runs as its owner, and
  * add_job is called by anyone), and a caller's search_path must not be able
  * to redirect an operator.  The API functions check permissions before
@@ -21,7 +22,6 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -33,13 +33,12 @@
 #include "utils/timestamp.h"
 
 #include "bgw/bgw_internal.h"
+#include "catalog/catalog.h"
 #include "multinode.h"
 
 typedef struct CatalogScope
 {
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
+	CatalogOwnerScope owner;
 	bool		pushed_snapshot;
 	MemoryContext caller_cxt;
 } CatalogScope;
@@ -48,13 +47,7 @@ static void
 catalog_begin(CatalogScope *scope)
 {
 	scope->caller_cxt = CurrentMemoryContext;
-	GetUserIdAndSecContext(&scope->save_userid, &scope->save_sec_context);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   scope->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	scope->save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	CatalogAsOwnerBegin(&scope->owner);
 	/* a background worker has no statement snapshot of its own */
 	scope->pushed_snapshot = !ActiveSnapshotSet();
 	if (scope->pushed_snapshot)
@@ -69,8 +62,7 @@ catalog_end(CatalogScope *scope)
 	SPI_finish();
 	if (scope->pushed_snapshot)
 		PopActiveSnapshot();
-	AtEOXact_GUC(true, scope->save_nestlevel);
-	SetUserIdAndSecContext(scope->save_userid, scope->save_sec_context);
+	CatalogAsOwnerEnd(&scope->owner);
 }
 
 /* Run one statement with parameters; returns the number of rows. */

@@ -74,36 +74,23 @@ RemoteTxnLogWrite(int n, const char *const *node_names, const char *const *gids)
 	table_close(rel, NoLock);
 }
 
-/* SPI as the log's owner, so healing works for whoever may run it. */
-typedef struct LogSpi
-{
-	Oid			save_userid;
-	int			save_sec_context;
-} LogSpi;
-
+/*
+ * SPI as the extension's owner, who owns the log, so healing works for
+ * whoever may run it.
+ */
 static void
-log_spi_begin(LogSpi *s)
+log_spi_begin(CatalogOwnerScope *scope)
 {
-	HeapTuple	tup;
-	Oid			owner;
-
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(log_relid()));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for %s.remote_txn", MN_CATALOG_SCHEMA);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	GetUserIdAndSecContext(&s->save_userid, &s->save_sec_context);
-	SetUserIdAndSecContext(owner, s->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	CatalogAsOwnerBegin(scope);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 }
 
 static void
-log_spi_end(LogSpi *s)
+log_spi_end(CatalogOwnerScope *scope)
 {
 	SPI_finish();
-	SetUserIdAndSecContext(s->save_userid, s->save_sec_context);
+	CatalogAsOwnerEnd(scope);
 }
 
 static Datum
@@ -132,7 +119,7 @@ RemoteTxnLogLookup(int n, char **gids, bool *has_row)
 	Oid			argtypes[1] = {TEXTARRAYOID};
 	Datum		args[1];
 	SPIPlanPtr	plan;
-	LogSpi		s;
+	CatalogOwnerScope s;
 	uint64		row;
 	int			i;
 
@@ -170,7 +157,7 @@ char *
 RemoteTxnLogHorizon(void)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	LogSpi		s;
+	CatalogOwnerScope s;
 	char	   *result;
 
 	log_spi_begin(&s);
@@ -205,7 +192,7 @@ RemoteTxnLogCollect(const char *node_name, const char *prefix, int xid_field,
 		"            ELSE true END";
 	Oid			argtypes[5] = {NAMEOID, TEXTOID, INT4OID, TEXTOID, TEXTARRAYOID};
 	Datum		args[5];
-	LogSpi		s;
+	CatalogOwnerScope s;
 	uint64		deleted;
 
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(node_name));
@@ -236,7 +223,7 @@ RemoteTxnLogCount(const char *node_name)
 {
 	Oid			argtypes[1] = {NAMEOID};
 	Datum		args[1];
-	LogSpi		s;
+	CatalogOwnerScope s;
 	bool		isnull;
 	int64		count;
 
