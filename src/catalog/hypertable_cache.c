@@ -201,9 +201,12 @@ static void
 spi_query(const char *sql, int nargs, Oid *types, Datum *values)
 {
 	MemoryContext cxt = CurrentMemoryContext;
+	int			nestlevel = CatalogPinSearchPath();
 
+	/* run as the caller, but with names the caller cannot redirect */
 	if (SPI_execute_with_args(sql, nargs, types, values, NULL, IsInParallelMode(), 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the hypertable catalog");
+	CatalogUnpinSearchPath(nestlevel);
 	/* SPI leaves us in its procedure context; the caller allocates in its own */
 	MemoryContextSwitchTo(cxt);
 }

@@ -181,7 +181,7 @@ hypertables_on_node(const char *node_name)
 	values[0] = name_datum(node_name);
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT hypertable_id FROM " MN_CATALOG_SCHEMA ".hypertable_data_node "
-							  "WHERE node_name = $1 ORDER BY hypertable_id", 1, types, values, NULL,
+							  "WHERE node_name OPERATOR(pg_catalog.=) $1 ORDER BY hypertable_id", 1, types, values, NULL,
 							  true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read hypertable_data_node");
 	for (i = 0; i < SPI_processed; i++)

@@ -1035,8 +1035,12 @@ insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTabl
 	SPI_connect();
 	if (lchunk->on_conflict_plan == NULL)
 	{
+		/* parsed under the pinned search_path it was deparsed with (insert.c) */
+		int			nestlevel = CatalogPinSearchPath();
 		SPIPlanPtr	plan = SPI_prepare(on_conflict_sql(cd, lchunk->qualified, 1, true),
 									   cd->ncols, cd->column_types);
+
+		CatalogUnpinSearchPath(nestlevel);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare INSERT ... ON CONFLICT: %s",
