@@ -152,8 +152,8 @@ JobFind(int32 job_id, bool lock)
 
 	catalog_begin(&scope);
 	if (catalog_exec(lock ?
-					 "SELECT " JOB_COLUMNS " FROM _timescaledb_catalog.bgw_job WHERE id = $1 FOR UPDATE" :
-					 "SELECT " JOB_COLUMNS " FROM _timescaledb_catalog.bgw_job WHERE id = $1",
+					 "SELECT " JOB_COLUMNS " FROM _timescaledb_catalog.bgw_job WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE" :
+					 "SELECT " JOB_COLUMNS " FROM _timescaledb_catalog.bgw_job WHERE id OPERATOR(pg_catalog.=) $1",
 					 1, types, values, NULL) > 0)
 		job = job_from_row(&scope, 0);
 	catalog_end(&scope);
@@ -243,7 +243,7 @@ JobUpdate(BgwJob *job)
 	catalog_exec("UPDATE _timescaledb_catalog.bgw_job SET schedule_interval = $3, "
 				 "max_runtime = $4, max_retries = $5, retry_period = $6, scheduled = $10, "
 				 "fixed_schedule = $11, initial_start = $12, config = $13, "
-				 "check_schema = $14, check_name = $15, timezone = $16 WHERE id = $1",
+				 "check_schema = $14, check_name = $15, timezone = $16 WHERE id OPERATOR(pg_catalog.=) $1",
 				 16, job_types, values, nulls);
 	catalog_end(&scope);
 }
@@ -256,7 +256,7 @@ JobDelete(int32 job_id)
 	Datum		values[1] = {Int32GetDatum(job_id)};
 
 	catalog_begin(&scope);
-	catalog_exec("DELETE FROM _timescaledb_catalog.bgw_job WHERE id = $1",
+	catalog_exec("DELETE FROM _timescaledb_catalog.bgw_job WHERE id OPERATOR(pg_catalog.=) $1",
 				 1, types, values, NULL);
 	catalog_end(&scope);
 }
@@ -285,7 +285,7 @@ JobGetNextStart(int32 job_id, TimestampTz *next_start)
 
 	return get_stat_timestamp(job_id,
 							  "SELECT next_start FROM _timescaledb_catalog.bgw_job_stat "
-							  "WHERE job_id = $1", next_start, &isnull);
+							  "WHERE job_id OPERATOR(pg_catalog.=) $1", next_start, &isnull);
 }
 
 /*
@@ -300,7 +300,7 @@ JobGetLastFinish(int32 job_id, TimestampTz *last_finish)
 
 	found = get_stat_timestamp(job_id,
 							   "SELECT last_finish FROM _timescaledb_catalog.bgw_job_stat "
-							   "WHERE job_id = $1", last_finish, &isnull);
+							   "WHERE job_id OPERATOR(pg_catalog.=) $1", last_finish, &isnull);
 	if (found && isnull)
 		*last_finish = DT_NOBEGIN;
 	return found;
@@ -323,7 +323,7 @@ void
 JobSetNextStart(int32 job_id, TimestampTz next_start)
 {
 	update_stat("UPDATE _timescaledb_catalog.bgw_job_stat SET next_start = $2 "
-				"WHERE job_id = $1", job_id, next_start);
+				"WHERE job_id OPERATOR(pg_catalog.=) $1", job_id, next_start);
 }
 
 /*
@@ -341,18 +341,18 @@ JobListSchedules(void)
 	catalog_begin(&scope);
 	/* normally a read-only look; a write only when a job lacks its row */
 	catalog_exec("SELECT count(*) FROM _timescaledb_catalog.bgw_job j WHERE NOT EXISTS "
-				 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id = j.id)",
+				 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id OPERATOR(pg_catalog.=) j.id)",
 				 0, NULL, NULL, NULL);
 	if (DatumGetInt64(get_value(0, 1, &isnull)) > 0)
 		catalog_exec("INSERT INTO _timescaledb_catalog.bgw_job_stat (job_id, next_start) "
 					 "SELECT j.id, coalesce(j.initial_start, now()) "
 					 "FROM _timescaledb_catalog.bgw_job j WHERE NOT EXISTS "
-					 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id = j.id) "
+					 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id OPERATOR(pg_catalog.=) j.id) "
 					 "ON CONFLICT DO NOTHING", 0, NULL, NULL, NULL);
 	catalog_exec("SELECT j.id, j.owner, j.scheduled, s.next_start, j.max_runtime, "
 				 "coalesce(s.last_start > coalesce(s.last_finish, '-infinity'), false) "
 				 "FROM _timescaledb_catalog.bgw_job j "
-				 "JOIN _timescaledb_catalog.bgw_job_stat s ON s.job_id = j.id",
+				 "JOIN _timescaledb_catalog.bgw_job_stat s ON s.job_id OPERATOR(pg_catalog.=) j.id",
 				 0, NULL, NULL, NULL);
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
@@ -378,7 +378,7 @@ void
 JobRecordStart(int32 job_id, TimestampTz start)
 {
 	update_stat("UPDATE _timescaledb_catalog.bgw_job_stat "
-				"SET last_start = $2, total_runs = total_runs + 1 WHERE job_id = $1",
+				"SET last_start = $2, total_runs = total_runs + 1 WHERE job_id OPERATOR(pg_catalog.=) $1",
 				job_id, start);
 }
 
@@ -444,7 +444,7 @@ JobRecordEnd(int32 job_id, TimestampTz start, int pid, JobRunOutcome outcome,
 		values[0] = Int32GetDatum(job_id);
 		values[1] = TimestampTzGetDatum(finish);
 		if (catalog_exec("SELECT consecutive_failures FROM _timescaledb_catalog.bgw_job_stat "
-						 "WHERE job_id = $1 FOR UPDATE", 1, types, values, NULL) > 0)
+						 "WHERE job_id OPERATOR(pg_catalog.=) $1 FOR UPDATE", 1, types, values, NULL) > 0)
 			failures = DatumGetInt32(get_value(0, 1, &isnull));
 		failures = success ? 0 : failures + 1;
 
@@ -464,8 +464,8 @@ JobRecordEnd(int32 job_id, TimestampTz start, int pid, JobRunOutcome outcome,
 					 "total_duration = total_duration + ($2 - $6), "
 					 "total_duration_failures = total_duration_failures + "
 					 "  CASE WHEN $3 THEN interval '0' ELSE $2 - $6 END, "
-					 "next_start = CASE WHEN next_start > $6 THEN next_start ELSE $7 END "
-					 "WHERE job_id = $1",
+					 "next_start = CASE WHEN next_start OPERATOR(pg_catalog.>) $6 THEN next_start ELSE $7 END "
+					 "WHERE job_id OPERATOR(pg_catalog.=) $1",
 					 7, upd_types, values, NULL);
 	}
 
@@ -503,7 +503,7 @@ JobRecoverInterrupted(void)
 
 	catalog_begin(&scope);
 	n = catalog_exec("SELECT job_id, last_start FROM _timescaledb_catalog.bgw_job_stat "
-					 "WHERE last_start > coalesce(last_finish, '-infinity')",
+					 "WHERE last_start OPERATOR(pg_catalog.>) coalesce(last_finish, '-infinity')",
 					 0, NULL, NULL, NULL);
 	ids = MemoryContextAlloc(scope.caller_cxt, sizeof(int32) * (n + 1));
 	starts = MemoryContextAlloc(scope.caller_cxt, sizeof(TimestampTz) * (n + 1));
@@ -555,7 +555,7 @@ JobsOwnedBy(Oid role)
 
 	catalog_begin(&scope);
 	catalog_exec("SELECT string_agg(id::text, ', ' ORDER BY id) "
-				 "FROM _timescaledb_catalog.bgw_job WHERE owner = $1",
+				 "FROM _timescaledb_catalog.bgw_job WHERE owner OPERATOR(pg_catalog.=) $1",
 				 1, types, values, NULL);
 	result = get_string(&scope, 0, 1);
 	catalog_end(&scope);

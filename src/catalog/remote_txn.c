@@ -114,7 +114,7 @@ RemoteTxnLogLookup(int n, char **gids, bool *has_row)
 {
 	static const char *sql =
 		"SELECT u.ord, EXISTS (SELECT 1 FROM " MN_CATALOG_SCHEMA ".remote_txn r "
-		"                      WHERE r.remote_transaction_id = u.gid) "
+		"                      WHERE r.remote_transaction_id OPERATOR(pg_catalog.=) u.gid) "
 		"  FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS u(gid, ord)";
 	Oid			argtypes[1] = {TEXTARRAYOID};
 	Datum		args[1];
@@ -184,11 +184,11 @@ RemoteTxnLogCollect(const char *node_name, const char *prefix, int xid_field,
 {
 	static const char *sql =
 		"DELETE FROM " MN_CATALOG_SCHEMA ".remote_txn "
-		" WHERE data_node_name = $1 "
+		" WHERE data_node_name OPERATOR(pg_catalog.=) $1 "
 		"   AND CASE WHEN pg_catalog.starts_with(remote_transaction_id, $2) "
 		"            THEN pg_catalog.split_part(remote_transaction_id, ':', $3)::pg_catalog.xid8 "
 		"                   < $4::pg_catalog.xid8 "
-		"                 AND remote_transaction_id <> ALL ($5::pg_catalog.text[]) "
+		"                 AND remote_transaction_id OPERATOR(pg_catalog.<>) ALL ($5::pg_catalog.text[]) "
 		"            ELSE true END";
 	Oid			argtypes[5] = {NAMEOID, TEXTOID, INT4OID, TEXTOID, TEXTARRAYOID};
 	Datum		args[5];
@@ -206,7 +206,7 @@ RemoteTxnLogCollect(const char *node_name, const char *prefix, int xid_field,
 	deleted = SPI_processed;
 	if (SPI_execute("DELETE FROM " MN_CATALOG_SCHEMA ".remote_txn r "
 					" WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server s "
-					"                    WHERE s.srvname = r.data_node_name)",
+					"                    WHERE s.srvname OPERATOR(pg_catalog.=) r.data_node_name)",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not garbage-collect %s.remote_txn", MN_CATALOG_SCHEMA);
 	deleted += SPI_processed;
@@ -230,7 +230,7 @@ RemoteTxnLogCount(const char *node_name)
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(node_name));
 	log_spi_begin(&s);
 	if (SPI_execute_with_args("SELECT pg_catalog.count(*) FROM " MN_CATALOG_SCHEMA ".remote_txn "
-							  " WHERE data_node_name = $1",
+							  " WHERE data_node_name OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not read %s.remote_txn", MN_CATALOG_SCHEMA);

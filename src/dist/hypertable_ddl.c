@@ -169,9 +169,9 @@ drop_hypertable_catalog(Hypertable *ht)
 						0, NULL, NULL, NULL, false);
 	}
 	/* chunks (and their constraints, replicas) first: they reference the slices */
-	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk WHERE hypertable_id = $1", 1, types, values,
+	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk WHERE hypertable_id OPERATOR(pg_catalog.=) $1", 1, types, values,
 				NULL, false);
-	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".hypertable WHERE id = $1", 1, types, values,
+	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".hypertable WHERE id OPERATOR(pg_catalog.=) $1", 1, types, values,
 				NULL, false);
 	CatalogInvalidateHypertable(ht->relid);
 	CommandCounterIncrement();
@@ -527,13 +527,13 @@ rename_in_catalog(RenameStmt *stmt, Hypertable *ht)
 	values[0] = Int32GetDatum(ht->id);
 	values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newname));
 	if (stmt->renameType == OBJECT_TABLE)
-		CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET table_name = $2 WHERE id = $1",
+		CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET table_name = $2 WHERE id OPERATOR(pg_catalog.=) $1",
 					2, types, values, NULL, false);
 	else if (stmt->renameType == OBJECT_COLUMN)
 	{
 		values[2] = DirectFunctionCall1(namein, CStringGetDatum(stmt->subname));
 		CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".dimension SET column_name = $2 "
-					"WHERE hypertable_id = $1 AND column_name = $3", 3, types, values, NULL, false);
+					"WHERE hypertable_id OPERATOR(pg_catalog.=) $1 AND column_name OPERATOR(pg_catalog.=) $3", 3, types, values, NULL, false);
 	}
 	CatalogInvalidateHypertable(ht->relid);
 }
@@ -659,7 +659,7 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 					break;
 				values[0] = Int32GetDatum(ht->id);
 				values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newschema));
-				CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET schema_name = $2 WHERE id = $1",
+				CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET schema_name = $2 WHERE id OPERATOR(pg_catalog.=) $1",
 							2, types, values, NULL, false);
 				CatalogInvalidateHypertable(ht->relid);
 				state = new_state();
