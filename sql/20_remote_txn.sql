@@ -69,6 +69,7 @@ CREATE FUNCTION _timescaledb_functions.heal_all_data_nodes(job_id integer = NULL
 														   config jsonb = NULL)
 RETURNS integer
 LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT _timescaledb_internal.heal_all_data_nodes(job_id, config) $$;
 
 CREATE VIEW timescaledb_information.in_doubt_transactions AS

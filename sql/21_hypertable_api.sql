@@ -7,7 +7,7 @@ CREATE FUNCTION _timescaledb_internal.calculate_chunk_interval(
 	dimension_coord bigint,
 	chunk_target_size bigint
 ) RETURNS bigint
-LANGUAGE sql STABLE AS $$ SELECT -1::bigint $$;
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT -1::bigint $$;
 
 -- The default space partitioning function: the type's default hash, masked
 -- to 31 bits.  The same on every node, which is what keeps routing stable.

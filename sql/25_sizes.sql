@@ -4,7 +4,8 @@
 
 CREATE FUNCTION _timescaledb_functions.relation_size(relation regclass)
 RETURNS TABLE (table_bytes bigint, index_bytes bigint, toast_bytes bigint, total_bytes bigint)
-LANGUAGE sql STABLE STRICT AS $$
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp AS $$
 SELECT s.t, s.i, s.tot - s.t - s.i, s.tot
   FROM (SELECT pg_catalog.pg_relation_size(relation, 'main') + pg_catalog.pg_relation_size(relation, 'fsm')
 			   + pg_catalog.pg_relation_size(relation, 'vm') + pg_catalog.pg_relation_size(relation, 'init') AS t,
@@ -16,7 +17,8 @@ $$;
 CREATE FUNCTION _timescaledb_functions.local_chunk_sizes(hypertable regclass)
 RETURNS TABLE (chunk_schema name, chunk_name name, table_bytes bigint, index_bytes bigint,
 			   toast_bytes bigint, total_bytes bigint)
-LANGUAGE sql STABLE STRICT AS $$
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp AS $$
 SELECT ch.schema_name, ch.table_name, s.table_bytes, s.index_bytes, s.toast_bytes, s.total_bytes
   FROM pg_catalog.pg_class r
   JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
@@ -32,7 +34,8 @@ $$;
 -- The root and its local chunks, summed.
 CREATE FUNCTION _timescaledb_functions.local_hypertable_size(hypertable regclass)
 RETURNS TABLE (table_bytes bigint, index_bytes bigint, toast_bytes bigint, total_bytes bigint)
-LANGUAGE sql STABLE STRICT AS $$
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp AS $$
 SELECT r.table_bytes + COALESCE(pg_catalog.sum(c.table_bytes), 0)::bigint,
 	   r.index_bytes + COALESCE(pg_catalog.sum(c.index_bytes), 0)::bigint,
 	   r.toast_bytes + COALESCE(pg_catalog.sum(c.toast_bytes), 0)::bigint,
@@ -56,7 +59,8 @@ AS 'MODULE_PATHNAME', 'multinode_data_node_chunk_sizes' LANGUAGE C VOLATILE STRI
 CREATE FUNCTION hypertable_detailed_size(hypertable regclass)
 RETURNS TABLE (table_bytes bigint, index_bytes bigint, toast_bytes bigint, total_bytes bigint,
 			   node_name name)
-LANGUAGE sql VOLATILE STRICT AS $$
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp AS $$
 SELECT d.table_bytes, d.index_bytes, d.toast_bytes, d.total_bytes, d.node_name
   FROM (SELECT * FROM _timescaledb_functions.data_node_hypertable_sizes(hypertable)
 		 ORDER BY node_name) d
@@ -66,7 +70,8 @@ SELECT l.table_bytes, l.index_bytes, l.toast_bytes, l.total_bytes, NULL::name
 $$;
 
 CREATE FUNCTION hypertable_size(hypertable regclass) RETURNS bigint
-LANGUAGE sql VOLATILE STRICT AS $$
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp AS $$
 SELECT pg_catalog.sum(total_bytes)::bigint FROM @extschema@.hypertable_detailed_size(hypertable)
 $$;
 
@@ -74,7 +79,8 @@ $$;
 CREATE FUNCTION chunks_detailed_size(hypertable regclass)
 RETURNS TABLE (chunk_schema name, chunk_name name, table_bytes bigint, index_bytes bigint,
 			   toast_bytes bigint, total_bytes bigint, node_name name)
-LANGUAGE sql VOLATILE STRICT AS $$
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp AS $$
 WITH remote AS MATERIALIZED (
 	SELECT * FROM _timescaledb_functions.data_node_chunk_sizes(hypertable)
 ), ht AS (
@@ -102,7 +108,8 @@ $$;
 CREATE FUNCTION hypertable_data_node_relation_size(main_table regclass)
 RETURNS TABLE (node_name name, num_chunks bigint, table_size bigint, index_size bigint,
 			   toast_size bigint, total_size bigint)
-LANGUAGE sql VOLATILE STRICT AS $$
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp AS $$
 SELECT node_name, pg_catalog.count(chunk_name), pg_catalog.sum(table_bytes)::bigint,
 	   pg_catalog.sum(index_bytes)::bigint, pg_catalog.sum(toast_bytes)::bigint,
 	   pg_catalog.sum(total_bytes)::bigint

@@ -4,8 +4,9 @@
  *	  Reading and writing the job tables: bgw_job, bgw_job_stat and
  *	  job_errors in _timescaledb_catalog.
  *
- * Every access runs as the bootstrap superuser, in a security-restricted
- * operation, with search_path = pg_catalog, pg_temp: the tables are not
+ * Every access runs as the extension's owner, who owns the tables, through
+ * the catalog's one owner switch (a security-restricted operation with
+ * search_path = pg_catalog, pg_temp): the tables are not
  * writable by the roles that own jobs (a job worker runs as its owner, and
  * add_job is called by anyone), and a caller's search_path must not be able
  * to redirect an operator.  The API functions check permissions before
@@ -21,7 +22,6 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -33,13 +33,12 @@
 #include "utils/timestamp.h"
 
 #include "bgw/bgw_internal.h"
+#include "catalog/catalog.h"
 #include "multinode.h"
 
 typedef struct CatalogScope
 {
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
+	CatalogOwnerScope owner;
 	bool		pushed_snapshot;
 	MemoryContext caller_cxt;
 } CatalogScope;
@@ -48,13 +47,7 @@ static void
 catalog_begin(CatalogScope *scope)
 {
 	scope->caller_cxt = CurrentMemoryContext;
-	GetUserIdAndSecContext(&scope->save_userid, &scope->save_sec_context);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   scope->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	scope->save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	CatalogAsOwnerBegin(&scope->owner);
 	/* a background worker has no statement snapshot of its own */
 	scope->pushed_snapshot = !ActiveSnapshotSet();
 	if (scope->pushed_snapshot)
@@ -69,8 +62,7 @@ catalog_end(CatalogScope *scope)
 	SPI_finish();
 	if (scope->pushed_snapshot)
 		PopActiveSnapshot();
-	AtEOXact_GUC(true, scope->save_nestlevel);
-	SetUserIdAndSecContext(scope->save_userid, scope->save_sec_context);
+	CatalogAsOwnerEnd(&scope->owner);
 }
 
 /* Run one statement with parameters; returns the number of rows. */
@@ -160,8 +152,8 @@ JobFind(int32 job_id, bool lock)
 
 	catalog_begin(&scope);
 	if (catalog_exec(lock ?
-					 "SELECT " JOB_COLUMNS " FROM _timescaledb_catalog.bgw_job WHERE id = $1 FOR UPDATE" :
-					 "SELECT " JOB_COLUMNS " FROM _timescaledb_catalog.bgw_job WHERE id = $1",
+					 "SELECT " JOB_COLUMNS " FROM _timescaledb_catalog.bgw_job WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE" :
+					 "SELECT " JOB_COLUMNS " FROM _timescaledb_catalog.bgw_job WHERE id OPERATOR(pg_catalog.=) $1",
 					 1, types, values, NULL) > 0)
 		job = job_from_row(&scope, 0);
 	catalog_end(&scope);
@@ -251,7 +243,7 @@ JobUpdate(BgwJob *job)
 	catalog_exec("UPDATE _timescaledb_catalog.bgw_job SET schedule_interval = $3, "
 				 "max_runtime = $4, max_retries = $5, retry_period = $6, scheduled = $10, "
 				 "fixed_schedule = $11, initial_start = $12, config = $13, "
-				 "check_schema = $14, check_name = $15, timezone = $16 WHERE id = $1",
+				 "check_schema = $14, check_name = $15, timezone = $16 WHERE id OPERATOR(pg_catalog.=) $1",
 				 16, job_types, values, nulls);
 	catalog_end(&scope);
 }
@@ -264,7 +256,7 @@ JobDelete(int32 job_id)
 	Datum		values[1] = {Int32GetDatum(job_id)};
 
 	catalog_begin(&scope);
-	catalog_exec("DELETE FROM _timescaledb_catalog.bgw_job WHERE id = $1",
+	catalog_exec("DELETE FROM _timescaledb_catalog.bgw_job WHERE id OPERATOR(pg_catalog.=) $1",
 				 1, types, values, NULL);
 	catalog_end(&scope);
 }
@@ -293,7 +285,7 @@ JobGetNextStart(int32 job_id, TimestampTz *next_start)
 
 	return get_stat_timestamp(job_id,
 							  "SELECT next_start FROM _timescaledb_catalog.bgw_job_stat "
-							  "WHERE job_id = $1", next_start, &isnull);
+							  "WHERE job_id OPERATOR(pg_catalog.=) $1", next_start, &isnull);
 }
 
 /*
@@ -308,7 +300,7 @@ JobGetLastFinish(int32 job_id, TimestampTz *last_finish)
 
 	found = get_stat_timestamp(job_id,
 							   "SELECT last_finish FROM _timescaledb_catalog.bgw_job_stat "
-							   "WHERE job_id = $1", last_finish, &isnull);
+							   "WHERE job_id OPERATOR(pg_catalog.=) $1", last_finish, &isnull);
 	if (found && isnull)
 		*last_finish = DT_NOBEGIN;
 	return found;
@@ -331,7 +323,7 @@ void
 JobSetNextStart(int32 job_id, TimestampTz next_start)
 {
 	update_stat("UPDATE _timescaledb_catalog.bgw_job_stat SET next_start = $2 "
-				"WHERE job_id = $1", job_id, next_start);
+				"WHERE job_id OPERATOR(pg_catalog.=) $1", job_id, next_start);
 }
 
 /*
@@ -349,18 +341,18 @@ JobListSchedules(void)
 	catalog_begin(&scope);
 	/* normally a read-only look; a write only when a job lacks its row */
 	catalog_exec("SELECT count(*) FROM _timescaledb_catalog.bgw_job j WHERE NOT EXISTS "
-				 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id = j.id)",
+				 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id OPERATOR(pg_catalog.=) j.id)",
 				 0, NULL, NULL, NULL);
 	if (DatumGetInt64(get_value(0, 1, &isnull)) > 0)
 		catalog_exec("INSERT INTO _timescaledb_catalog.bgw_job_stat (job_id, next_start) "
 					 "SELECT j.id, coalesce(j.initial_start, now()) "
 					 "FROM _timescaledb_catalog.bgw_job j WHERE NOT EXISTS "
-					 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id = j.id) "
+					 "(SELECT FROM _timescaledb_catalog.bgw_job_stat s WHERE s.job_id OPERATOR(pg_catalog.=) j.id) "
 					 "ON CONFLICT DO NOTHING", 0, NULL, NULL, NULL);
 	catalog_exec("SELECT j.id, j.owner, j.scheduled, s.next_start, j.max_runtime, "
 				 "coalesce(s.last_start > coalesce(s.last_finish, '-infinity'), false) "
 				 "FROM _timescaledb_catalog.bgw_job j "
-				 "JOIN _timescaledb_catalog.bgw_job_stat s ON s.job_id = j.id",
+				 "JOIN _timescaledb_catalog.bgw_job_stat s ON s.job_id OPERATOR(pg_catalog.=) j.id",
 				 0, NULL, NULL, NULL);
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
@@ -386,7 +378,7 @@ void
 JobRecordStart(int32 job_id, TimestampTz start)
 {
 	update_stat("UPDATE _timescaledb_catalog.bgw_job_stat "
-				"SET last_start = $2, total_runs = total_runs + 1 WHERE job_id = $1",
+				"SET last_start = $2, total_runs = total_runs + 1 WHERE job_id OPERATOR(pg_catalog.=) $1",
 				job_id, start);
 }
 
@@ -452,7 +444,7 @@ JobRecordEnd(int32 job_id, TimestampTz start, int pid, JobRunOutcome outcome,
 		values[0] = Int32GetDatum(job_id);
 		values[1] = TimestampTzGetDatum(finish);
 		if (catalog_exec("SELECT consecutive_failures FROM _timescaledb_catalog.bgw_job_stat "
-						 "WHERE job_id = $1 FOR UPDATE", 1, types, values, NULL) > 0)
+						 "WHERE job_id OPERATOR(pg_catalog.=) $1 FOR UPDATE", 1, types, values, NULL) > 0)
 			failures = DatumGetInt32(get_value(0, 1, &isnull));
 		failures = success ? 0 : failures + 1;
 
@@ -472,8 +464,8 @@ JobRecordEnd(int32 job_id, TimestampTz start, int pid, JobRunOutcome outcome,
 					 "total_duration = total_duration + ($2 - $6), "
 					 "total_duration_failures = total_duration_failures + "
 					 "  CASE WHEN $3 THEN interval '0' ELSE $2 - $6 END, "
-					 "next_start = CASE WHEN next_start > $6 THEN next_start ELSE $7 END "
-					 "WHERE job_id = $1",
+					 "next_start = CASE WHEN next_start OPERATOR(pg_catalog.>) $6 THEN next_start ELSE $7 END "
+					 "WHERE job_id OPERATOR(pg_catalog.=) $1",
 					 7, upd_types, values, NULL);
 	}
 
@@ -511,7 +503,7 @@ JobRecoverInterrupted(void)
 
 	catalog_begin(&scope);
 	n = catalog_exec("SELECT job_id, last_start FROM _timescaledb_catalog.bgw_job_stat "
-					 "WHERE last_start > coalesce(last_finish, '-infinity')",
+					 "WHERE last_start OPERATOR(pg_catalog.>) coalesce(last_finish, '-infinity')",
 					 0, NULL, NULL, NULL);
 	ids = MemoryContextAlloc(scope.caller_cxt, sizeof(int32) * (n + 1));
 	starts = MemoryContextAlloc(scope.caller_cxt, sizeof(TimestampTz) * (n + 1));
@@ -563,7 +555,7 @@ JobsOwnedBy(Oid role)
 
 	catalog_begin(&scope);
 	catalog_exec("SELECT string_agg(id::text, ', ' ORDER BY id) "
-				 "FROM _timescaledb_catalog.bgw_job WHERE owner = $1",
+				 "FROM _timescaledb_catalog.bgw_job WHERE owner OPERATOR(pg_catalog.=) $1",
 				 1, types, values, NULL);
 	result = get_string(&scope, 0, 1);
 	catalog_end(&scope);

@@ -117,9 +117,14 @@ JobExecuteTopLevel(BgwJob *job)
 	DestReceiver *receiver;
 	QueryCompletion qc;
 
+	/*
+	 * The caller's context, not the transaction's: that one is gone after
+	 * the commit below, and the caller goes on allocating after we return.
+	 */
+	oldcxt = CurrentMemoryContext;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	oldcxt = MemoryContextSwitchTo(run_cxt);
+	MemoryContextSwitchTo(run_cxt);
 
 	/* the lookup and the parse analysis need a snapshot */
 	PushActiveSnapshot(GetTransactionSnapshot());

@@ -197,8 +197,26 @@ extern int	CatalogExec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 						const char *nulls, bool read_only);
 extern int32 CatalogExecInt(const char *sql, int nargs, Oid *argtypes, Datum *values,
 							const char *nulls);
-extern void CatalogAsOwnerBegin(Oid *saved_userid, int *saved_sec_context);
-extern void CatalogAsOwnerEnd(Oid saved_userid, int saved_sec_context);
+
+/* ---------------------------------------------------------------------------
+ * Running as another role (owner.c): the only way the code base switches
+ * user.  The scope pins search_path to pg_catalog, pg_temp and is a
+ * security-restricted operation; end it with CatalogAsOwnerEnd.
+ * ---------------------------------------------------------------------------
+ */
+typedef struct CatalogOwnerScope
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+} CatalogOwnerScope;
+
+extern Oid	CatalogExtensionOwner(void);
+extern void CatalogAsOwnerBegin(CatalogOwnerScope *scope);
+extern void CatalogAsRoleBegin(CatalogOwnerScope *scope, Oid role);
+extern void CatalogAsOwnerEnd(CatalogOwnerScope *scope);
+extern int	CatalogPinSearchPath(void);
+extern void CatalogUnpinSearchPath(int nestlevel);
 
 extern void CatalogInit(void);
 

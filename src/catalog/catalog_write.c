@@ -6,8 +6,8 @@
  * Users own hypertables but not the catalog; multinode's functions check
  * the user's rights on the hypertable and then write the catalog (and make
  * chunks in _timescaledb_internal) as the extension's owner, the way a
- * SECURITY DEFINER function would.  The switch is local (SECURITY_LOCAL_
- * USERID_CHANGE), so it is undone by error recovery too.
+ * SECURITY DEFINER function would.  The switch, with its pinned
+ * search_path, is owner.c's.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -15,53 +15,10 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/table.h"
-#include "catalog/indexing.h"
-#include "catalog/pg_extension.h"
 #include "executor/spi.h"
-#include "miscadmin.h"
-#include "utils/fmgroids.h"
 
 #include "catalog/catalog.h"
 #include "multinode.h"
-
-static Oid
-extension_owner(void)
-{
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key[1];
-	HeapTuple	tup;
-	Oid			owner = InvalidOid;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
-				CStringGetDatum(MN_EXTENSION_NAME));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, key);
-	if (HeapTupleIsValid(tup = systable_getnext(scan)))
-		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	if (!OidIsValid(owner))
-		elog(ERROR, "extension \"%s\" is not installed", MN_EXTENSION_NAME);
-	return owner;
-}
-
-void
-CatalogAsOwnerBegin(Oid *saved_userid, int *saved_sec_context)
-{
-	GetUserIdAndSecContext(saved_userid, saved_sec_context);
-	SetUserIdAndSecContext(extension_owner(),
-						   *saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-}
-
-void
-CatalogAsOwnerEnd(Oid saved_userid, int saved_sec_context)
-{
-	SetUserIdAndSecContext(saved_userid, saved_sec_context);
-}
 
 /*
  * Run one catalog statement as the extension's owner; returns the number of
@@ -71,19 +28,18 @@ int
 CatalogExec(const char *sql, int nargs, Oid *argtypes, Datum *values, const char *nulls,
 			bool read_only)
 {
-	Oid			userid;
-	int			sec;
+	CatalogOwnerScope scope;
 	int			rc;
 	uint64		n;
 
-	CatalogAsOwnerBegin(&userid, &sec);
+	CatalogAsOwnerBegin(&scope);
 	SPI_connect();
 	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, 0);
 	if (rc < 0)
 		elog(ERROR, "could not update the hypertable catalog: %s", SPI_result_code_string(rc));
 	n = SPI_processed;
 	SPI_finish();
-	CatalogAsOwnerEnd(userid, sec);
+	CatalogAsOwnerEnd(&scope);
 	return (int) n;
 }
 
@@ -94,12 +50,11 @@ CatalogExec(const char *sql, int nargs, Oid *argtypes, Datum *values, const char
 int32
 CatalogExecInt(const char *sql, int nargs, Oid *argtypes, Datum *values, const char *nulls)
 {
-	Oid			userid;
-	int			sec;
+	CatalogOwnerScope scope;
 	int			rc;
 	int32		result = 0;
 
-	CatalogAsOwnerBegin(&userid, &sec);
+	CatalogAsOwnerBegin(&scope);
 	SPI_connect();
 	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
 	if (rc < 0)
@@ -113,6 +68,6 @@ CatalogExecInt(const char *sql, int nargs, Oid *argtypes, Datum *values, const c
 			result = DatumGetInt32(d);
 	}
 	SPI_finish();
-	CatalogAsOwnerEnd(userid, sec);
+	CatalogAsOwnerEnd(&scope);
 	return result;
 }

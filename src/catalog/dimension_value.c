@@ -166,14 +166,14 @@ InternalTimeToLiteral(int64 value, Oid type)
 		case DATEOID:
 			j2date(DatumGetDateADT(d) + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
 			EncodeDateOnly(&tm, USE_ISO_DATES, buf);
-			return psprintf("'%s'::date", buf);
+			return psprintf("'%s'::pg_catalog.date", buf);
 		default:
 			if (timestamp2tm(DatumGetInt64(d), NULL, &tm, &fsec, NULL, NULL) != 0)
 				time_out_of_range(type);
 			EncodeDateTime(&tm, fsec, false, 0, NULL, USE_ISO_DATES, buf);
 			if (type == TIMESTAMPTZOID)
-				return psprintf("'%s+00'::timestamptz", buf);
-			return psprintf("'%s'::timestamp", buf);
+				return psprintf("'%s+00'::pg_catalog.timestamptz", buf);
+			return psprintf("'%s'::pg_catalog.\"timestamp\"", buf);
 	}
 }
 

@@ -201,9 +201,12 @@ static void
 spi_query(const char *sql, int nargs, Oid *types, Datum *values)
 {
 	MemoryContext cxt = CurrentMemoryContext;
+	int			nestlevel = CatalogPinSearchPath();
 
+	/* run as the caller, but with names the caller cannot redirect */
 	if (SPI_execute_with_args(sql, nargs, types, values, NULL, IsInParallelMode(), 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the hypertable catalog");
+	CatalogUnpinSearchPath(nestlevel);
 	/* SPI leaves us in its procedure context; the caller allocates in its own */
 	MemoryContextSwitchTo(cxt);
 }
@@ -226,12 +229,12 @@ load_hypertable_details(Hypertable *ht)
 
 	spi_query("SELECT id, column_name::text, column_type::oid, num_slices, "
 			  "       CASE WHEN partitioning_func IS NULL "
-			  "              OR (partitioning_func = 'get_partition_hash' AND partitioning_func_schema "
+			  "              OR (partitioning_func OPERATOR(pg_catalog.=) 'get_partition_hash' AND partitioning_func_schema "
 			  "                  IN ('_timescaledb_functions', '_timescaledb_internal')) THEN 0::oid "
 			  "            ELSE pg_catalog.to_regproc(pg_catalog.quote_ident(partitioning_func_schema) "
 			  "                 || '.' || pg_catalog.quote_ident(partitioning_func))::oid END, "
 			  "       interval_length "
-			  "  FROM " MN_CATALOG_SCHEMA ".dimension WHERE hypertable_id = $1 "
+			  "  FROM " MN_CATALOG_SCHEMA ".dimension WHERE hypertable_id OPERATOR(pg_catalog.=) $1 "
 			  " ORDER BY interval_length IS NULL, id", 1, types, values);
 	ht->num_dimensions = SPI_processed;
 	ht->dimensions = palloc0(sizeof(Dimension) * Max(1, ht->num_dimensions));
@@ -254,7 +257,7 @@ load_hypertable_details(Hypertable *ht)
 	}
 
 	spi_query("SELECT node_name::text, node_hypertable_id, block_chunks "
-			  "  FROM " MN_CATALOG_SCHEMA ".hypertable_data_node WHERE hypertable_id = $1 "
+			  "  FROM " MN_CATALOG_SCHEMA ".hypertable_data_node WHERE hypertable_id OPERATOR(pg_catalog.=) $1 "
 			  " ORDER BY node_name", 1, types, values);
 	ht->data_nodes = NIL;
 	for (i = 0; i < (int) SPI_processed; i++)
@@ -291,7 +294,7 @@ load_hypertable(Oid relid, MemoryContext mcxt)
 	SPI_connect();
 	spi_query("SELECT id, schema_name::text, table_name::text, associated_schema_name::text, "
 			  "       associated_table_prefix::text, replication_factor "
-			  "  FROM " MN_CATALOG_SCHEMA ".hypertable WHERE schema_name = $1 AND table_name = $2",
+			  "  FROM " MN_CATALOG_SCHEMA ".hypertable WHERE schema_name OPERATOR(pg_catalog.=) $1 AND table_name OPERATOR(pg_catalog.=) $2",
 			  2, types, values);
 	if (SPI_processed == 1)
 	{
@@ -420,7 +423,7 @@ HypertableGetById(int32 hypertable_id)
 	SPI_connect();
 	spi_query("SELECT pg_catalog.to_regclass(pg_catalog.quote_ident(schema_name) || '.' || "
 			  "pg_catalog.quote_ident(table_name))::oid FROM " MN_CATALOG_SCHEMA ".hypertable "
-			  "WHERE id = $1", 1, types, values);
+			  "WHERE id OPERATOR(pg_catalog.=) $1", 1, types, values);
 	if (SPI_processed == 1)
 	{
 		bool		null;
@@ -515,7 +518,7 @@ load_chunks(HypertableCacheEntry *entry)
 	oldcxt = MemoryContextSwitchTo(entry->mcxt);
 
 	spi_query("SELECT id, schema_name::text, table_name::text FROM " MN_CATALOG_SCHEMA ".chunk "
-			  " WHERE hypertable_id = $1 AND NOT dropped ORDER BY id", 1, types, values);
+			  " WHERE hypertable_id OPERATOR(pg_catalog.=) $1 AND NOT dropped ORDER BY id", 1, types, values);
 	n = SPI_processed;
 	sorted = palloc(sizeof(Chunk *) * Max(n, 1));
 	for (i = 0; i < n; i++)
@@ -545,9 +548,9 @@ load_chunks(HypertableCacheEntry *entry)
 
 	spi_query("SELECT cc.chunk_id, s.dimension_id, s.id, s.range_start, s.range_end "
 			  "  FROM " MN_CATALOG_SCHEMA ".chunk_constraint cc "
-			  "  JOIN " MN_CATALOG_SCHEMA ".dimension_slice s ON s.id = cc.dimension_slice_id "
-			  "  JOIN " MN_CATALOG_SCHEMA ".chunk c ON c.id = cc.chunk_id "
-			  " WHERE c.hypertable_id = $1 AND NOT c.dropped", 1, types, values);
+			  "  JOIN " MN_CATALOG_SCHEMA ".dimension_slice s ON s.id OPERATOR(pg_catalog.=) cc.dimension_slice_id "
+			  "  JOIN " MN_CATALOG_SCHEMA ".chunk c ON c.id OPERATOR(pg_catalog.=) cc.chunk_id "
+			  " WHERE c.hypertable_id OPERATOR(pg_catalog.=) $1 AND NOT c.dropped", 1, types, values);
 	for (i = 0; i < (int) SPI_processed; i++)
 	{
 		Chunk	   *chunk = chunk_by_id(sorted, n, spi_int(i, 1, NULL));
@@ -562,8 +565,8 @@ load_chunks(HypertableCacheEntry *entry)
 
 	spi_query("SELECT cdn.chunk_id, cdn.node_name::text, cdn.node_chunk_id "
 			  "  FROM " MN_CATALOG_SCHEMA ".chunk_data_node cdn "
-			  "  JOIN " MN_CATALOG_SCHEMA ".chunk c ON c.id = cdn.chunk_id "
-			  " WHERE c.hypertable_id = $1 AND NOT c.dropped ORDER BY cdn.node_name",
+			  "  JOIN " MN_CATALOG_SCHEMA ".chunk c ON c.id OPERATOR(pg_catalog.=) cdn.chunk_id "
+			  " WHERE c.hypertable_id OPERATOR(pg_catalog.=) $1 AND NOT c.dropped ORDER BY cdn.node_name",
 			  1, types, values);
 	for (i = 0; i < (int) SPI_processed; i++)
 	{

@@ -29,10 +29,12 @@ static char *
 spi_single_value(const char *sql, int nargs, Oid *argtypes, Datum *args)
 {
 	char	   *result = NULL;
+	int			nestlevel = CatalogPinSearchPath();
 
 	SPI_connect();
 	if (SPI_execute_with_args(sql, nargs, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the multinode catalog");
+	CatalogUnpinSearchPath(nestlevel);
 	if (SPI_processed > 0)
 	{
 		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -51,7 +53,7 @@ MetadataGet(const char *key)
 	Datum		args[1];
 
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(key));
-	return spi_single_value("SELECT value FROM _timescaledb_catalog.metadata WHERE key = $1",
+	return spi_single_value("SELECT value FROM _timescaledb_catalog.metadata WHERE key OPERATOR(pg_catalog.=) $1",
 							1, argtypes, args);
 }
 
@@ -79,7 +81,7 @@ MetadataDelete(const char *key)
 
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(key));
 	SPI_connect();
-	if (SPI_execute_with_args("DELETE FROM _timescaledb_catalog.metadata WHERE key = $1",
+	if (SPI_execute_with_args("DELETE FROM _timescaledb_catalog.metadata WHERE key OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not write multinode metadata");
 	SPI_finish();

@@ -74,36 +74,23 @@ RemoteTxnLogWrite(int n, const char *const *node_names, const char *const *gids)
 	table_close(rel, NoLock);
 }
 
-/* SPI as the log's owner, so healing works for whoever may run it. */
-typedef struct LogSpi
-{
-	Oid			save_userid;
-	int			save_sec_context;
-} LogSpi;
-
+/*
+ * SPI as the extension's owner, who owns the log, so healing works for
+ * whoever may run it.
+ */
 static void
-log_spi_begin(LogSpi *s)
+log_spi_begin(CatalogOwnerScope *scope)
 {
-	HeapTuple	tup;
-	Oid			owner;
-
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(log_relid()));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for %s.remote_txn", MN_CATALOG_SCHEMA);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	GetUserIdAndSecContext(&s->save_userid, &s->save_sec_context);
-	SetUserIdAndSecContext(owner, s->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	CatalogAsOwnerBegin(scope);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 }
 
 static void
-log_spi_end(LogSpi *s)
+log_spi_end(CatalogOwnerScope *scope)
 {
 	SPI_finish();
-	SetUserIdAndSecContext(s->save_userid, s->save_sec_context);
+	CatalogAsOwnerEnd(scope);
 }
 
 static Datum
@@ -127,12 +114,12 @@ RemoteTxnLogLookup(int n, char **gids, bool *has_row)
 {
 	static const char *sql =
 		"SELECT u.ord, EXISTS (SELECT 1 FROM " MN_CATALOG_SCHEMA ".remote_txn r "
-		"                      WHERE r.remote_transaction_id = u.gid) "
+		"                      WHERE r.remote_transaction_id OPERATOR(pg_catalog.=) u.gid) "
 		"  FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS u(gid, ord)";
 	Oid			argtypes[1] = {TEXTARRAYOID};
 	Datum		args[1];
 	SPIPlanPtr	plan;
-	LogSpi		s;
+	CatalogOwnerScope s;
 	uint64		row;
 	int			i;
 
@@ -170,7 +157,7 @@ char *
 RemoteTxnLogHorizon(void)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	LogSpi		s;
+	CatalogOwnerScope s;
 	char	   *result;
 
 	log_spi_begin(&s);
@@ -197,15 +184,15 @@ RemoteTxnLogCollect(const char *node_name, const char *prefix, int xid_field,
 {
 	static const char *sql =
 		"DELETE FROM " MN_CATALOG_SCHEMA ".remote_txn "
-		" WHERE data_node_name = $1 "
+		" WHERE data_node_name OPERATOR(pg_catalog.=) $1 "
 		"   AND CASE WHEN pg_catalog.starts_with(remote_transaction_id, $2) "
 		"            THEN pg_catalog.split_part(remote_transaction_id, ':', $3)::pg_catalog.xid8 "
 		"                   < $4::pg_catalog.xid8 "
-		"                 AND remote_transaction_id <> ALL ($5::pg_catalog.text[]) "
+		"                 AND remote_transaction_id OPERATOR(pg_catalog.<>) ALL ($5::pg_catalog.text[]) "
 		"            ELSE true END";
 	Oid			argtypes[5] = {NAMEOID, TEXTOID, INT4OID, TEXTOID, TEXTARRAYOID};
 	Datum		args[5];
-	LogSpi		s;
+	CatalogOwnerScope s;
 	uint64		deleted;
 
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(node_name));
@@ -219,7 +206,7 @@ RemoteTxnLogCollect(const char *node_name, const char *prefix, int xid_field,
 	deleted = SPI_processed;
 	if (SPI_execute("DELETE FROM " MN_CATALOG_SCHEMA ".remote_txn r "
 					" WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server s "
-					"                    WHERE s.srvname = r.data_node_name)",
+					"                    WHERE s.srvname OPERATOR(pg_catalog.=) r.data_node_name)",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not garbage-collect %s.remote_txn", MN_CATALOG_SCHEMA);
 	deleted += SPI_processed;
@@ -236,14 +223,14 @@ RemoteTxnLogCount(const char *node_name)
 {
 	Oid			argtypes[1] = {NAMEOID};
 	Datum		args[1];
-	LogSpi		s;
+	CatalogOwnerScope s;
 	bool		isnull;
 	int64		count;
 
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(node_name));
 	log_spi_begin(&s);
 	if (SPI_execute_with_args("SELECT pg_catalog.count(*) FROM " MN_CATALOG_SCHEMA ".remote_txn "
-							  " WHERE data_node_name = $1",
+							  " WHERE data_node_name OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not read %s.remote_txn", MN_CATALOG_SCHEMA);

@@ -122,9 +122,16 @@ statement_text(PlannedStmt *pstmt, const char *query_string)
 	return pnstrdup(query_string + loc, len);
 }
 
-/* Run sql on every data node of ht with the caller's search_path. */
+/*
+ * Run sql on every data node of ht.  The user's own statement text
+ * (callers_path) runs with the caller's search_path, so that its names
+ * resolve as they did here; text we generated (deparsed under the pinned
+ * search_path, see owner.c) runs with the node session's pinned
+ * pg_catalog, so that no schema of the user's captures its bare built-in
+ * operators and functions.
+ */
 static void
-forward_sql(const Hypertable *ht, const char *sql)
+forward_sql(const Hypertable *ht, const char *sql, bool callers_path)
 {
 	const char *search_path = GetConfigOption("search_path", false, false);
 	const char *params[1] = {search_path};
@@ -133,12 +140,14 @@ forward_sql(const Hypertable *ht, const char *sql)
 
 	foreach(lc, HypertableDataNodeServerIds(ht))
 		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE));
-	foreach(lc, conns)
-		PQclear(RemoteExecParams(lfirst(lc), "SELECT pg_catalog.set_config('search_path', $1, false)",
-								 1, params));
+	if (callers_path)
+		foreach(lc, conns)
+			PQclear(RemoteExecParams(lfirst(lc), "SELECT pg_catalog.set_config('search_path', $1, false)",
+									 1, params));
 	RemoteExecOnAll(conns, sql);
-	foreach(lc, conns)
-		RemoteExecCommand(lfirst(lc), "SET search_path = pg_catalog");
+	if (callers_path)
+		foreach(lc, conns)
+			RemoteExecCommand(lfirst(lc), "SET search_path = pg_catalog");
 }
 
 /* Drop a hypertable's chunks and catalog rows here, leaving the root. */
@@ -160,9 +169,9 @@ drop_hypertable_catalog(Hypertable *ht)
 						0, NULL, NULL, NULL, false);
 	}
 	/* chunks (and their constraints, replicas) first: they reference the slices */
-	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk WHERE hypertable_id = $1", 1, types, values,
+	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk WHERE hypertable_id OPERATOR(pg_catalog.=) $1", 1, types, values,
 				NULL, false);
-	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".hypertable WHERE id = $1", 1, types, values,
+	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".hypertable WHERE id OPERATOR(pg_catalog.=) $1", 1, types, values,
 				NULL, false);
 	CatalogInvalidateHypertable(ht->relid);
 	CommandCounterIncrement();
@@ -215,7 +224,8 @@ before_drop_schema(DropStmt *stmt)
 				continue;
 			if (HypertableIsDistributed(ht))
 				forward_sql(ht, psprintf("DROP TABLE IF EXISTS %s CASCADE",
-										 quote_qualified_identifier(ht->schema_name, ht->table_name)));
+										 quote_qualified_identifier(ht->schema_name, ht->table_name)),
+							false);
 			drop_hypertable_catalog(ht);
 		}
 	}
@@ -258,7 +268,8 @@ before_drop(DropStmt *stmt, DDLState *state)
 		if (HypertableIsDistributed(ht))
 			forward_sql(ht, psprintf("DROP TABLE IF EXISTS %s%s",
 									 quote_qualified_identifier(ht->schema_name, ht->table_name),
-									 stmt->behavior == DROP_CASCADE ? " CASCADE" : ""));
+									 stmt->behavior == DROP_CASCADE ? " CASCADE" : ""),
+						false);
 		drop_hypertable_catalog(ht);
 	}
 }
@@ -521,13 +532,12 @@ grant_to_chunks(GrantStmt *stmt, Oid root)
 	}
 	if (copy->objects != NIL)
 	{
-		Oid			userid;
-		int			sec;
+		CatalogOwnerScope scope;
 
 		/* chunks belong to the root's owner; the grantor's rights were checked on the root */
-		CatalogAsOwnerBegin(&userid, &sec);
+		CatalogAsOwnerBegin(&scope);
 		ExecuteGrantStmt(copy);
-		CatalogAsOwnerEnd(userid, sec);
+		CatalogAsOwnerEnd(&scope);
 	}
 }
 
@@ -540,13 +550,13 @@ rename_in_catalog(RenameStmt *stmt, Hypertable *ht)
 	values[0] = Int32GetDatum(ht->id);
 	values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newname));
 	if (stmt->renameType == OBJECT_TABLE)
-		CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET table_name = $2 WHERE id = $1",
+		CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET table_name = $2 WHERE id OPERATOR(pg_catalog.=) $1",
 					2, types, values, NULL, false);
 	else if (stmt->renameType == OBJECT_COLUMN)
 	{
 		values[2] = DirectFunctionCall1(namein, CStringGetDatum(stmt->subname));
 		CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".dimension SET column_name = $2 "
-					"WHERE hypertable_id = $1 AND column_name = $3", 3, types, values, NULL, false);
+					"WHERE hypertable_id OPERATOR(pg_catalog.=) $1 AND column_name OPERATOR(pg_catalog.=) $3", 3, types, values, NULL, false);
 	}
 	CatalogInvalidateHypertable(ht->relid);
 }
@@ -674,7 +684,7 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 					break;
 				values[0] = Int32GetDatum(ht->id);
 				values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newschema));
-				CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET schema_name = $2 WHERE id = $1",
+				CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET schema_name = $2 WHERE id OPERATOR(pg_catalog.=) $1",
 							2, types, values, NULL, false);
 				CatalogInvalidateHypertable(ht->relid);
 				state = new_state();
@@ -787,12 +797,10 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 			object_to_chunks(ht, RelationRelationId, idx);
 			if (!HypertableIsDistributed(ht))
 				continue;
-			nestlevel = NewGUCNestLevel();
-			(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
+			nestlevel = CatalogPinSearchPath();
 			def = TextDatumGetCString(DirectFunctionCall1(pg_get_indexdef, ObjectIdGetDatum(idx)));
-			AtEOXact_GUC(true, nestlevel);
-			forward_sql(ht, def);
+			CatalogUnpinSearchPath(nestlevel);
+			forward_sql(ht, def, false);
 		}
 		return;
 	}
@@ -860,6 +868,6 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 		char	   *sql = statement_text(pstmt, query_string);
 
 		foreach(lc, state->forward_to)
-			forward_sql(lfirst(lc), sql);
+			forward_sql(lfirst(lc), sql, true);
 	}
 }

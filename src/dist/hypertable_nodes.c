@@ -158,10 +158,10 @@ remove_node(Hypertable *ht, const char *node_name, Oid server_id, bool force, bo
 		values[1] = name_datum(node_name);
 		CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk_data_node cdn "
 					" USING " MN_CATALOG_SCHEMA ".chunk c "
-					"WHERE c.id = cdn.chunk_id AND c.hypertable_id = $1 AND cdn.node_name = $2",
+					"WHERE c.id OPERATOR(pg_catalog.=) cdn.chunk_id AND c.hypertable_id OPERATOR(pg_catalog.=) $1 AND cdn.node_name OPERATOR(pg_catalog.=) $2",
 					2, types, values, NULL, false);
 		CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".hypertable_data_node "
-					"WHERE hypertable_id = $1 AND node_name = $2", 2, types, values, NULL, false);
+					"WHERE hypertable_id OPERATOR(pg_catalog.=) $1 AND node_name OPERATOR(pg_catalog.=) $2", 2, types, values, NULL, false);
 	}
 	CatalogInvalidateHypertable(ht->relid);
 	CommandCounterIncrement();
@@ -181,7 +181,7 @@ hypertables_on_node(const char *node_name)
 	values[0] = name_datum(node_name);
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT hypertable_id FROM " MN_CATALOG_SCHEMA ".hypertable_data_node "
-							  "WHERE node_name = $1 ORDER BY hypertable_id", 1, types, values, NULL,
+							  "WHERE node_name OPERATOR(pg_catalog.=) $1 ORDER BY hypertable_id", 1, types, values, NULL,
 							  true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read hypertable_data_node");
 	for (i = 0; i < SPI_processed; i++)

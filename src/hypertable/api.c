@@ -196,7 +196,7 @@ drop_local_chunk(const Chunk *chunk)
 							 get_rel_relkind(chunk->relid) == RELKIND_FOREIGN_TABLE ? "FOREIGN " : "",
 							 quote_qualified_identifier(chunk->schema_name, chunk->table_name)),
 					0, NULL, NULL, NULL, false);
-	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk WHERE id = $1", 1, types, values, NULL, false);
+	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk WHERE id OPERATOR(pg_catalog.=) $1", 1, types, values, NULL, false);
 }
 
 static void
@@ -207,9 +207,9 @@ delete_orphan_slices(const Hypertable *ht)
 
 	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".dimension_slice s "
 				" USING " MN_CATALOG_SCHEMA ".dimension d "
-				"WHERE d.id = s.dimension_id AND d.hypertable_id = $1 "
+				"WHERE d.id OPERATOR(pg_catalog.=) s.dimension_id AND d.hypertable_id OPERATOR(pg_catalog.=) $1 "
 				"  AND NOT EXISTS (SELECT 1 FROM " MN_CATALOG_SCHEMA ".chunk_constraint cc "
-				"                  WHERE cc.dimension_slice_id = s.id)",
+				"                  WHERE cc.dimension_slice_id OPERATOR(pg_catalog.=) s.id)",
 				1, types, values, NULL, false);
 }
 
@@ -415,7 +415,7 @@ update_dimension(Hypertable *ht, const Dimension *dim, int64 interval, int num_s
 	else
 		nulls[2] = 'n';
 	CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".dimension SET interval_length = $2, num_slices = $3 "
-				"WHERE id = $1", 3, types, values, nulls, false);
+				"WHERE id OPERATOR(pg_catalog.=) $1", 3, types, values, nulls, false);
 	if (HypertableIsDistributed(ht))
 	{
 		const char *params[4];
@@ -534,7 +534,7 @@ multinode_set_replication_factor(PG_FUNCTION_ARGS)
 				 errhint("Decrease the replication factor or attach more data nodes to the hypertable.")));
 	values[0] = Int32GetDatum(ht->id);
 	values[1] = Int16GetDatum(rf);
-	CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET replication_factor = $2 WHERE id = $1",
+	CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET replication_factor = $2 WHERE id OPERATOR(pg_catalog.=) $1",
 				2, types, values, NULL, false);
 	foreach(lc, HypertableGetChunks(ht))
 		if (list_length(((Chunk *) lfirst(lc))->data_nodes) < rf)

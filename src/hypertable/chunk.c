@@ -186,7 +186,7 @@ range_check_sql(const Dimension *dim, int64 start, int64 end)
 	if (dim->is_space)
 	{
 		if (OidIsValid(dim->partitioning_func))
-			expr = psprintf("(%s.%s(%s) & 2147483647)",
+			expr = psprintf("(%s.%s(%s) OPERATOR(pg_catalog.&) 2147483647)",
 							quote_identifier(get_namespace_name(get_func_namespace(dim->partitioning_func))),
 							quote_identifier(get_func_name(dim->partitioning_func)),
 							quote_identifier(dim->column_name));
@@ -204,13 +204,13 @@ range_check_sql(const Dimension *dim, int64 start, int64 end)
 
 	initStringInfo(&buf);
 	if (has_start)
-		appendStringInfo(&buf, "(%s >= %s)", expr,
+		appendStringInfo(&buf, "(%s OPERATOR(pg_catalog.>=) %s)", expr,
 						 dim->is_space ? psprintf(INT64_FORMAT, start) :
 						 InternalTimeToLiteral(start, dim->value_type));
 	if (has_start && has_end)
 		appendStringInfoString(&buf, " AND ");
 	if (has_end)
-		appendStringInfo(&buf, "(%s < %s)", expr,
+		appendStringInfo(&buf, "(%s OPERATOR(pg_catalog.<) %s)", expr,
 						 dim->is_space ? psprintf(INT64_FORMAT, end) :
 						 InternalTimeToLiteral(end, dim->value_type));
 	return buf.data;
@@ -285,8 +285,7 @@ create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 	StringInfoData sql;
 	bool		first = true;
 	int			d;
-	Oid			userid;
-	int			sec;
+	CatalogOwnerScope scope;
 	Oid			nsp;
 	Oid			relid;
 
@@ -360,18 +359,23 @@ create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 	if (!OidIsValid(relid))
 		elog(ERROR, "chunk \"%s\" was not created", table_name);
 
-	/* indexes, UNIQUE/PRIMARY KEY/FOREIGN KEY constraints, row triggers (chunk_objects.c) */
-	if (!OidIsValid(server_id))
-		ChunkCopyRootObjects(ht->relid, relid);
-
-	/* the chunk belongs to whoever owns the hypertable */
+	/*
+	 * The chunk belongs to whoever owns the hypertable, before anything that
+	 * could evaluate the owner's expressions is copied to it: index builds
+	 * run as the table's owner, which must never be ours.
+	 */
 	CatalogExec(psprintf("ALTER %sTABLE %s OWNER TO %s", OidIsValid(server_id) ? "FOREIGN " : "",
 						 quote_qualified_identifier(schema_name, table_name),
 						 quote_identifier(GetUserNameFromId(rel_owner(ht->relid), false))),
 				0, NULL, NULL, NULL, false);
-	CatalogAsOwnerBegin(&userid, &sec);
+	CatalogAsOwnerBegin(&scope);
 	copy_root_acl(ht->relid, relid);
-	CatalogAsOwnerEnd(userid, sec);
+	CatalogAsOwnerEnd(&scope);
+	CommandCounterIncrement();
+
+	/* indexes, UNIQUE/PRIMARY KEY/FOREIGN KEY constraints, row triggers (chunk_objects.c) */
+	if (!OidIsValid(server_id))
+		ChunkCopyRootObjects(ht->relid, relid);
 	*relid_out = relid;
 	return chunk_id;
 }

@@ -39,6 +39,7 @@
 #include "catalog/pg_trigger.h"
 #include "commands/defrem.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -97,18 +98,29 @@ depend_auto(Oid classid, Oid copy, Oid original)
 	recordDependencyOn(&dependent, &referenced, DEPENDENCY_AUTO);
 }
 
-/* pg_get_constraintdef with every name qualified (search_path = pg_catalog) */
+/*
+ * pg_get_constraintdef with every name outside pg_catalog qualified: the
+ * caller's scope pins search_path (owner.c), so what it prints resolves to
+ * the same objects when it is run.
+ */
 static char *
 constraint_def(Oid conoid)
 {
-	int			nestlevel = NewGUCNestLevel();
-	char	   *def;
+	return TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef, ObjectIdGetDatum(conoid)));
+}
 
-	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef, ObjectIdGetDatum(conoid)));
-	AtEOXact_GUC(true, nestlevel);
-	return def;
+/* Run one ALTER TABLE on a chunk as the current (the chunk owner's) scope. */
+static void
+alter_chunk(const char *sql)
+{
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute(sql, false, 0);
+	if (rc < 0)
+		elog(ERROR, "could not alter chunk: %s", SPI_result_code_string(rc));
+	SPI_finish();
 }
 
 /*
@@ -156,11 +168,10 @@ copy_index(Relation root, Relation chunk, Oid root_index, char **name)
 static void
 index_to_constraint(Oid chunk_relid, const char *name, Oid root_con)
 {
-	CatalogExec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s",
+	alter_chunk(psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s",
 						 QualifiedRelationName(chunk_relid), quote_identifier(name),
 						 constraint_type(root_con) == CONSTRAINT_PRIMARY ? "PRIMARY KEY" : "UNIQUE",
-						 quote_identifier(name)),
-				0, NULL, NULL, NULL, false);
+						 quote_identifier(name)));
 	depend_auto(ConstraintRelationId, get_relation_constraint_oid(chunk_relid, name, false),
 				root_con);
 	CommandCounterIncrement();
@@ -177,10 +188,9 @@ copy_foreign_key(Oid chunk_relid, Oid root_con)
 
 	table_close(chunk, NoLock);
 
-	CatalogExec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s",
+	alter_chunk(psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s",
 						 QualifiedRelationName(chunk_relid), quote_identifier(name),
-						 constraint_def(root_con)),
-				0, NULL, NULL, NULL, false);
+						 constraint_def(root_con)));
 	depend_auto(ConstraintRelationId, get_relation_constraint_oid(chunk_relid, name, false),
 				root_con);
 	CommandCounterIncrement();
@@ -244,28 +254,30 @@ is_copied_trigger(const Trigger *trig)
 /*
  * Copy the root's objects named by kind to the chunk table: an index
  * (RelationRelationId), a FOREIGN KEY constraint (ConstraintRelationId) or
- * a row trigger (TriggerRelationId).  Runs as the owner of the chunks.
+ * a row trigger (TriggerRelationId).  Runs as the chunk's owner, the way
+ * PostgreSQL maintains a table: building an index evaluates its
+ * expressions and predicate, which are the owner's code and must never run
+ * with the extension owner's rights.
  */
 void
 ChunkCopyRootObject(Oid root_relid, Oid chunk_relid, Oid classid, Oid object)
 {
 	Relation	root;
 	Relation	chunk;
-	Oid			userid;
-	int			sec;
+	CatalogOwnerScope scope;
 	Oid			constraint = InvalidOid;
 	char	   *name = NULL;
 
-	CatalogAsOwnerBegin(&userid, &sec);
+	chunk = table_open(chunk_relid, ShareRowExclusiveLock);
+	CatalogAsRoleBegin(&scope, chunk->rd_rel->relowner);
 	if (classid == ConstraintRelationId)
 	{
-		LockRelationOid(chunk_relid, ShareRowExclusiveLock);
+		table_close(chunk, NoLock);
 		copy_foreign_key(chunk_relid, object);
-		CatalogAsOwnerEnd(userid, sec);
+		CatalogAsOwnerEnd(&scope);
 		return;
 	}
 	root = table_open(root_relid, AccessShareLock);
-	chunk = table_open(chunk_relid, ShareRowExclusiveLock);
 	if (classid == RelationRelationId)
 		constraint = copy_index(root, chunk, object, &name);
 	else if (classid == TriggerRelationId && root->trigdesc)
@@ -281,7 +293,7 @@ ChunkCopyRootObject(Oid root_relid, Oid chunk_relid, Oid classid, Oid object)
 	table_close(root, AccessShareLock);
 	if (OidIsValid(constraint))
 		index_to_constraint(chunk_relid, name, constraint);
-	CatalogAsOwnerEnd(userid, sec);
+	CatalogAsOwnerEnd(&scope);
 }
 
 /* The FOREIGN KEY constraints defined on relid itself. */

@@ -4,8 +4,8 @@
  *	  The SQL that recreates a table on a data node: columns, defaults,
  *	  constraints and indexes.
  *
- * Everything is deparsed with search_path set to pg_catalog alone, so
- * every name outside pg_catalog comes out schema-qualified and quoted, and
+ * Everything is deparsed under the pinned search_path (CatalogPinSearchPath),
+ * so every name outside pg_catalog comes out schema-qualified and quoted, and
  * means the same on the data node (whose multinode connections run with
  * that search_path too).  Defaults that draw from sequences are left out:
  * the access node fills in defaults before rows are routed, and the
@@ -34,6 +34,7 @@
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
+#include "catalog/catalog.h"
 #include "hypertable/hypertable.h"
 
 char *
@@ -138,10 +139,8 @@ DeparseTableForDataNode(Oid relid)
 	List	   *cmds = NIL;
 	List	   *indexes;
 	ListCell   *lc;
-	int			nestlevel = NewGUCNestLevel();
+	int			nestlevel = CatalogPinSearchPath();
 
-	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE TABLE %s (", QualifiedRelationName(relid));
 	append_columns(&buf, rel);
@@ -159,7 +158,7 @@ DeparseTableForDataNode(Oid relid)
 		cmds = lappend(cmds, TextDatumGetCString(DirectFunctionCall1(pg_get_indexdef,
 																	 ObjectIdGetDatum(indexoid))));
 	}
-	AtEOXact_GUC(true, nestlevel);
+	CatalogUnpinSearchPath(nestlevel);
 	table_close(rel, AccessShareLock);
 	return cmds;
 }

@@ -1074,7 +1074,11 @@ run_local(struct ChunkDispatch *cd, SPIPlanPtr *planp, const char *sql,
 	SPI_connect();
 	if (*planp == NULL)
 	{
+		/* parsed under the pinned search_path it was deparsed with (insert.c) */
+		int			nestlevel = CatalogPinSearchPath();
 		SPIPlanPtr	plan = SPI_prepare(sql, cd->ncols, cd->column_types);
+
+		CatalogUnpinSearchPath(nestlevel);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));

@@ -161,9 +161,7 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("parameters and subqueries in ON CONFLICT DO UPDATE are not supported on distributed hypertables")));
 
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	nestlevel = CatalogPinSearchPath();
 	rtable_names = select_rtable_names_for_explain(stmt->rtable,
 												   bms_add_range(NULL, 1, list_length(stmt->rtable)));
 	context = deparse_context_for_plan_tree(stmt, rtable_names);
@@ -183,7 +181,7 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 	if (mt->onConflictWhere)
 		appendStringInfo(&buf, " WHERE %s", deparse_expression(mt->onConflictWhere, context,
 																true, false));
-	AtEOXact_GUC(true, nestlevel);
+	CatalogUnpinSearchPath(nestlevel);
 	oc->update_sql = buf.data;
 }
 
