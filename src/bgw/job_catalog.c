@@ -33,6 +33,7 @@
 #include "utils/timestamp.h"
 
 #include "bgw/bgw_internal.h"
+#include "catalog/catalog.h"
 #include "multinode.h"
 
 typedef struct CatalogScope
@@ -568,10 +569,4 @@ JobsOwnedBy(Oid role)
 	result = get_string(&scope, 0, 1);
 	catalog_end(&scope);
 	return result;
-}
-
-bool
-ExtensionIsInstalled(void)
-{
-	return OidIsValid(get_extension_oid(MN_EXTENSION_NAME, true));
 }

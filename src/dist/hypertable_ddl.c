@@ -538,8 +538,8 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 	Node	   *parsetree = pstmt->utilityStmt;
 	DDLState   *state = NULL;
 
-	/* the catalog is not there (yet, or any more): nothing to do */
-	if (!OidIsValid(get_namespace_oid(MN_CATALOG_SCHEMA, true)))
+	/* not our database (or not yet, or not any more): nothing to do */
+	if (!ExtensionIsInstalled() || !OidIsValid(get_namespace_oid(MN_CATALOG_SCHEMA, true)))
 		return NULL;
 
 	switch (nodeTag(parsetree))
