@@ -45,6 +45,7 @@
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
@@ -56,6 +57,7 @@
 
 #include "catalog/catalog.h"
 #include "planner/planner.h"
+#include "remote/remote.h"
 
 typedef struct HypertableInsertState
 {
@@ -132,7 +134,7 @@ has_params_walker(Node *node, void *context)
  * under search_path = pg_catalog so that every name is qualified.
  */
 static void
-plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
+plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti, bool distributed,
 				 ChunkDispatchOnConflict *oc)
 {
 	List	   *rtable_names;
@@ -141,6 +143,7 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 	ListCell   *lc,
 			   *lc2;
 	int			nestlevel;
+	int			modes;
 
 	memset(oc, 0, sizeof(*oc));
 	oc->action = mt->onConflictAction;
@@ -155,6 +158,23 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("parameters and subqueries in ON CONFLICT DO UPDATE are not supported on distributed hypertables")));
 
+	/*
+	 * DO UPDATE runs on each data node, once per replica.  A function that is
+	 * not immutable may give each replica another value (random(),
+	 * nextval(), clock_timestamp(); now() is each node's own transaction
+	 * start) or read the node's session rather than ours (current_setting(),
+	 * to_char() and text casts of timestamptz): the replicas would diverge.
+	 * Such values belong in the inserted row, computed once here.
+	 */
+	if (distributed &&
+		(contain_mutable_functions((Node *) mt->onConflictSet) ||
+		 contain_mutable_functions(mt->onConflictWhere)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ON CONFLICT DO UPDATE on a distributed hypertable cannot use functions that are not immutable"),
+				 errdetail("The update runs on every data node that holds a replica, and each would compute its own value."),
+				 errhint("Compute the value in the inserted row (VALUES or SELECT) and use EXCLUDED.column in DO UPDATE.")));
+
 	nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
@@ -163,6 +183,8 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 	context = deparse_context_for_plan_tree(stmt, rtable_names);
 	context = set_deparse_context_plan(context, (Plan *) mt, NIL);
 	oc->alias = pstrdup(quote_identifier(list_nth(rtable_names, rti - 1)));
+	/* constants are printed for the nodes to read */
+	modes = TransmissionModesBegin();
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "DO UPDATE SET ");
@@ -177,6 +199,7 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 	if (mt->onConflictWhere)
 		appendStringInfo(&buf, " WHERE %s", deparse_expression(mt->onConflictWhere, context,
 																true, false));
+	TransmissionModesEnd(modes);
 	AtEOXact_GUC(true, nestlevel);
 	oc->update_sql = buf.data;
 }
@@ -187,7 +210,7 @@ make_insert_plan(PlannedStmt *stmt, ModifyTable *mt, Hypertable *ht, Index rti)
 	CustomScan *cscan = makeNode(CustomScan);
 	ChunkDispatchOnConflict oc;
 
-	plan_on_conflict(stmt, mt, ht->relid, rti, &oc);
+	plan_on_conflict(stmt, mt, ht->relid, rti, HypertableIsDistributed(ht), &oc);
 
 	cscan->scan.plan.startup_cost = mt->plan.startup_cost;
 	cscan->scan.plan.total_cost = mt->plan.total_cost;

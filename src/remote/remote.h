@@ -107,6 +107,10 @@ extern void RemoteConnParamsAddCredentials(RemoteConnParams *params, const char 
 extern void CheckDataNodeUsable(Oid server_id, Oid user_id);
 extern void CloseDataNodeConnections(Oid server_id);
 
+/* transmission.c: fixed output settings for values shipped as text */
+extern int	TransmissionModesBegin(void);
+extern void TransmissionModesEnd(int nestlevel);
+
 /* txn.c: remote transactions that follow the local one */
 extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);
 extern List *RemoteTxnParticipants(void);
