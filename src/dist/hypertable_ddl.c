@@ -122,23 +122,23 @@ statement_text(PlannedStmt *pstmt, const char *query_string)
 	return pnstrdup(query_string + loc, len);
 }
 
-/* Run sql on every data node of ht with the caller's search_path. */
+/*
+ * Run sql on every data node of ht with the caller's search_path, and the
+ * caller's DateStyle, IntervalStyle and TimeZone for the literals in it.
+ */
 static void
 forward_sql(const Hypertable *ht, const char *sql)
 {
-	const char *search_path = GetConfigOption("search_path", false, false);
-	const char *params[1] = {search_path};
 	List	   *conns = NIL;
 	ListCell   *lc;
 
 	foreach(lc, HypertableDataNodeServerIds(ht))
 		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE));
 	foreach(lc, conns)
-		PQclear(RemoteExecParams(lfirst(lc), "SELECT pg_catalog.set_config('search_path', $1, false)",
-								 1, params));
+		RemoteUseCallerSettings(lfirst(lc));
 	RemoteExecOnAll(conns, sql);
 	foreach(lc, conns)
-		RemoteExecCommand(lfirst(lc), "SET search_path = pg_catalog");
+		RemoteRestoreSettings(lfirst(lc));
 }
 
 /* Drop a hypertable's chunks and catalog rows here, leaving the root. */
@@ -734,6 +734,8 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 			nestlevel = NewGUCNestLevel();
 			(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 									 GUC_ACTION_SAVE, true, 0, false);
+			/* a predicate's constants in ISO form, read alike under any DateStyle */
+			(void) TransmissionModesBegin();
 			def = TextDatumGetCString(DirectFunctionCall1(pg_get_indexdef, ObjectIdGetDatum(idx)));
 			AtEOXact_GUC(true, nestlevel);
 			forward_sql(ht, def);

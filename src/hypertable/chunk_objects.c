@@ -55,6 +55,7 @@
 
 #include "catalog/catalog.h"
 #include "hypertable/hypertable.h"
+#include "remote/remote.h"
 
 static char
 constraint_type(Oid conoid)
@@ -106,6 +107,8 @@ constraint_def(Oid conoid)
 
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	/* constants in ISO form: "IST" printed in Asia/Kolkata reads back as Israel time */
+	(void) TransmissionModesBegin();
 	def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef, ObjectIdGetDatum(conoid)));
 	AtEOXact_GUC(true, nestlevel);
 	return def;

@@ -35,6 +35,7 @@
 #include "utils/ruleutils.h"
 
 #include "hypertable/hypertable.h"
+#include "remote/remote.h"
 
 char *
 QualifiedRelationName(Oid relid)
@@ -142,6 +143,8 @@ DeparseTableForDataNode(Oid relid)
 
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	/* defaults, CHECK and index predicates: constants as the nodes read them */
+	(void) TransmissionModesBegin();
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE TABLE %s (", QualifiedRelationName(relid));
 	append_columns(&buf, rel);

@@ -110,6 +110,8 @@ extern void CloseDataNodeConnections(Oid server_id);
 /* transmission.c: fixed output settings for values shipped as text */
 extern int	TransmissionModesBegin(void);
 extern void TransmissionModesEnd(int nestlevel);
+extern void RemoteUseCallerSettings(DataNodeConn *conn);
+extern void RemoteRestoreSettings(DataNodeConn *conn);
 
 /* txn.c: remote transactions that follow the local one */
 extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);

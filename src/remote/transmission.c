@@ -15,7 +15,15 @@
  * nest level, so that an error in between unwinds them with the
  * (sub)transaction.  Everything that prints a value for a node goes
  * through here: deparsed constants, parameters, text COPY rows, ON CONFLICT
- * clauses.
+ * clauses, deparsed DDL.
+ *
+ * The other direction: a user's own statement text forwarded to the nodes
+ * (DDL on a distributed hypertable) holds literals that this session parsed
+ * under its settings, so the node must parse it under the same ones.
+ * RemoteUseCallerSettings gives the node's session the caller's
+ * search_path, DateStyle, IntervalStyle and TimeZone for that statement, and
+ * RemoteRestoreSettings goes back to the fixed ones.  Both are session
+ * settings inside the remote transaction: if it aborts, they revert with it.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -23,6 +31,7 @@
  */
 #include "postgres.h"
 
+#include "libpq-fe.h"
 #include "utils/guc.h"
 
 #include "remote/remote.h"
@@ -55,4 +64,30 @@ void
 TransmissionModesEnd(int nestlevel)
 {
 	AtEOXact_GUC(true, nestlevel);
+}
+
+/* The caller's settings on conn's session, to run the caller's SQL text. */
+void
+RemoteUseCallerSettings(DataNodeConn *conn)
+{
+	const char *params[4];
+
+	params[0] = GetConfigOption("search_path", false, false);
+	params[1] = GetConfigOption("datestyle", false, false);
+	params[2] = GetConfigOption("intervalstyle", false, false);
+	params[3] = GetConfigOption("timezone", false, false);
+	PQclear(RemoteExecParams(conn,
+							 "SELECT pg_catalog.set_config('search_path', $1, false), "
+							 "pg_catalog.set_config('datestyle', $2, false), "
+							 "pg_catalog.set_config('intervalstyle', $3, false), "
+							 "pg_catalog.set_config('timezone', $4, false)",
+							 4, params));
+}
+
+/* Back to the settings every node session runs with (connection.c). */
+void
+RemoteRestoreSettings(DataNodeConn *conn)
+{
+	RemoteExecCommand(conn, "SET search_path = pg_catalog; SET datestyle = ISO; "
+					  "SET intervalstyle = postgres; SET timezone = 'UTC'");
 }

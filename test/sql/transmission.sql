@@ -125,6 +125,60 @@ SELECT v, t FROM w;
 \c tm_dn2
 SELECT v, t FROM w;
 
+-- DDL under hostile settings: the table made on the nodes from its
+-- definition, forwarded statements with literals, an index predicate, and
+-- the CHECK constraints copied to local chunks, all mean what they mean here
+\c tm_access
+-- the CHECK constraints, defaults and index definition of a table
+\set defs 'CREATE FUNCTION defs(tab regclass, idx regclass) RETURNS TABLE (name name, def text) LANGUAGE sql AS $$ SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = tab AND contype = ''c'' UNION ALL SELECT attname, pg_get_expr(adbin, adrelid) FROM pg_attrdef JOIN pg_attribute ON attrelid = adrelid AND attnum = adnum WHERE adrelid = tab UNION ALL SELECT ''index'', pg_get_indexdef(idx) ORDER BY 1 $$'
+:defs;
+CALL distributed_exec(:'defs');
+CREATE TABLE ddl2 (time timestamptz NOT NULL, v int);
+SELECT create_distributed_hypertable('ddl2', 'time', replication_factor => 2);
+SET datestyle = 'SQL, DMY';
+SET timezone = 'Asia/Kolkata';
+SET intervalstyle = 'sql_standard';
+ALTER TABLE ddl2 ADD CONSTRAINT late2 CHECK (time < '31/12/2030 23:00');
+ALTER TABLE ddl2 ADD COLUMN other date DEFAULT '05/06/2026';
+CREATE INDEX ddl2_recent ON ddl2 (time) WHERE time > '01/02/2026 05:30';
+INSERT INTO ddl2 (time) VALUES ('02/01/2026 10:00');
+CREATE TABLE ddl (time timestamptz NOT NULL CHECK (time > '02/01/2020 10:00'),
+	day date DEFAULT '03/04/2026', span interval DEFAULT '-1 2:00:00' CHECK (span <> '-1 3:00:00'));
+SELECT create_distributed_hypertable('ddl', 'time', replication_factor => 2);
+CREATE INDEX ddl_recent ON ddl (time) WHERE time > '01/02/2026 05:30';
+INSERT INTO ddl (time) VALUES ('02/01/2026 10:00');
+CREATE TABLE lddl (time timestamptz NOT NULL, v int);
+SELECT create_hypertable('lddl', 'time');
+ALTER TABLE lddl ADD CONSTRAINT lc CHECK (time > '02/01/2020 10:00');
+INSERT INTO lddl VALUES ('02/01/2026 10:00', 1);
+SET datestyle = 'ISO, YMD';
+SET timezone = 'UTC';
+SET intervalstyle = 'postgres';
+SELECT * FROM defs('ddl', 'ddl_recent');
+SELECT * FROM ddl;
+SELECT * FROM defs('ddl2', 'ddl2_recent');
+SELECT * FROM ddl2;
+SELECT DISTINCT pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_inherits i ON i.inhrelid = c.conrelid
+ WHERE i.inhparent = 'lddl'::regclass AND c.conname = 'lc';
+\c tm_dn1
+SET datestyle = 'ISO, YMD';
+SET timezone = 'UTC';
+SET intervalstyle = 'postgres';
+SELECT * FROM defs('ddl', 'ddl_recent');
+SELECT * FROM ddl;
+SELECT * FROM defs('ddl2', 'ddl2_recent');
+SELECT * FROM ddl2;
+
+-- a plain UPDATE with a volatile SET either computes the value here once
+-- per row or is refused: the replicas stay identical
+\c tm_access
+UPDATE w SET v = random(), t = clock_timestamp()::text;
+SELECT v AS v1, t AS t1 FROM w \gset
+\c tm_dn1
+SELECT v = :'v1' AS same_v, t = :'t1' AS same_t FROM w;
+\c tm_dn2
+SELECT v = :'v1' AS same_v, t = :'t1' AS same_t FROM w;
+
 \c regression
 DROP DATABASE tm_access;
 DROP DATABASE tm_dn1;
