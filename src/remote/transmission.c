@@ -45,7 +45,9 @@ set_fixed(const char *name, const char *value)
 
 /*
  * Enter the fixed settings.  Returns the nest level to hand to
- * TransmissionModesEnd; pairs must nest properly.
+ * TransmissionModesEnd; pairs must nest properly.  A caller inside its own
+ * GUC nest level (e.g. one pinning search_path) may instead let its
+ * AtEOXact_GUC end both, as that restores every level at or above its own.
  */
 int
 TransmissionModesBegin(void)
