@@ -32,32 +32,45 @@
 #include "postgres.h"
 
 #include "libpq-fe.h"
+#include "miscadmin.h"
+#include "pgtime.h"
+#include "utils/float.h"
 #include "utils/guc.h"
 
 #include "remote/remote.h"
 
+/* Set name to value at the transmission nest level, opened on first use. */
 static void
-set_fixed(const char *name, const char *value)
+set_fixed(int *nestlevel, const char *name, const char *value)
 {
+	if (*nestlevel < 0)
+		*nestlevel = NewGUCNestLevel();
 	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
 							 false);
 }
 
 /*
  * Enter the fixed settings.  Returns the nest level to hand to
- * TransmissionModesEnd; pairs must nest properly.  A caller inside its own
- * GUC nest level (e.g. one pinning search_path) may instead let its
- * AtEOXact_GUC end both, as that restores every level at or above its own.
+ * TransmissionModesEnd, or -1 when the session already has them (the usual
+ * case, and then nothing is set: rows are encoded under this, one call per
+ * row).  Pairs must nest properly.  A caller inside its own GUC nest level
+ * (e.g. one pinning search_path) may instead let its AtEOXact_GUC end both,
+ * as that restores every level at or above its own.
  */
 int
 TransmissionModesBegin(void)
 {
-	int			nestlevel = NewGUCNestLevel();
+	int			nestlevel = -1;
 
-	set_fixed("datestyle", "ISO");
-	set_fixed("intervalstyle", "postgres");
-	set_fixed("extra_float_digits", "3");
-	set_fixed("timezone", "UTC");
+	if (DateStyle != USE_ISO_DATES)
+		set_fixed(&nestlevel, "datestyle", "ISO");
+	if (IntervalStyle != INTSTYLE_POSTGRES)
+		set_fixed(&nestlevel, "intervalstyle", "postgres");
+	/* any positive value prints floats in their shortest exact form */
+	if (extra_float_digits < 1)
+		set_fixed(&nestlevel, "extra_float_digits", "3");
+	if (strcmp(pg_get_timezone_name(session_timezone), "UTC") != 0)
+		set_fixed(&nestlevel, "timezone", "UTC");
 	return nestlevel;
 }
 
@@ -65,7 +78,8 @@ TransmissionModesBegin(void)
 void
 TransmissionModesEnd(int nestlevel)
 {
-	AtEOXact_GUC(true, nestlevel);
+	if (nestlevel >= 0)
+		AtEOXact_GUC(true, nestlevel);
 }
 
 /* The caller's settings on conn's session, to run the caller's SQL text. */
