@@ -114,7 +114,6 @@ extern void JobRecordEnd(int32 job_id, TimestampTz start, int pid, JobRunOutcome
 						 ErrorData *edata);
 extern int	JobRecoverInterrupted(void);
 extern char *JobsOwnedBy(Oid role);
-extern bool ExtensionIsInstalled(void);
 extern MemoryContext BgwTransactionBegin(void);
 extern void BgwTransactionEnd(MemoryContext cxt);
 

@@ -561,9 +561,3 @@ JobsOwnedBy(Oid role)
 	catalog_end(&scope);
 	return result;
 }
-
-bool
-ExtensionIsInstalled(void)
-{
-	return OidIsValid(get_extension_oid(MN_EXTENSION_NAME, true));
-}

@@ -47,6 +47,7 @@
 #include "utils/timestamp.h"
 
 #include "bgw/bgw_internal.h"
+#include "catalog/catalog.h"
 #include "multinode.h"
 
 /* longest sleep, so that changes that did not wake us are seen eventually */

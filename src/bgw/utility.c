@@ -32,6 +32,7 @@
 #include "utils/acl.h"
 
 #include "bgw/bgw_internal.h"
+#include "catalog/catalog.h"
 #include "multinode.h"
 
 PG_FUNCTION_INFO_V1(multinode_bgw_job_changed);

@@ -14,6 +14,9 @@
 #include "access/attnum.h"
 #include "nodes/pg_list.h"
 
+/* extension.c: whether this database is ours (hooks ask before anything) */
+extern bool ExtensionIsInstalled(void);
+
 /* metadata.c: the database's identity in a distributed database */
 extern char *MetadataGet(const char *key);
 extern void MetadataSet(const char *key, const char *value);

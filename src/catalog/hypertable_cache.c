@@ -130,7 +130,8 @@ catalog_relid(void)
 {
 	Oid			nsp;
 
-	if (creating_extension)
+	/* a _timescaledb_catalog of TimescaleDB's is not ours */
+	if (!ExtensionIsInstalled())
 		return InvalidOid;
 	nsp = get_namespace_oid(MN_CATALOG_SCHEMA, true);
 	if (!OidIsValid(nsp))

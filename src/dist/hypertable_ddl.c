@@ -124,30 +124,28 @@ statement_text(PlannedStmt *pstmt, const char *query_string)
 
 /*
  * Run sql on every data node of ht.  The user's own statement text
- * (callers_path) runs with the caller's search_path, so that its names
- * resolve as they did here; text we generated (deparsed under the pinned
- * search_path, see owner.c) runs with the node session's pinned
- * pg_catalog, so that no schema of the user's captures its bare built-in
- * operators and functions.
+ * (callers_settings) runs with the caller's search_path, DateStyle,
+ * IntervalStyle and TimeZone, so that its names and literals mean what they
+ * meant here; text we generated (deparsed under the pinned search_path, see
+ * owner.c, and the fixed transmission settings) runs with the node
+ * session's own settings, so that no schema of the user's captures its bare
+ * built-in operators and functions.
  */
 static void
-forward_sql(const Hypertable *ht, const char *sql, bool callers_path)
+forward_sql(const Hypertable *ht, const char *sql, bool callers_settings)
 {
-	const char *search_path = GetConfigOption("search_path", false, false);
-	const char *params[1] = {search_path};
 	List	   *conns = NIL;
 	ListCell   *lc;
 
 	foreach(lc, HypertableDataNodeServerIds(ht))
 		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE));
-	if (callers_path)
+	if (callers_settings)
 		foreach(lc, conns)
-			PQclear(RemoteExecParams(lfirst(lc), "SELECT pg_catalog.set_config('search_path', $1, false)",
-									 1, params));
+			RemoteUseCallerSettings(lfirst(lc));
 	RemoteExecOnAll(conns, sql);
-	if (callers_path)
+	if (callers_settings)
 		foreach(lc, conns)
-			RemoteExecCommand(lfirst(lc), "SET search_path = pg_catalog");
+			RemoteRestoreSettings(lfirst(lc));
 }
 
 /* Drop a hypertable's chunks and catalog rows here, leaving the root. */
@@ -571,8 +569,8 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 	Node	   *parsetree = pstmt->utilityStmt;
 	DDLState   *state = NULL;
 
-	/* the catalog is not there (yet, or any more): nothing to do */
-	if (!OidIsValid(get_namespace_oid(MN_CATALOG_SCHEMA, true)))
+	/* not our database (or not yet, or not any more): nothing to do */
+	if (!ExtensionIsInstalled() || !OidIsValid(get_namespace_oid(MN_CATALOG_SCHEMA, true)))
 		return NULL;
 
 	switch (nodeTag(parsetree))
@@ -798,6 +796,8 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 			if (!HypertableIsDistributed(ht))
 				continue;
 			nestlevel = CatalogPinSearchPath();
+			/* a predicate's constants in ISO form, read alike under any DateStyle */
+			(void) TransmissionModesBegin();
 			def = TextDatumGetCString(DirectFunctionCall1(pg_get_indexdef, ObjectIdGetDatum(idx)));
 			CatalogUnpinSearchPath(nestlevel);
 			forward_sql(ht, def, false);

@@ -35,6 +35,7 @@
 #include "utils/syscache.h"
 
 #include "fdw/fdw.h"
+#include "remote/remote.h"
 
 typedef struct DeparseContext
 {
@@ -153,33 +154,6 @@ type_name(Oid typid, int32 typmod)
 	return format_type_extended(typid, typmod,
 								FORMAT_TYPE_TYPEMOD_GIVEN |
 								(typid < FirstGenbkiObjectId ? 0 : FORMAT_TYPE_FORCE_QUALIFY));
-}
-
-/*
- * Values are written as text for the nodes to read back, so they must not
- * depend on this session's display settings: DateStyle 'SQL, DMY' would
- * write 05/01/2024 for the node to read as May 1st, extra_float_digits = 0
- * would round.  Between Begin and End the settings are the unambiguous ones
- * the nodes' sessions use.
- */
-int
-TransmissionModesBegin(void)
-{
-	int			nestlevel = NewGUCNestLevel();
-
-	(void) set_config_option("datestyle", "ISO", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	return nestlevel;
-}
-
-void
-TransmissionModesEnd(int nestlevel)
-{
-	AtEOXact_GUC(true, nestlevel);
 }
 
 static void

@@ -53,8 +53,6 @@ extern void DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr,
 							List **params);
 extern char *DeparseRelationName(Oid reloid);
 extern Bitmapset *ScanAttrsUsed(RelOptInfo *baserel, List *local_conds);
-extern int	TransmissionModesBegin(void);
-extern void TransmissionModesEnd(int nestlevel);
 
 /*
  * scan.c: rows of one query run on one or several data nodes at once.

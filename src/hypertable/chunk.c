@@ -44,6 +44,7 @@
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_utilcmd.h"
@@ -270,6 +271,22 @@ placement_index(const Hypertable *ht, const int64 *point)
 }
 
 /*
+ * "<prefix>_<id>_chunk", within NAMEDATALEN: a long prefix (up to 63 bytes
+ * are allowed) is cut at a character boundary so that the suffix, which
+ * makes the name unique, survives whole and PostgreSQL does not truncate
+ * the name to something other than what the catalog records.
+ */
+static char *
+chunk_table_name(const char *prefix, int32 chunk_id)
+{
+	char	   *suffix = psprintf("_%d_chunk", chunk_id);
+	int			room = NAMEDATALEN - 1 - (int) strlen(suffix);
+	int			len = pg_mbcliplen(prefix, strlen(prefix), Min(room, (int) strlen(prefix)));
+
+	return psprintf("%.*s%s", len, prefix, suffix);
+}
+
+/*
  * Create the chunk with these ranges in the local catalog and as a local
  * table (foreign when server_id is valid).  table_name NULL: named from the
  * hypertable's prefix and the new id.  Returns the chunk id; *relid_out gets
@@ -294,7 +311,7 @@ create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 	if (schema_name == NULL)
 		schema_name = ht->associated_schema_name;
 	if (table_name == NULL)
-		table_name = psprintf("%s_%d_chunk", ht->associated_table_prefix, chunk_id);
+		table_name = chunk_table_name(ht->associated_table_prefix, chunk_id);
 
 	for (d = 0; d < ht->num_dimensions; d++)
 	{

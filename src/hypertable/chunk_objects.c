@@ -56,6 +56,7 @@
 
 #include "catalog/catalog.h"
 #include "hypertable/hypertable.h"
+#include "remote/remote.h"
 
 static char
 constraint_type(Oid conoid)
@@ -106,7 +107,13 @@ depend_auto(Oid classid, Oid copy, Oid original)
 static char *
 constraint_def(Oid conoid)
 {
-	return TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef, ObjectIdGetDatum(conoid)));
+	/* constants in ISO form: "IST" printed in Asia/Kolkata reads back as Israel time */
+	int			nestlevel = TransmissionModesBegin();
+	char	   *def;
+
+	def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef, ObjectIdGetDatum(conoid)));
+	TransmissionModesEnd(nestlevel);
+	return def;
 }
 
 /* Run one ALTER TABLE on a chunk as the current (the chunk owner's) scope. */

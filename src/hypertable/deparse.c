@@ -36,6 +36,7 @@
 
 #include "catalog/catalog.h"
 #include "hypertable/hypertable.h"
+#include "remote/remote.h"
 
 char *
 QualifiedRelationName(Oid relid)
@@ -141,6 +142,8 @@ DeparseTableForDataNode(Oid relid)
 	ListCell   *lc;
 	int			nestlevel = CatalogPinSearchPath();
 
+	/* defaults, CHECK and index predicates: constants as the nodes read them */
+	(void) TransmissionModesBegin();
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE TABLE %s (", QualifiedRelationName(relid));
 	append_columns(&buf, rel);

@@ -30,8 +30,10 @@
  * CHECK constraints still catch any disagreement.
  *
  * Values are encoded in a form that means the same on every node whatever
- * the session's DateStyle, IntervalStyle or extra_float_digits: timestamps
- * in ISO format in UTC, floats in their shortest exact form.  Everything
+ * the session's DateStyle, IntervalStyle, TimeZone or extra_float_digits:
+ * timestamps in ISO format in UTC, floats in their shortest exact form, and
+ * values of other types (arrays, ranges, domains, composites) printed under
+ * the fixed transmission settings (remote/transmission.c).  Everything
  * per row lives in a memory context reset after each flush.
  *
  * Copyright (c) 2026, multinode developers
@@ -128,6 +130,7 @@ struct ChunkDispatch
 	FmgrInfo   *out_funcs;		/* per attribute: text output */
 	FmgrInfo   *send_funcs;		/* per attribute: binary send, if binary */
 	bool		binary;			/* COPY in binary format (built-in types only) */
+	bool		fixed_modes;	/* a column's text depends on output settings */
 	Oid		   *collations;		/* per dimension */
 	char	   *column_list;	/* "(a, b, c)" */
 	char	   *column_names;	/* "a, b, c" */
@@ -149,6 +152,8 @@ struct ChunkDispatch
 	char	  **row_values;
 	uint64		processed;		/* ON CONFLICT: rows the nodes inserted */
 };
+
+static bool encoded_without_settings(Oid type);
 
 struct ChunkDispatch *
 ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
@@ -189,6 +194,8 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 			continue;
 		if (att->atttypid >= FirstGenbkiObjectId || get_typtype(att->atttypid) != TYPTYPE_BASE)
 			cd->binary = false;
+		if (!encoded_without_settings(att->atttypid))
+			cd->fixed_modes = true;
 		getTypeOutputInfo(att->atttypid, &func, &isvarlena);
 		fmgr_info(func, &cd->out_funcs[i]);
 		appendStringInfo(&cols, "%s%s", cd->ncols ? ", " : "", quote_identifier(NameStr(att->attname)));
@@ -284,8 +291,46 @@ encode_float(StringInfo buf, double v, bool single)
 }
 
 /*
+ * Whether the text of a value of type is the same under any session
+ * settings: encode_value's own encodings, and built-in types whose output
+ * functions read no setting.  For the others (arrays, ranges, domains,
+ * composites, other types) rows are encoded under TransmissionModesBegin.
+ */
+static bool
+encoded_without_settings(Oid type)
+{
+	switch (type)
+	{
+		case TIMESTAMPTZOID:
+		case TIMESTAMPOID:
+		case DATEOID:
+		case INTERVALOID:
+		case FLOAT8OID:
+		case FLOAT4OID:
+		case BOOLOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case NUMERICOID:
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+		case UUIDOID:
+		case JSONOID:
+		case JSONBOID:
+		case OIDOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
  * The text of one value, independent of the session's output settings for
- * the types where they matter.  Appends to buf.
+ * the types where they matter.  Appends to buf.  Values of types that
+ * encoded_without_settings does not know are printed by their output
+ * function: the caller has entered the fixed transmission settings.
  */
 static void
 encode_value(struct ChunkDispatch *cd, int attno, Datum value, StringInfo buf)
@@ -480,6 +525,8 @@ encode_row_copy(struct ChunkDispatch *cd, TupleTableSlot *slot)
 	bool		first = true;
 	int			i;
 
+	int			nestlevel = cd->fixed_modes ? TransmissionModesBegin() : -1;
+
 	resetStringInfo(&cd->row);
 	initStringInfo(&value);
 	for (i = 0; i < cd->desc->natts; i++)
@@ -500,6 +547,8 @@ encode_row_copy(struct ChunkDispatch *cd, TupleTableSlot *slot)
 	}
 	appendStringInfoChar(&cd->row, '\n');
 	pfree(value.data);
+	if (nestlevel >= 0)
+		TransmissionModesEnd(nestlevel);
 }
 
 /* The row as parameter texts (NULL for NULL), allocated in the batch context. */
@@ -509,6 +558,7 @@ encode_row_params(struct ChunkDispatch *cd, TupleTableSlot *slot)
 	char	  **values = palloc(sizeof(char *) * cd->ncols);
 	int			n = 0;
 	int			i;
+	int			nestlevel = cd->fixed_modes ? TransmissionModesBegin() : -1;
 
 	for (i = 0; i < cd->desc->natts; i++)
 	{
@@ -525,6 +575,8 @@ encode_row_params(struct ChunkDispatch *cd, TupleTableSlot *slot)
 		encode_value(cd, i, slot->tts_values[i], &value);
 		values[n++] = value.data;
 	}
+	if (nestlevel >= 0)
+		TransmissionModesEnd(nestlevel);
 	return values;
 }
 

@@ -49,6 +49,7 @@
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
@@ -60,6 +61,7 @@
 
 #include "catalog/catalog.h"
 #include "planner/planner.h"
+#include "remote/remote.h"
 
 typedef struct HypertableInsertState
 {
@@ -136,7 +138,7 @@ has_params_walker(Node *node, void *context)
  * under search_path = pg_catalog so that every name is qualified.
  */
 static void
-plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
+plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti, bool distributed,
 				 ChunkDispatchOnConflict *oc)
 {
 	List	   *rtable_names;
@@ -145,6 +147,7 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 	ListCell   *lc,
 			   *lc2;
 	int			nestlevel;
+	int			modes;
 
 	memset(oc, 0, sizeof(*oc));
 	oc->action = mt->onConflictAction;
@@ -161,12 +164,31 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("parameters and subqueries in ON CONFLICT DO UPDATE are not supported on distributed hypertables")));
 
+	/*
+	 * DO UPDATE runs on each data node, once per replica.  A function that is
+	 * not immutable may give each replica another value (random(),
+	 * nextval(), clock_timestamp(); now() is each node's own transaction
+	 * start) or read the node's session rather than ours (current_setting(),
+	 * to_char() and text casts of timestamptz): the replicas would diverge.
+	 * Such values belong in the inserted row, computed once here.
+	 */
+	if (distributed &&
+		(contain_mutable_functions((Node *) mt->onConflictSet) ||
+		 contain_mutable_functions(mt->onConflictWhere)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ON CONFLICT DO UPDATE on a distributed hypertable cannot use functions that are not immutable"),
+				 errdetail("The update runs on every data node that holds a replica, and each would compute its own value."),
+				 errhint("Compute the value in the inserted row (VALUES or SELECT) and use EXCLUDED.column in DO UPDATE.")));
+
 	nestlevel = CatalogPinSearchPath();
 	rtable_names = select_rtable_names_for_explain(stmt->rtable,
 												   bms_add_range(NULL, 1, list_length(stmt->rtable)));
 	context = deparse_context_for_plan_tree(stmt, rtable_names);
 	context = set_deparse_context_plan(context, (Plan *) mt, NIL);
 	oc->alias = pstrdup(quote_identifier(list_nth(rtable_names, rti - 1)));
+	/* constants are printed for the nodes to read */
+	modes = TransmissionModesBegin();
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "DO UPDATE SET ");
@@ -181,6 +203,7 @@ plan_on_conflict(PlannedStmt *stmt, ModifyTable *mt, Oid relid, Index rti,
 	if (mt->onConflictWhere)
 		appendStringInfo(&buf, " WHERE %s", deparse_expression(mt->onConflictWhere, context,
 																true, false));
+	TransmissionModesEnd(modes);
 	CatalogUnpinSearchPath(nestlevel);
 	oc->update_sql = buf.data;
 }
@@ -192,7 +215,7 @@ make_insert_plan(PlannedStmt *stmt, ModifyTable *mt, Hypertable *ht, Index rti)
 	ChunkDispatchOnConflict oc;
 	List	   *wcos = mt->withCheckOptionLists ? linitial(mt->withCheckOptionLists) : NIL;
 
-	plan_on_conflict(stmt, mt, ht->relid, rti, &oc);
+	plan_on_conflict(stmt, mt, ht->relid, rti, HypertableIsDistributed(ht), &oc);
 
 	/*
 	 * The row that DO UPDATE stores is only seen on the data node, where the

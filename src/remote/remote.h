@@ -122,6 +122,12 @@ extern void CheckDataNodeUsage(Oid server_id, Oid user_id);
 extern void CloseDataNodeConnections(Oid server_id);
 extern void RemoteConnDiscard(DataNodeConn *conn);
 
+/* transmission.c: fixed output settings for values shipped as text */
+extern int	TransmissionModesBegin(void);
+extern void TransmissionModesEnd(int nestlevel);
+extern void RemoteUseCallerSettings(DataNodeConn *conn);
+extern void RemoteRestoreSettings(DataNodeConn *conn);
+
 /* txn.c: remote transactions that follow the local one */
 extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);
 extern List *RemoteTxnParticipants(void);

@@ -16,7 +16,10 @@
  *	2. One row per written node goes into _timescaledb_catalog.remote_txn,
  *	   in the AN transaction itself: the commit decision.
  *	3. The AN commits locally.  This is the decision point: from here on the
- *	   transaction is committed everywhere, whatever fails next.
+ *	   transaction is committed everywhere, whatever fails next.  Its commit
+ *	   record is flushed before step 4 even with synchronous_commit = off
+ *	   (ForceSyncCommit), since a decision lost in a crash would let healing
+ *	   roll back nodes while others already committed.
  *	4. After the commit (XACT_EVENT_COMMIT) every prepared node gets COMMIT
  *	   PREPARED, in parallel.  Failures here are warnings, never errors (the
  *	   client's transaction did commit), and the node is remembered so that
@@ -354,6 +357,16 @@ RemoteTxnPreCommit(void)
 		n++;
 	}
 	RemoteTxnLogWrite(n, names, gids);
+
+	/*
+	 * The local commit record is the decision, and step 4 acts on it at
+	 * once: if it were still in WAL buffers when COMMIT PREPARED went out (as
+	 * synchronous_commit = off allows), a crash would lose the decision rows
+	 * after some node had committed, and healing would roll the others back.
+	 * So this commit is flushed whatever synchronous_commit says, as
+	 * PostgreSQL does for commits that cannot be undone (CREATE DATABASE).
+	 */
+	ForceSyncCommit();
 
 	RemoteTxnFault(FAULT_AFTER_DECISION, false);
 }
