@@ -318,8 +318,10 @@ RemoteConnParamsSeal(RemoteConnParams *params)
 
 /*
  * PQconnectStartParams with the process environment hidden from libpq's
- * defaults.  A backend has one thread, and nothing between the unset and the
- * restore can throw, so the environment is always put back.
+ * defaults.  Nothing else reads the environment meanwhile (the only other
+ * threads a backend has are cancel.c's, which call PQcancel alone, and it
+ * reads no environment), and nothing between the unset and the restore can
+ * throw, so the environment is always put back.
  */
 PGconn *
 RemoteConnectStart(const char *const *keywords, const char *const *values)
