@@ -263,16 +263,89 @@ chunk_may_match(const Chunk *chunk, DimensionRestriction *dr)
 	return dr->lower <= dr->upper && start <= dr->upper && end > dr->lower;
 }
 
-/*
- * The chunks of "chunks" (Chunk *, of hypertable ht) that the conditions
- * "conds" (RestrictInfos or bare clauses on the root's Vars, range table
- * index varno) do not rule out, in their original order.
- */
-List *
-ChunksAfterExclusion(const Hypertable *ht, List *chunks, List *conds, Index varno)
+static DimensionRestriction *restrictions_of(const Hypertable *ht, List *conds, Index varno,
+											 List **ors);
+
+/* Can no row satisfy the restrictions drs? */
+static bool
+restrictions_empty(const Hypertable *ht, const DimensionRestriction *drs)
 {
-	DimensionRestriction *drs = palloc0(sizeof(DimensionRestriction) * ht->num_dimensions);
-	List	   *result = NIL;
+	int			i;
+
+	for (i = 0; i < ht->num_dimensions; i++)
+	{
+		if (drs[i].dim->is_space ? (drs[i].has_hashes && drs[i].hashes == NIL) :
+			drs[i].lower > drs[i].upper)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A top-level OR: a row matches when it matches one of the arms, so each
+ * dimension is restricted to the union of what the arms allow (for time,
+ * the hull of their ranges; for space, the union of their hash sets when
+ * every arm has one).  Arms that match nothing are left out.  Returns the
+ * arms' restrictions (DimensionRestriction arrays), for the exact check per
+ * chunk in ChunksAfterExclusion.
+ */
+static List *
+restrict_or(const Hypertable *ht, DimensionRestriction *drs, BoolExpr *or, Index varno)
+{
+	List	   *arms = NIL;
+	ListCell   *lc;
+	int			i;
+
+	foreach(lc, or->args)
+	{
+		Node	   *arm = lfirst(lc);
+		List	   *armconds = is_andclause(arm) ? ((BoolExpr *) arm)->args : list_make1(arm);
+		DimensionRestriction *adrs = restrictions_of(ht, armconds, varno, NULL);
+
+		if (!restrictions_empty(ht, adrs))
+			arms = lappend(arms, adrs);
+	}
+	for (i = 0; i < ht->num_dimensions; i++)
+	{
+		int64		lower = PG_INT64_MAX;
+		int64		upper = PG_INT64_MIN;
+		bool		all_hashes = true;
+		List	   *hashes = NIL;
+
+		foreach(lc, arms)
+		{
+			DimensionRestriction *adr = &((DimensionRestriction *) lfirst(lc))[i];
+
+			lower = Min(lower, adr->lower);
+			upper = Max(upper, adr->upper);
+			all_hashes = all_hashes && adr->has_hashes;
+			if (adr->has_hashes)
+				hashes = list_concat(hashes, adr->hashes);
+		}
+		if (drs[i].dim->is_space)
+		{
+			if (all_hashes)
+				restrict_hashes(&drs[i], hashes);
+		}
+		else
+		{
+			drs[i].lower = Max(drs[i].lower, lower);
+			drs[i].upper = Min(drs[i].upper, upper);
+		}
+	}
+	return arms;
+}
+
+/*
+ * What the top-level conditions "conds" (RestrictInfos or bare clauses on
+ * the root's Vars, range table index varno) say about each dimension; an
+ * array of ht->num_dimensions in the current memory context.  With ors,
+ * each top-level OR's arm restrictions (a List per OR) are added to *ors.
+ */
+static DimensionRestriction *
+restrictions_of(const Hypertable *ht, List *conds, Index varno, List **ors)
+{
+	DimensionRestriction *drs = palloc0(sizeof(DimensionRestriction) * Max(1, ht->num_dimensions));
 	ListCell   *lc;
 	int			i;
 
@@ -294,6 +367,14 @@ ChunksAfterExclusion(const Hypertable *ht, List *chunks, List *conds, Index varn
 				continue;
 			clause = (Node *) ((RestrictInfo *) clause)->clause;
 		}
+		if (is_orclause(clause))
+		{
+			List	   *arms = restrict_or(ht, drs, (BoolExpr *) clause, varno);
+
+			if (ors)
+				*ors = lappend(*ors, arms);
+			continue;
+		}
 		for (i = 0; i < ht->num_dimensions; i++)
 		{
 			/* a custom function need not agree with the operator */
@@ -305,18 +386,69 @@ ChunksAfterExclusion(const Hypertable *ht, List *chunks, List *conds, Index varn
 				restrict_time(&drs[i], (OpExpr *) clause, varno);
 		}
 	}
+	return drs;
+}
+
+/*
+ * The chunks of "chunks" (Chunk *, of hypertable ht) that the conditions
+ * "conds" (RestrictInfos or bare clauses on the root's Vars, range table
+ * index varno) do not rule out, in their original order.
+ */
+List *
+ChunksAfterExclusion(const Hypertable *ht, List *chunks, List *conds, Index varno)
+{
+	List	   *ors = NIL;
+	DimensionRestriction *drs = restrictions_of(ht, conds, varno, &ors);
+	List	   *result = NIL;
+	ListCell   *lc;
+	int			i;
 
 	foreach(lc, chunks)
 	{
 		Chunk	   *chunk = lfirst(lc);
 		bool		keep = true;
+		ListCell   *lc2;
 
 		for (i = 0; i < ht->num_dimensions && keep; i++)
 			keep = chunk_may_match(chunk, &drs[i]);
+		/* each OR: one of its arms must allow the chunk */
+		foreach(lc2, ors)
+		{
+			bool		some_arm = false;
+			ListCell   *lc3;
+
+			if (!keep)
+				break;
+			foreach(lc3, (List *) lfirst(lc2))
+			{
+				DimensionRestriction *adrs = lfirst(lc3);
+				bool		arm_keeps = true;
+
+				for (i = 0; i < ht->num_dimensions && arm_keeps; i++)
+					arm_keeps = chunk_may_match(chunk, &adrs[i]);
+				some_arm = some_arm || arm_keeps;
+			}
+			keep = some_arm;
+		}
 		if (keep)
 			result = lappend(result, chunk);
 	}
 	return result;
+}
+
+/*
+ * The internal values [*lower, *upper] (both inclusive) of dimension dim_index,
+ * a time dimension, that conds leave possible; MN_TIME_MIN/MAX when they say
+ * nothing.  *lower > *upper means no value matches.
+ */
+void
+ExclusionTimeBounds(const Hypertable *ht, List *conds, Index varno, int dim_index,
+					int64 *lower, int64 *upper)
+{
+	DimensionRestriction *drs = restrictions_of(ht, conds, varno, NULL);
+
+	*lower = drs[dim_index].lower;
+	*upper = drs[dim_index].upper;
 }
 
 /*

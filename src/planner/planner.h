@@ -27,6 +27,14 @@ extern void DataNodeScanInit(void);
 extern List *ChunksAfterExclusion(const struct Hypertable *ht, List *chunks, List *conds,
 								  Index varno);
 extern bool IsRuntimeExclusionClause(const struct Hypertable *ht, Node *clause, Index varno);
+extern void ExclusionTimeBounds(const struct Hypertable *ht, List *conds, Index varno,
+								int dim_index, int64 *lower, int64 *upper);
+
+/* expand.c: distributed roots read by a query, expanded from the catalog's slices */
+extern void ExpandInit(void);
+extern bool ExpandIsMarked(const RangeTblEntry *rte);
+extern List *HypertableChunksMatching(const struct Hypertable *ht, List *conds, Index varno);
+extern double ExpandRowEstimate(PlannerInfo *root, RelOptInfo *rel, List *chunks);
 
 /* scan_exec.c: the executor side of the DataNodeScan */
 extern struct CustomScanMethods DataNodeScanPlanMethods;

@@ -118,7 +118,6 @@ skip_excluded_nodes(DataNodeScanState *state)
 	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
 	Hypertable *ht = HypertableGetByRelid(RelationGetRelid(state->css.ss.ss_currentRelation));
 	List	   *conds = NIL;
-	List	   *chunks = NIL;
 	List	   *surviving = NIL;
 	List	   *ids_per_node = list_nth(cscan->custom_private, DNS_CHUNK_IDS);
 	MemoryContext old;
@@ -147,15 +146,8 @@ skip_excluded_nodes(DataNodeScanState *state)
 					  typlen, value, isnull, typbyval);
 		conds = lappend(conds, clause);
 	}
-	foreach(lc, HypertableGetChunks(ht))
-	{
-		ListCell   *lc2;
-
-		foreach(lc2, ids_per_node)
-			if (list_member_int(lfirst(lc2), ((Chunk *) lfirst(lc))->id))
-				chunks = lappend(chunks, lfirst(lc));
-	}
-	surviving = ChunksAfterExclusion(ht, chunks, conds, cscan->scan.scanrelid);
+	/* searched in the catalog's slices; chunks not in the plan are ignored below */
+	surviving = HypertableChunksMatching(ht, conds, cscan->scan.scanrelid);
 
 	state->nskipped = 0;
 	foreach(lc, ids_per_node)

@@ -4,15 +4,17 @@
  *	  Planning reads of distributed hypertables: one DataNodeScan, one remote
  *	  query per data node, instead of one foreign scan per chunk.
  *
- * PostgreSQL expands the hypertable's root into its chunks (foreign tables,
- * children of the root) as for any inheritance tree, and excludes chunks by
- * their CHECK constraints.  At set_rel_pathlist_hook, for the root of a
+ * For statements that only read, expand.c keeps PostgreSQL from expanding
+ * the root and the chunks come straight from the catalog's slices.
+ * Otherwise PostgreSQL expands the hypertable's root into its chunks (foreign
+ * tables, children of the root) as for any inheritance tree, and excludes
+ * chunks by their CHECK constraints.  At set_rel_pathlist_hook, for the root of a
  * distributed hypertable read by the query (not the target of UPDATE or
  * DELETE: those keep the per-chunk plan, see fdw/modify.c), we throw the
  * per-chunk Append away and offer a single CustomPath instead:
  *
- *  1. the chunks PostgreSQL kept are narrowed further by the catalog's
- *	   slices (exclusion.c: space conditions);
+ *  1. the chunks the catalog's slices leave (expand.c), or those PostgreSQL
+ *	   kept narrowed further by the slices (exclusion.c: space conditions);
  *  2. each surviving chunk is given one replica to be read from
  *	   (fdw/replica.c), so every row comes back once;
  *  3. chunks are grouped by that node, and each node gets one query:
@@ -174,8 +176,8 @@ data_node_scan_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblE
 	ListCell   *lc;
 	CustomPath *cpath;
 
-	if (rel->reloptkind != RELOPT_BASEREL || rte->rtekind != RTE_RELATION || !rte->inh ||
-		IS_DUMMY_REL(rel))
+	if (rel->reloptkind != RELOPT_BASEREL || rte->rtekind != RTE_RELATION ||
+		!(rte->inh || ExpandIsMarked(rte)) || IS_DUMMY_REL(rel))
 		return;
 	/* UPDATE/DELETE/MERGE targets are modified chunk by chunk */
 	if (root->parse->resultRelation == rti && root->parse->commandType != CMD_SELECT)
@@ -187,15 +189,24 @@ data_node_scan_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblE
 	if (ht == NULL || !HypertableIsDistributed(ht))
 		return;
 
-	children = surviving_children(root, rti, rte->relid, &nchildren);
-	foreach(lc, HypertableGetChunks(ht))
+	if (ExpandIsMarked(rte))
 	{
-		Chunk	   *chunk = lfirst(lc);
-
-		if (bsearch(&chunk->relid, children, nchildren, sizeof(Oid), oid_cmp))
-			chunks = lappend(chunks, chunk);
+		/* not expanded by PostgreSQL: the chunks come from the catalog */
+		chunks = HypertableChunksMatching(ht, rel->baserestrictinfo, rti);
+		rel->rows = ExpandRowEstimate(root, rel, chunks);
 	}
-	chunks = ChunksAfterExclusion(ht, chunks, rel->baserestrictinfo, rti);
+	else
+	{
+		children = surviving_children(root, rti, rte->relid, &nchildren);
+		foreach(lc, HypertableGetChunks(ht))
+		{
+			Chunk	   *chunk = lfirst(lc);
+
+			if (bsearch(&chunk->relid, children, nchildren, sizeof(Oid), oid_cmp))
+				chunks = lappend(chunks, chunk);
+		}
+		chunks = ChunksAfterExclusion(ht, chunks, rel->baserestrictinfo, rti);
+	}
 
 	rel->pathlist = NIL;
 	rel->partial_pathlist = NIL;
@@ -335,5 +346,6 @@ DataNodeScanInit(void)
 {
 	prev_set_rel_pathlist_hook = set_rel_pathlist_hook;
 	set_rel_pathlist_hook = set_rel_pathlist;
+	ExpandInit();
 	RegisterCustomScanMethods(&DataNodeScanPlanMethods);
 }
