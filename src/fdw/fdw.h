@@ -71,6 +71,9 @@ extern RemoteScan *RemoteScanCreate(List *server_ids, List *sqls, TupleDesc tupd
 extern bool RemoteScanNext(RemoteScan *scan, TupleTableSlot *slot);
 extern void RemoteScanRestart(RemoteScan *scan);
 extern void RemoteScanSkipNode(RemoteScan *scan, int i, bool skip);
+extern bool RemoteScanNextFromNode(RemoteScan *scan, int i, TupleTableSlot *slot);
+extern int	RemoteScanNumNodes(RemoteScan *scan);
+extern void RemoteScanSetRowBound(RemoteScan *scan, int64 row_bound, int bound_param);
 extern void RemoteScanEnd(RemoteScan *scan);
 
 /* Evaluating the expressions sent as remote parameters ($1, $2, ...). */

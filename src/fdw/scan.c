@@ -13,6 +13,12 @@
  * may share a connection (a self-join, a subplan re-scanned per outer row):
  * each has its own cursor and neither finds the connection busy.
  *
+ * A query whose remote LIMIT keeps it within one batch (RemoteScanSetRowBound)
+ * skips the cursor: the query itself is sent and its whole answer read, one
+ * round trip per node and no CLOSE.  A sorted merge (planner/merge_exec.c)
+ * reads node by node (RemoteScanNextFromNode): the first batches still come
+ * in one parallel round, later ones from the node the merge has used up.
+ *
  * Values arrive as text and are converted with the column types' input
  * functions, in a memory context reset for every row.
  *
@@ -61,6 +67,9 @@ struct RemoteScan
 	RemoteParams *params;		/* the $n values, evaluated at every start */
 	MemoryContext rowcxt;		/* values of the current row */
 	bool		started;
+	bool		direct;			/* this run: plain queries, no cursors */
+	int64		row_bound;		/* rows per node known small; -1: unknown */
+	int			bound_param;	/* else the $n that bounds them, 0: none */
 };
 
 static unsigned int cursor_number = 0;
@@ -106,7 +115,42 @@ RemoteScanCreate(List *server_ids, List *sqls, TupleDesc tupdesc, List *retrieve
 	scan->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "multinode remote scan row",
 										 ALLOCSET_SMALL_SIZES);
 	scan->params = RemoteParamsCreate(param_exprs, ps);
+	scan->row_bound = -1;
 	return scan;
+}
+
+/*
+ * Each node returns at most row_bound rows (>= 0), or at most the value of
+ * parameter bound_param (> 0), as the remote query's LIMIT says.  When the
+ * bound fits in one batch the scan sends the queries themselves, without a
+ * cursor: one round trip per node, nothing to close.
+ */
+void
+RemoteScanSetRowBound(RemoteScan *scan, int64 row_bound, int bound_param)
+{
+	scan->row_bound = row_bound;
+	scan->bound_param = bound_param;
+}
+
+/* Does this run fit in one batch per node? */
+static bool
+run_direct(RemoteScan *scan, const char **values)
+{
+	int64		bound = scan->row_bound;
+
+	if (bound < 0 && scan->bound_param > 0)
+	{
+		const char *v = values[scan->bound_param - 1];
+		char	   *end;
+
+		if (v == NULL)
+			return false;		/* LIMIT NULL: no limit */
+		errno = 0;
+		bound = strtoi64(v, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return false;
+	}
+	return bound >= 0 && bound < FETCH_SIZE;
 }
 
 static void
@@ -142,6 +186,7 @@ start_scan(RemoteScan *scan)
 	int			nparams = scan->params->nparams;
 
 	snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", FETCH_SIZE, scan->cursor_name);
+	scan->direct = run_direct(scan, values);
 	for (i = 0; i < scan->nnodes; i++)
 	{
 		NodeCursor *nc = &scan->nodes[i];
@@ -151,6 +196,14 @@ start_scan(RemoteScan *scan)
 		if (nc->skipped)
 			continue;
 		nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
+		if (scan->direct)
+		{
+			if (nparams > 0)
+				RemoteSendParams(nc->conn, nc->sql, nparams, values);
+			else
+				RemoteSend(nc->conn, nc->sql);
+			continue;
+		}
 		sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);
 		if (nparams > 0)
 			RemoteSendParams(nc->conn, sql, nparams, values);
@@ -166,6 +219,13 @@ start_scan(RemoteScan *scan)
 		if (nc->skipped)
 			continue;
 		res = RemoteGetResult(nc->conn, nc->sql);
+		if (scan->direct)
+		{
+			/* the whole answer, within the bound: nothing more to fetch */
+			take_batch(nc, res);
+			nc->eof = true;
+			continue;
+		}
 		nc->declared = true;
 		if (nparams > 0)
 		{
@@ -177,7 +237,7 @@ start_scan(RemoteScan *scan)
 	}
 	scan->current = 0;
 	scan->started = true;
-	if (nparams > 0)
+	if (nparams > 0 && !scan->direct)
 		fetch_round(scan);
 }
 
@@ -268,6 +328,47 @@ RemoteScanNext(RemoteScan *scan, TupleTableSlot *slot)
 			return false;
 		}
 	}
+}
+
+/*
+ * Fill slot with node i's next row; false when that node is done.  The
+ * first call starts every node at once; later batches are fetched from
+ * node i alone, when its merge needs them (a sorted merge draws from the
+ * nodes unevenly).
+ */
+bool
+RemoteScanNextFromNode(RemoteScan *scan, int i, TupleTableSlot *slot)
+{
+	NodeCursor *nc = &scan->nodes[i];
+	char		fetch[64];
+
+	if (!scan->started)
+		start_scan(scan);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (nc->res != NULL && nc->next_row < PQntuples(nc->res))
+		{
+			store_row(scan, nc->res, nc->next_row++, slot);
+			return true;
+		}
+		PQclear(nc->res);
+		nc->res = NULL;
+		if (nc->eof)
+		{
+			ExecClearTuple(slot);
+			return false;
+		}
+		snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", FETCH_SIZE, scan->cursor_name);
+		RemoteSend(nc->conn, fetch);
+		take_batch(nc, RemoteGetResult(nc->conn, fetch));
+	}
+}
+
+int
+RemoteScanNumNodes(RemoteScan *scan)
+{
+	return scan->nnodes;
 }
 
 /* Close the cursors on every node, in parallel. */

@@ -10,6 +10,8 @@
 #ifndef MULTINODE_PLANNER_H
 #define MULTINODE_PLANNER_H
 
+#include "access/tupdesc.h"
+#include "lib/stringinfo.h"
 #include "nodes/pathnodes.h"
 #include "nodes/pg_list.h"
 
@@ -38,6 +40,40 @@ extern double ExpandRowEstimate(PlannerInfo *root, RelOptInfo *rel, List *chunks
 
 /* scan_exec.c: the executor side of the DataNodeScan */
 extern struct CustomScanMethods DataNodeScanPlanMethods;
+
+/*
+ * upper_order.c: ORDER BY and LIMIT pushed down to the nodes.  The
+ * DataNodeScan's path carries what it promises beyond the plain scan.
+ */
+typedef struct DataNodeScanPath
+{
+	CustomPath	cpath;			/* custom_private: the NodeShares */
+	List	   *sort_exprs;		/* Expr per remote ORDER BY key, NIL: unsorted */
+	List	   *sort_ops;		/* OidList: ordering operator per key */
+	List	   *sort_collations;	/* OidList: collation per key */
+	List	   *sort_nulls_first;	/* IntList: NULLS FIRST per key */
+	Expr	   *limit;			/* int8: each node's LIMIT, NULL: none */
+} DataNodeScanPath;
+
+struct CustomScan;
+extern void AddOrderedDataNodeScanPath(PlannerInfo *root, RelOptInfo *rel,
+									   DataNodeScanPath *base);
+extern void DeparseRemoteOrderLimit(StringInfo sql, bool whole, DataNodeScanPath *path,
+									Oid relid, Index varno, List **params);
+extern void PlanRemoteOrderLimit(struct CustomScan *cscan, DataNodeScanPath *path,
+								 List *params);
+
+/* merge_exec.c: merging the nodes' sorted streams */
+typedef struct DataNodeMerge DataNodeMerge;
+struct RemoteScan;
+struct TupleTableSlot;
+struct PlanState;
+extern DataNodeMerge *DataNodeMergeCreate(struct RemoteScan *scan, TupleDesc tupdesc,
+										  List *key_exprs, List *sortops, List *collations,
+										  List *nulls_first, struct PlanState *ps);
+extern bool DataNodeMergeNext(DataNodeMerge *m, struct TupleTableSlot *slot);
+extern void DataNodeMergeReset(DataNodeMerge *m);
+extern void DataNodeMergeEnd(DataNodeMerge *m);
 
 /* ---------------------------------------------------------------------------
  * Write path (insert.c, chunk_dispatch.c, copy_from.c): INSERT and COPY FROM

@@ -45,6 +45,18 @@ enum DataNodeScanPrivate
 	DNS_CHUNKS,					/* String per node: its chunks, for EXPLAIN */
 	DNS_CHUNK_IDS,				/* IntList per node: its chunks' ids */
 	DNS_NPARAMS,				/* Integer: custom_exprs that are remote params */
+	DNS_ORDER,					/* optional, see PlanRemoteOrderLimit */
+};
+
+/* The DNS_ORDER list: pushed-down ORDER BY (keys last in custom_exprs), LIMIT */
+enum DataNodeScanOrder
+{
+	DNS_ORDER_NKEYS,			/* Integer */
+	DNS_ORDER_SORTOPS,			/* OidList */
+	DNS_ORDER_COLLATIONS,		/* OidList */
+	DNS_ORDER_NULLS_FIRST,		/* IntList */
+	DNS_ORDER_ROW_BOUND,		/* Integer: rows per node at most, -1: unknown */
+	DNS_ORDER_BOUND_PARAM,		/* Integer: else the $n bounding them, 0: none */
 };
 
 /* A condition decided at run time: column <op> operand */
@@ -59,6 +71,7 @@ typedef struct DataNodeScanState
 {
 	CustomScanState css;
 	RemoteScan *scan;
+	DataNodeMerge *merge;		/* the nodes' rows come sorted: merge them */
 	List	   *runtime_conds;	/* RuntimeCond *; NIL: nothing to decide */
 	bool		decided;		/* nodes to skip chosen for this run */
 	int			nskipped;		/* for EXPLAIN ANALYZE: at the last decision */
@@ -78,6 +91,10 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	DataNodeScanState *state = (DataNodeScanState *) node;
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
 	int			nparams = intVal(list_nth(cscan->custom_private, DNS_NPARAMS));
+	List	   *order = list_length(cscan->custom_private) > DNS_ORDER ?
+		list_nth(cscan->custom_private, DNS_ORDER) : NIL;
+	int			nkeys = order ? intVal(list_nth(order, DNS_ORDER_NKEYS)) : 0;
+	int			nruntime = list_length(cscan->custom_exprs) - nparams - nkeys;
 	List	   *sqls = NIL;
 	ListCell   *lc;
 
@@ -89,8 +106,22 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 								   RelationGetDescr(node->ss.ss_currentRelation),
 								   list_nth(cscan->custom_private, DNS_RETRIEVED_ATTRS),
 								   list_copy_head(cscan->custom_exprs, nparams), &node->ss.ps);
+	if (order != NIL)
+	{
+		RemoteScanSetRowBound(state->scan, intVal(list_nth(order, DNS_ORDER_ROW_BOUND)),
+							  intVal(list_nth(order, DNS_ORDER_BOUND_PARAM)));
+		if (nkeys > 0)
+			state->merge = DataNodeMergeCreate(state->scan,
+											   RelationGetDescr(node->ss.ss_currentRelation),
+											   list_copy_tail(cscan->custom_exprs,
+															  nparams + nruntime),
+											   list_nth(order, DNS_ORDER_SORTOPS),
+											   list_nth(order, DNS_ORDER_COLLATIONS),
+											   list_nth(order, DNS_ORDER_NULLS_FIRST),
+											   &node->ss.ps);
+	}
 
-	for_each_from(lc, cscan->custom_exprs, nparams)
+	foreach(lc, list_copy_head(list_copy_tail(cscan->custom_exprs, nparams), nruntime))
 	{
 		RuntimeCond *rc = palloc0(sizeof(RuntimeCond));
 		List	   *args = IsA(lfirst(lc), OpExpr) ?
@@ -176,7 +207,7 @@ next_row(ScanState *ss)
 			skip_excluded_nodes(state);
 		state->decided = true;
 	}
-	if (RemoteScanNext(state->scan, slot))
+	if (state->merge ? DataNodeMergeNext(state->merge, slot) : RemoteScanNext(state->scan, slot))
 		slot->tts_tableOid = RelationGetRelid(ss->ss_currentRelation);
 	return slot;
 }
@@ -199,6 +230,8 @@ end_scan(CustomScanState *node)
 {
 	DataNodeScanState *state = (DataNodeScanState *) node;
 
+	if (state->merge)
+		DataNodeMergeEnd(state->merge);
 	if (state->scan)
 		RemoteScanEnd(state->scan);
 }
@@ -209,6 +242,8 @@ rescan(CustomScanState *node)
 	DataNodeScanState *state = (DataNodeScanState *) node;
 
 	RemoteScanRestart(state->scan);
+	if (state->merge)
+		DataNodeMergeReset(state->merge);
 	state->decided = false;
 }
 
@@ -240,6 +275,9 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainCloseGroup("Data Node", NULL, true, es);
 	}
 	ExplainCloseGroup("Data Nodes", "Data Nodes", false, es);
+	if (list_length(cscan->custom_private) > DNS_ORDER &&
+		intVal(linitial(list_nth(cscan->custom_private, DNS_ORDER))) > 0)
+		ExplainPropertyText("Merge", "sorted streams of the data nodes", es);
 	if (es->analyze && ((DataNodeScanState *) node)->runtime_conds != NIL)
 		ExplainPropertyInteger("Data nodes skipped at run time", NULL,
 							   ((DataNodeScanState *) node)->nskipped, es);

@@ -217,7 +217,8 @@ data_node_scan_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblE
 		return;
 	}
 
-	cpath = makeNode(CustomPath);
+	/* a DataNodeScanPath, unsorted and unlimited: see upper_order.c */
+	cpath = (CustomPath *) newNode(sizeof(DataNodeScanPath), T_CustomPath);
 	cpath->path.pathtype = T_CustomScan;
 	cpath->path.parent = rel;
 	cpath->path.pathtarget = rel->reltarget;
@@ -235,6 +236,7 @@ data_node_scan_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblE
 	cpath->custom_private = assign_chunks(chunks);
 	cpath->methods = &data_node_scan_path_methods;
 	add_path(rel, &cpath->path);
+	AddOrderedDataNodeScanPath(root, rel, (DataNodeScanPath *) cpath);
 }
 
 static void
@@ -319,6 +321,8 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 				appendStringInfo(&names, "%s%s", names.len ? ", " : "", chunk->table_name);
 			ids = lappend_int(ids, chunk->id);
 		}
+		DeparseRemoteOrderLimit(&sql, share->whole, (DataNodeScanPath *) best_path,
+								rte->relid, rel->relid, &params);
 		if (list_length(ids) > EXPLAIN_MAX_CHUNK_NAMES)
 			appendStringInfo(&names, ", ... (%d chunks)", list_length(ids));
 		servers = lappend_oid(servers, share->server_id);
@@ -336,6 +340,7 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	cscan->custom_private = list_make5(retrieved_attrs, servers, sqls, chunk_names, chunk_ids);
 	cscan->custom_private = lappend(cscan->custom_private, makeInteger(list_length(params)));
 	cscan->custom_exprs = list_concat(params, runtime_conds);
+	PlanRemoteOrderLimit(cscan, (DataNodeScanPath *) best_path, params);
 	cscan->custom_scan_tlist = NIL;
 	cscan->methods = &DataNodeScanPlanMethods;
 	return &cscan->scan.plan;
