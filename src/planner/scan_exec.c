@@ -28,6 +28,8 @@
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "pgtime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -45,6 +47,10 @@ enum DataNodeScanPrivate
 	DNS_CHUNKS,					/* String per node: its chunks, for EXPLAIN */
 	DNS_CHUNK_IDS,				/* IntList per node: its chunks' ids */
 	DNS_NPARAMS,				/* Integer: custom_exprs that are remote params */
+	/* optional, for plans that read no relation (planner/upper_agg.c): */
+	DNS_NEEDS_UTC,				/* Boolean: the SQL assumes TimeZone UTC */
+	DNS_RUNTIME_CONDS,			/* run-time exclusion conditions, as planned */
+	DNS_HYPERTABLE,				/* IntList: the root's relid, its varno there */
 };
 
 /* A condition decided at run time: column <op> operand */
@@ -78,19 +84,39 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	DataNodeScanState *state = (DataNodeScanState *) node;
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
 	int			nparams = intVal(list_nth(cscan->custom_private, DNS_NPARAMS));
+	List	   *runtime_conds = list_copy_tail(cscan->custom_exprs, nparams);
 	List	   *sqls = NIL;
 	ListCell   *lc;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+
+	/*
+	 * A plan that ships date_trunc on timestamptz was made while TimeZone was
+	 * UTC, as on the nodes; a cached plan must not run under another one.
+	 */
+	if (list_length(cscan->custom_private) > DNS_NEEDS_UTC &&
+		boolVal(list_nth(cscan->custom_private, DNS_NEEDS_UTC)) &&
+		strcmp(pg_get_timezone_name(session_timezone), "UTC") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached plan for a distributed hypertable was made for TimeZone UTC"),
+				 errhint("Prepare the statement again under the current TimeZone.")));
 	foreach(lc, list_nth(cscan->custom_private, DNS_SQLS))
 		sqls = lappend(sqls, strVal(lfirst(lc)));
+	/* scanrelid 0: rows of custom_scan_tlist, pushed-down aggregation */
 	state->scan = RemoteScanCreate(list_nth(cscan->custom_private, DNS_SERVERS), sqls,
-								   RelationGetDescr(node->ss.ss_currentRelation),
+								   node->ss.ss_ScanTupleSlot->tts_tupleDescriptor,
 								   list_nth(cscan->custom_private, DNS_RETRIEVED_ATTRS),
 								   list_copy_head(cscan->custom_exprs, nparams), &node->ss.ps);
 
-	for_each_from(lc, cscan->custom_exprs, nparams)
+	if (list_length(cscan->custom_private) > DNS_RUNTIME_CONDS)
+	{
+		/* kept out of custom_exprs, whose columns setrefs.c would look for */
+		runtime_conds = copyObject(list_nth(cscan->custom_private, DNS_RUNTIME_CONDS));
+		fix_opfuncids((Node *) runtime_conds);
+	}
+	foreach(lc, runtime_conds)
 	{
 		RuntimeCond *rc = palloc0(sizeof(RuntimeCond));
 		List	   *args = IsA(lfirst(lc), OpExpr) ?
@@ -116,7 +142,10 @@ skip_excluded_nodes(DataNodeScanState *state)
 {
 	CustomScan *cscan = (CustomScan *) state->css.ss.ps.plan;
 	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
-	Hypertable *ht = HypertableGetByRelid(RelationGetRelid(state->css.ss.ss_currentRelation));
+	Relation	rel = state->css.ss.ss_currentRelation;
+	List	   *relid_varno = rel ? NIL : list_nth(cscan->custom_private, DNS_HYPERTABLE);
+	Hypertable *ht = HypertableGetByRelid(rel ? RelationGetRelid(rel) : linitial_int(relid_varno));
+	Index		varno = rel ? cscan->scan.scanrelid : lsecond_int(relid_varno);
 	List	   *conds = NIL;
 	List	   *chunks = NIL;
 	List	   *surviving = NIL;
@@ -155,7 +184,7 @@ skip_excluded_nodes(DataNodeScanState *state)
 			if (list_member_int(lfirst(lc2), ((Chunk *) lfirst(lc))->id))
 				chunks = lappend(chunks, lfirst(lc));
 	}
-	surviving = ChunksAfterExclusion(ht, chunks, conds, cscan->scan.scanrelid);
+	surviving = ChunksAfterExclusion(ht, chunks, conds, varno);
 
 	state->nskipped = 0;
 	foreach(lc, ids_per_node)
@@ -184,7 +213,7 @@ next_row(ScanState *ss)
 			skip_excluded_nodes(state);
 		state->decided = true;
 	}
-	if (RemoteScanNext(state->scan, slot))
+	if (RemoteScanNext(state->scan, slot) && ss->ss_currentRelation)
 		slot->tts_tableOid = RelationGetRelid(ss->ss_currentRelation);
 	return slot;
 }
