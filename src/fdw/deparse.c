@@ -314,6 +314,70 @@ deparse_func(FuncExpr *fe, DeparseContext *ctx)
 	appendStringInfoChar(ctx->buf, ')');
 }
 
+/*
+ * An aggregate call: funcname (the aggregate's own name when NULL) with the
+ * aggregate's arguments, DISTINCT and FILTER.  shippable.c refused ORDER BY
+ * inside aggregates, VARIADIC and direct arguments.
+ */
+static void
+deparse_aggref(Aggref *agg, const char *funcname, DeparseContext *ctx)
+{
+	ListCell   *lc;
+
+	if (funcname)
+		appendStringInfoString(ctx->buf, funcname);
+	else
+	{
+		HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(agg->aggfnoid));
+		Form_pg_proc proc;
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for function %u", agg->aggfnoid);
+		proc = (Form_pg_proc) GETSTRUCT(tup);
+		appendStringInfoString(ctx->buf,
+							   proc->pronamespace == PG_CATALOG_NAMESPACE ?
+							   quote_identifier(NameStr(proc->proname)) :
+							   quote_qualified_identifier(get_namespace_name(proc->pronamespace),
+														  NameStr(proc->proname)));
+		ReleaseSysCache(tup);
+	}
+	appendStringInfoChar(ctx->buf, '(');
+	if (agg->aggdistinct != NIL)
+		appendStringInfoString(ctx->buf, "DISTINCT ");
+	if (agg->aggstar)
+		appendStringInfoChar(ctx->buf, '*');
+	foreach(lc, agg->args)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk)
+			continue;
+		if (lc != list_head(agg->args))
+			appendStringInfoString(ctx->buf, ", ");
+		deparse_expr((Node *) tle->expr, ctx);
+	}
+	appendStringInfoChar(ctx->buf, ')');
+	if (agg->aggfilter)
+	{
+		appendStringInfoString(ctx->buf, " FILTER (WHERE ");
+		deparse_expr((Node *) agg->aggfilter, ctx);
+		appendStringInfoChar(ctx->buf, ')');
+	}
+}
+
+void
+DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
+					 const char *funcname, List **params)
+{
+	DeparseContext ctx;
+
+	ctx.buf = buf;
+	ctx.reloid = reloid;
+	ctx.varno = varno;
+	ctx.params = params;
+	deparse_aggref(agg, funcname, &ctx);
+}
+
 static void
 deparse_expr(Node *node, DeparseContext *ctx)
 {
@@ -443,6 +507,9 @@ deparse_expr(Node *node, DeparseContext *ctx)
 				appendStringInfo(buf, "]::%s", type_name(a->array_typeid, -1));
 				break;
 			}
+		case T_Aggref:
+			deparse_aggref((Aggref *) node, NULL, ctx);
+			break;
 		case T_CoalesceExpr:
 			appendStringInfoString(buf, "COALESCE(");
 			deparse_args(((CoalesceExpr *) node)->args, ", ", ctx);

@@ -41,6 +41,8 @@ extern List *ChunkAllServers(Oid chunk_relid);
 /* shippable.c: what a data node may evaluate for us */
 extern bool IsShippableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr);
 extern bool IsRemoteParamExpr(Node *node);
+extern bool IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr,
+								 bool *needs_utc);
 extern void ClassifyConditions(PlannerInfo *root, RelOptInfo *baserel, List *conds,
 							   List **remote_conds, List **local_conds);
 
@@ -52,6 +54,8 @@ extern void DeparseWhereClause(StringInfo buf, Oid reloid, Index varno, List *co
 extern void DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr,
 							List **params);
 extern char *DeparseRelationName(Oid reloid);
+extern void DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
+								 const char *funcname, List **params);
 extern Bitmapset *ScanAttrsUsed(RelOptInfo *baserel, List *local_conds);
 
 /*

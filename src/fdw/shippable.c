@@ -30,6 +30,7 @@
 
 #include "access/transam.h"
 #include "catalog/dependency.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -37,7 +38,10 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
+#include "pgtime.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 
 #include "multinode.h"
 #include "fdw/fdw.h"
@@ -45,6 +49,8 @@
 typedef struct ShipContext
 {
 	Index		varno;			/* the scanned relation's range table index */
+	bool		upper;			/* aggregates allowed (upper_agg.c) */
+	bool		used_utc;		/* shipped something that needs TimeZone UTC */
 } ShipContext;
 
 static bool ship_walker(Node *node, ShipContext *ctx);
@@ -153,6 +159,22 @@ ship_walker(Node *node, ShipContext *ctx)
 				return var->varno == ctx->varno && var->varlevelsup == 0 &&
 					var->varattno > 0;
 			}
+		case T_Aggref:
+			{
+				Aggref	   *agg = (Aggref *) node;
+				ListCell   *lc;
+
+				/* plain aggregates only; ORDER BY inside one is not shipped */
+				if (!ctx->upper || agg->agglevelsup != 0 || agg->aggkind != AGGKIND_NORMAL ||
+					agg->aggorder != NIL || agg->aggvariadic || agg->aggdirectargs != NIL ||
+					!shippable_function(agg->aggfnoid) ||
+					(OidIsValid(agg->inputcollid) && agg->inputcollid != DEFAULT_COLLATION_OID))
+					return false;
+				foreach(lc, agg->args)
+					if (!ship_walker((Node *) lfirst_node(TargetEntry, lc)->expr, ctx))
+						return false;
+				return ship_walker((Node *) agg->aggfilter, ctx);
+			}
 		case T_Const:
 			return true;
 		case T_OpExpr:
@@ -178,6 +200,18 @@ ship_walker(Node *node, ShipContext *ctx)
 			{
 				FuncExpr   *fe = (FuncExpr *) node;
 
+				/*
+				 * date_trunc on timestamptz depends on TimeZone, which is UTC on
+				 * the nodes: grouping by it goes down when it is UTC here too,
+				 * and the plan says so, for the executor to check.
+				 */
+				if (ctx->upper && fe->funcid == F_DATE_TRUNC_TEXT_TIMESTAMPTZ &&
+					strcmp(pg_get_timezone_name(session_timezone), "UTC") == 0 &&
+					ship_list(fe->args, ctx))
+				{
+					ctx->used_utc = true;
+					return true;
+				}
 				return shippable_function(fe->funcid) &&
 					collation_ok(fe->inputcollid, fe->args, ctx) &&
 					collation_ok(fe->funccollid, fe->args, ctx) &&
@@ -228,7 +262,28 @@ IsShippableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 	ShipContext ctx;
 
 	ctx.varno = baserel->relid;
+	ctx.upper = false;
+	ctx.used_utc = false;
 	return ship_walker((Node *) expr, &ctx);
+}
+
+/*
+ * May "expr", computed over the rows of "baserel" after grouping (group
+ * keys, aggregates, HAVING), be evaluated by a data node?  *needs_utc is
+ * set when that holds only while TimeZone is UTC here.
+ */
+bool
+IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr, bool *needs_utc)
+{
+	ShipContext ctx;
+	bool		ok;
+
+	ctx.varno = baserel->relid;
+	ctx.upper = true;
+	ctx.used_utc = false;
+	ok = ship_walker((Node *) expr, &ctx);
+	*needs_utc |= ctx.used_utc;
+	return ok;
 }
 
 /*

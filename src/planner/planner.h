@@ -38,6 +38,20 @@ extern bool ExpandIsMarked(const RangeTblEntry *rte);
 extern List *HypertableChunksMatching(const struct Hypertable *ht, List *conds, Index varno);
 extern double ExpandRowEstimate(PlannerInfo *root, RelOptInfo *rel, List *chunks);
 
+/* scan_plan.c: a DataNodeScan path's custom_private is a list of these */
+typedef struct NodeShare
+{
+	Oid			server_id;
+	List	   *chunks;			/* Chunk * read from this node */
+	bool		whole;			/* read the member hypertable, not chunk by chunk */
+} NodeShare;
+
+extern bool IsDataNodeScanPath(Path *path);
+extern char *NodeShareChunkNames(const NodeShare *share, List **ids);
+
+/* upper_agg.c: GROUP BY and aggregates computed by the data nodes */
+extern void UpperAggInit(void);
+
 /* scan_exec.c: the executor side of the DataNodeScan */
 extern struct CustomScanMethods DataNodeScanPlanMethods;
 

@@ -28,6 +28,8 @@
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "pgtime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -46,6 +48,10 @@ enum DataNodeScanPrivate
 	DNS_CHUNK_IDS,				/* IntList per node: its chunks' ids */
 	DNS_NPARAMS,				/* Integer: custom_exprs that are remote params */
 	DNS_ORDER,					/* optional, see PlanRemoteOrderLimit */
+	/* optional, for plans that read no relation (planner/upper_agg.c): */
+	DNS_NEEDS_UTC,				/* Boolean: the SQL assumes TimeZone UTC */
+	DNS_RUNTIME_CONDS,			/* run-time exclusion conditions, as planned */
+	DNS_HYPERTABLE,				/* IntList: the root's relid, its varno there */
 };
 
 /* The DNS_ORDER list: pushed-down ORDER BY (keys last in custom_exprs), LIMIT */
@@ -95,15 +101,29 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 		list_nth(cscan->custom_private, DNS_ORDER) : NIL;
 	int			nkeys = order ? intVal(list_nth(order, DNS_ORDER_NKEYS)) : 0;
 	int			nruntime = list_length(cscan->custom_exprs) - nparams - nkeys;
+	List	   *runtime_conds = list_copy_head(list_copy_tail(cscan->custom_exprs, nparams), nruntime);
 	List	   *sqls = NIL;
 	ListCell   *lc;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+
+	/*
+	 * A plan that ships date_trunc on timestamptz was made while TimeZone was
+	 * UTC, as on the nodes; a cached plan must not run under another one.
+	 */
+	if (list_length(cscan->custom_private) > DNS_NEEDS_UTC &&
+		boolVal(list_nth(cscan->custom_private, DNS_NEEDS_UTC)) &&
+		strcmp(pg_get_timezone_name(session_timezone), "UTC") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached plan for a distributed hypertable was made for TimeZone UTC"),
+				 errhint("Prepare the statement again under the current TimeZone.")));
 	foreach(lc, list_nth(cscan->custom_private, DNS_SQLS))
 		sqls = lappend(sqls, strVal(lfirst(lc)));
+	/* scanrelid 0: rows of custom_scan_tlist, pushed-down aggregation */
 	state->scan = RemoteScanCreate(list_nth(cscan->custom_private, DNS_SERVERS), sqls,
-								   RelationGetDescr(node->ss.ss_currentRelation),
+								   node->ss.ss_ScanTupleSlot->tts_tupleDescriptor,
 								   list_nth(cscan->custom_private, DNS_RETRIEVED_ATTRS),
 								   list_copy_head(cscan->custom_exprs, nparams), &node->ss.ps);
 	if (order != NIL)
@@ -121,7 +141,13 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 											   &node->ss.ps);
 	}
 
-	foreach(lc, list_copy_head(list_copy_tail(cscan->custom_exprs, nparams), nruntime))
+	if (list_length(cscan->custom_private) > DNS_RUNTIME_CONDS)
+	{
+		/* kept out of custom_exprs, whose columns setrefs.c would look for */
+		runtime_conds = copyObject(list_nth(cscan->custom_private, DNS_RUNTIME_CONDS));
+		fix_opfuncids((Node *) runtime_conds);
+	}
+	foreach(lc, runtime_conds)
 	{
 		RuntimeCond *rc = palloc0(sizeof(RuntimeCond));
 		List	   *args = IsA(lfirst(lc), OpExpr) ?
@@ -147,7 +173,10 @@ skip_excluded_nodes(DataNodeScanState *state)
 {
 	CustomScan *cscan = (CustomScan *) state->css.ss.ps.plan;
 	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
-	Hypertable *ht = HypertableGetByRelid(RelationGetRelid(state->css.ss.ss_currentRelation));
+	Relation	rel = state->css.ss.ss_currentRelation;
+	List	   *relid_varno = rel ? NIL : list_nth(cscan->custom_private, DNS_HYPERTABLE);
+	Hypertable *ht = HypertableGetByRelid(rel ? RelationGetRelid(rel) : linitial_int(relid_varno));
+	Index		varno = rel ? cscan->scan.scanrelid : lsecond_int(relid_varno);
 	List	   *conds = NIL;
 	List	   *surviving = NIL;
 	List	   *ids_per_node = list_nth(cscan->custom_private, DNS_CHUNK_IDS);
@@ -178,7 +207,7 @@ skip_excluded_nodes(DataNodeScanState *state)
 		conds = lappend(conds, clause);
 	}
 	/* searched in the catalog's slices; chunks not in the plan are ignored below */
-	surviving = HypertableChunksMatching(ht, conds, cscan->scan.scanrelid);
+	surviving = HypertableChunksMatching(ht, conds, varno);
 
 	state->nskipped = 0;
 	foreach(lc, ids_per_node)
@@ -207,7 +236,8 @@ next_row(ScanState *ss)
 			skip_excluded_nodes(state);
 		state->decided = true;
 	}
-	if (state->merge ? DataNodeMergeNext(state->merge, slot) : RemoteScanNext(state->scan, slot))
+	if ((state->merge ? DataNodeMergeNext(state->merge, slot) : RemoteScanNext(state->scan, slot)) &&
+		ss->ss_currentRelation)
 		slot->tts_tableOid = RelationGetRelid(ss->ss_currentRelation);
 	return slot;
 }
@@ -276,6 +306,7 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 	}
 	ExplainCloseGroup("Data Nodes", "Data Nodes", false, es);
 	if (list_length(cscan->custom_private) > DNS_ORDER &&
+		list_nth(cscan->custom_private, DNS_ORDER) != NIL &&
 		intVal(linitial(list_nth(cscan->custom_private, DNS_ORDER))) > 0)
 		ExplainPropertyText("Merge", "sorted streams of the data nodes", es);
 	if (es->analyze && ((DataNodeScanState *) node)->runtime_conds != NIL)

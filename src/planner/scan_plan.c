@@ -54,14 +54,6 @@
 #include "fdw/fdw.h"
 #include "planner/planner.h"
 
-/* One data node's share of the scan, in the path's custom_private. */
-typedef struct NodeShare
-{
-	Oid			server_id;
-	List	   *chunks;			/* Chunk * read from this node */
-	bool		whole;			/* read the member hypertable, not chunk by chunk */
-} NodeShare;
-
 /* EXPLAIN names this many of a node's chunks, then counts them */
 #define EXPLAIN_MAX_CHUNK_NAMES 10
 
@@ -74,6 +66,38 @@ static const CustomPathMethods data_node_scan_path_methods = {
 	.CustomName = "DataNodeScan",
 	.PlanCustomPath = plan_data_node_scan,
 };
+
+bool
+IsDataNodeScanPath(Path *path)
+{
+	return IsA(path, CustomPath) &&
+		((CustomPath *) path)->methods == &data_node_scan_path_methods;
+}
+
+/*
+ * For EXPLAIN: the names of the first chunks of a node's share, then their
+ * number; *ids gets all their ids.
+ */
+char *
+NodeShareChunkNames(const NodeShare *share, List **ids)
+{
+	StringInfoData names;
+	ListCell   *lc;
+
+	initStringInfo(&names);
+	*ids = NIL;
+	foreach(lc, share->chunks)
+	{
+		Chunk	   *chunk = lfirst(lc);
+
+		if (list_length(*ids) < EXPLAIN_MAX_CHUNK_NAMES)
+			appendStringInfo(&names, "%s%s", names.len ? ", " : "", chunk->table_name);
+		*ids = lappend_int(*ids, chunk->id);
+	}
+	if (list_length(*ids) > EXPLAIN_MAX_CHUNK_NAMES)
+		appendStringInfo(&names, ", ... (%d chunks)", list_length(*ids));
+	return names.data;
+}
 
 /*
  * The relids of the chunks PostgreSQL did not exclude, sorted, for
@@ -299,12 +323,10 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	{
 		NodeShare  *share = lfirst(lc);
 		StringInfoData sql;
-		StringInfoData names;
-		List	   *ids = NIL;
+		List	   *ids;
 		ListCell   *lc2;
 
 		initStringInfo(&sql);
-		initStringInfo(&names);
 		if (share->whole)
 			appendStringInfo(&sql, "SELECT %s FROM %s%s", cols.data,
 							 DeparseRelationName(rte->relid), where.data);
@@ -317,17 +339,12 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 								 sql.len ? " UNION ALL " : "", cols.data,
 								 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
 								 where.data);
-			if (list_length(ids) < EXPLAIN_MAX_CHUNK_NAMES)
-				appendStringInfo(&names, "%s%s", names.len ? ", " : "", chunk->table_name);
-			ids = lappend_int(ids, chunk->id);
 		}
 		DeparseRemoteOrderLimit(&sql, share->whole, (DataNodeScanPath *) best_path,
 								rte->relid, rel->relid, &params);
-		if (list_length(ids) > EXPLAIN_MAX_CHUNK_NAMES)
-			appendStringInfo(&names, ", ... (%d chunks)", list_length(ids));
 		servers = lappend_oid(servers, share->server_id);
 		sqls = lappend(sqls, makeString(sql.data));
-		chunk_names = lappend(chunk_names, makeString(names.data));
+		chunk_names = lappend(chunk_names, makeString(NodeShareChunkNames(share, &ids)));
 		chunk_ids = lappend(chunk_ids, ids);
 	}
 
@@ -352,5 +369,6 @@ DataNodeScanInit(void)
 	prev_set_rel_pathlist_hook = set_rel_pathlist_hook;
 	set_rel_pathlist_hook = set_rel_pathlist;
 	ExpandInit();
+	UpperAggInit();
 	RegisterCustomScanMethods(&DataNodeScanPlanMethods);
 }

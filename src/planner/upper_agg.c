@@ -1,0 +1,645 @@
+/*-------------------------------------------------------------------------
+ *
+ * upper_agg.c
+ *	  GROUP BY and aggregates of a distributed hypertable computed by the
+ *	  data nodes.
+ *
+ * At create_upper_paths_hook for UPPERREL_GROUP_AGG, when the query reads
+ * one relation, a distributed hypertable scanned by our DataNodeScan with
+ * every condition shipped, we offer a plan in which the data nodes group:
+ *
+ *	- full pushdown, when every group lives on one node: the query reads one
+ *	  node, or the grouping keys include the space column and every space
+ *	  slice among the chunks read is read from one node.  Each node returns
+ *	  finished groups (HAVING applied there); the access node only projects.
+ *
+ *	- partial pushdown otherwise: each node returns, per group, the
+ *	  transition state of every aggregate, and an Agg in AGGSPLIT_FINAL_DESERIAL
+ *	  mode combines the states with the aggregate's own combine function and
+ *	  finalizes them here (HAVING too).  A node computes a state with plain
+ *	  SQL: for an aggregate without final function whose state is its result
+ *	  (count, sum of integers and floats, min, max, bool_and, bit_or, ...)
+ *	  the state is the aggregate itself; avg of int2/int4 is {count, sum};
+ *	  avg of float4/float8 is {N, Sx, Sxx}.  Anything else (internal states:
+ *	  sum/avg of int8 and numeric, stddev, ...) is not split; the query then
+ *	  keeps the ordinary plan, rows aggregated here.
+ *
+ * What is shipped passes fdw/shippable.c (immutable built-ins and ours,
+ * default collations); date_trunc on timestamptz only while TimeZone is UTC,
+ * as it is on the nodes, and the plan is marked for the executor to check.
+ * Grouping sets, aggregates with ORDER BY, DISTINCT aggregates where a group
+ * spans nodes, conditions kept on the access node, and pseudo-constant
+ * conditions keep the ordinary plan.
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planner.h"
+#include "optimizer/prep.h"
+#include "optimizer/tlist.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/selfuncs.h"
+#include "utils/syscache.h"
+
+#include "catalog/catalog.h"
+#include "fdw/fdw.h"
+#include "planner/planner.h"
+
+/* How a node computes an aggregate's transition state in SQL */
+typedef enum PartialForm
+{
+	PARTIAL_NONE,	   /* it cannot */
+	PARTIAL_SELF,	   /* the state is the aggregate's result */
+	PARTIAL_AVG_INT,   /* int8[] {count, sum} */
+	PARTIAL_AVG_FLOAT, /* float8[] {N, Sx, Sxx} */
+} PartialForm;
+
+/* What one candidate plan needs, gathered while checking the query */
+typedef struct AggPushdown
+{
+	PlannerInfo *root;
+	RelOptInfo	*scanrel;
+	Oid			 reloid;
+	Hypertable	*ht;
+	List		*shares;	   /* NodeShare * */
+	List		*remote_conds; /* RestrictInfo * */
+	List		*group_exprs;  /* in groupClause order */
+	List		*aggs;		   /* distinct Aggref * of target and HAVING */
+	bool		 needs_utc;
+} AggPushdown;
+
+static create_upper_paths_hook_type prev_create_upper_paths_hook = NULL;
+
+static Plan *plan_pushed_agg(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist,
+							 List *clauses, List *custom_plans);
+
+static const CustomPathMethods pushed_agg_path_methods = {
+	.CustomName = "DataNodeScan",
+	.PlanCustomPath = plan_pushed_agg,
+};
+
+static PartialForm
+partial_form(Aggref *agg)
+{
+	HeapTuple		  tup;
+	Form_pg_aggregate aggform;
+	PartialForm		  form = PARTIAL_NONE;
+
+	switch (agg->aggfnoid)
+	{
+		case F_AVG_INT2:
+		case F_AVG_INT4:
+			return PARTIAL_AVG_INT;
+		case F_AVG_FLOAT4:
+		case F_AVG_FLOAT8:
+			return PARTIAL_AVG_FLOAT;
+		default:
+			break;
+	}
+	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(agg->aggfnoid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for aggregate %u", agg->aggfnoid);
+	aggform = (Form_pg_aggregate) GETSTRUCT(tup);
+	if (!OidIsValid(aggform->aggfinalfn) && OidIsValid(aggform->aggcombinefn) &&
+		agg->aggtranstype != INTERNALOID && agg->aggtranstype == agg->aggtype)
+		form = PARTIAL_SELF;
+	ReleaseSysCache(tup);
+	return form;
+}
+
+/*
+ * Does every group live on one node?  Yes when one node is read, or when
+ * the grouping keys include the space column (hashed by the default
+ * function, so equal values share a slice) and every space slice among the
+ * chunks read is read from one node: replicas and re-placement after nodes
+ * were attached can break the second.
+ */
+static bool
+groups_on_one_node(AggPushdown *ap, Hypertable *ht)
+{
+	const Dimension *space = HypertableSpaceDimension(ht);
+	int				 spacedim = -1;
+	int				 nspace = 0;
+	bool			 keyed = false;
+	List			*slices = NIL;
+	List			*servers = NIL;
+	ListCell		*lc;
+	int				 i;
+
+	if (list_length(ap->shares) == 1)
+		return true;
+	for (i = 0; i < ht->num_dimensions; i++)
+	{
+		if (!ht->dimensions[i].is_space)
+			continue;
+		nspace++;
+		spacedim = i;
+	}
+	if (space == NULL || nspace != 1 || OidIsValid(space->partitioning_func))
+		return false;
+	foreach (lc, ap->group_exprs)
+	{
+		Node *e = lfirst(lc);
+
+		if (IsA(e, Var) && ((Var *) e)->varno == ap->scanrel->relid &&
+			((Var *) e)->varattno == space->attno)
+			keyed = true;
+	}
+	if (!keyed)
+		return false;
+	foreach (lc, ap->shares)
+	{
+		NodeShare *share = lfirst(lc);
+		ListCell  *lc2;
+
+		foreach (lc2, share->chunks)
+		{
+			Chunk	 *chunk = lfirst(lc2);
+			int		  slice = chunk->slice_ids[spacedim];
+			ListCell *s;
+			ListCell *o;
+
+			forboth(s, slices, o, servers)
+			{
+				if (lfirst_int(s) == slice && lfirst_oid(o) != share->server_id)
+					return false;
+			}
+			slices = lappend_int(slices, slice);
+			servers = lappend_oid(servers, share->server_id);
+		}
+	}
+	return true;
+}
+
+/*
+ * " FROM <what the node reads>": its member hypertable, or its chunks that
+ * are read from it, UNION ALL, each filtered, as the root's name.
+ */
+static void
+append_from(StringInfo sql, AggPushdown *ap, NodeShare *share, Bitmapset *attrs, const char *where)
+{
+	StringInfoData cols;
+	List		  *retrieved;
+	ListCell	  *lc;
+	bool		   first = true;
+
+	if (share->whole)
+	{
+		appendStringInfo(sql, " FROM %s%s", DeparseRelationName(ap->reloid), where);
+		return;
+	}
+	initStringInfo(&cols);
+	DeparseColumnList(&cols, ap->reloid, attrs, &retrieved);
+	appendStringInfoString(sql, " FROM (");
+	foreach (lc, share->chunks)
+	{
+		Chunk *chunk = lfirst(lc);
+
+		appendStringInfo(sql, "%sSELECT %s FROM %s%s", first ? "" : " UNION ALL ", cols.data,
+						 quote_qualified_identifier(chunk->schema_name, chunk->table_name), where);
+		first = false;
+	}
+	appendStringInfo(sql, ") %s", quote_identifier(get_rel_name(ap->reloid)));
+}
+
+/* The SQL computing one aggregate's transition state on a node */
+static void
+deparse_partial(StringInfo buf, AggPushdown *ap, Aggref *agg, List **params)
+{
+	Index varno = ap->scanrel->relid;
+
+	switch (partial_form(agg))
+	{
+		case PARTIAL_SELF:
+			DeparseAggregateCall(buf, ap->reloid, varno, agg, NULL, params);
+			break;
+		case PARTIAL_AVG_INT:
+			/* int2_avg_accum/int4_avg_accum's {count, sum}, sum 0 when none */
+			appendStringInfoString(buf, "ARRAY[");
+			DeparseAggregateCall(buf, ap->reloid, varno, agg, "count", params);
+			appendStringInfoString(buf, ", COALESCE(");
+			DeparseAggregateCall(buf, ap->reloid, varno, agg, "sum", params);
+			appendStringInfoString(buf, ", 0::bigint)]::bigint[]");
+			break;
+		case PARTIAL_AVG_FLOAT:
+		{
+			/*
+			 * float8_accum's {N, Sx, Sxx}, accumulated in float8 as it
+			 * does (also for float4).  Sxx, which avg's result ignores, is
+			 * still what the combine function expects: NaN once an
+			 * infinity was seen, else the sum of squared deviations.
+			 */
+			Aggref		*f8 = copyObject(agg);
+			TargetEntry *tle = linitial_node(TargetEntry, f8->args);
+
+			if (exprType((Node *) tle->expr) != FLOAT8OID)
+				tle->expr = (Expr *) makeFuncExpr(F_FLOAT8_FLOAT4, FLOAT8OID, list_make1(tle->expr),
+												  InvalidOid, InvalidOid, COERCE_EXPLICIT_CAST);
+			appendStringInfoString(buf, "ARRAY[(");
+			DeparseAggregateCall(buf, ap->reloid, varno, f8, "count", params);
+			appendStringInfoString(buf, ")::double precision, COALESCE(");
+			DeparseAggregateCall(buf, ap->reloid, varno, f8, "sum", params);
+			appendStringInfoString(buf, ", 0::double precision), COALESCE(");
+			DeparseAggregateCall(buf, ap->reloid, varno, f8, "var_pop", params);
+			appendStringInfoString(buf, " * (");
+			DeparseAggregateCall(buf, ap->reloid, varno, f8, "count", params);
+			appendStringInfoString(buf, ")::double precision, 0::double precision)]");
+			appendStringInfoString(buf, "::double precision[]");
+			break;
+		}
+		case PARTIAL_NONE:
+			elog(ERROR, "aggregate %u has no partial form", agg->aggfnoid);
+	}
+}
+
+/*
+ * The path: per node, SQL returning the columns of scan_tlist (group keys,
+ * then aggregates or their states), and everything the plan needs.
+ */
+static CustomPath *
+make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *scan_tlist,
+				 bool partial, List *having, double rows)
+{
+	CustomPath	  *cpath = makeNode(CustomPath);
+	List		  *params = NIL;
+	List		  *servers = NIL;
+	List		  *sqls = NIL;
+	List		  *chunk_names = NIL;
+	List		  *chunk_ids = NIL;
+	List		  *attrnos = NIL;
+	List		  *runtime_conds = NIL;
+	Bitmapset	  *attrs = NULL;
+	StringInfoData where;
+	StringInfoData select;
+	StringInfoData tail;
+	ListCell	  *lc;
+	int			   ngroup = list_length(ap->group_exprs);
+	int			   i = 0;
+
+	/*
+	 * Nodes left without chunks at run time are not asked, except by a
+	 * whole aggregate without GROUP BY: its one row must come back.
+	 */
+	foreach (lc, (partial || ngroup > 0) ? ap->remote_conds : NIL)
+	{
+		Expr *clause = lfirst_node(RestrictInfo, lc)->clause;
+
+		if (IsRuntimeExclusionClause(ap->ht, (Node *) clause, ap->scanrel->relid))
+			runtime_conds = lappend(runtime_conds, clause);
+	}
+
+	/* the WHERE first: its parameters are numbered before the rest */
+	initStringInfo(&where);
+	DeparseWhereClause(&where, ap->reloid, ap->scanrel->relid, ap->remote_conds, &params);
+
+	initStringInfo(&select);
+	appendStringInfoString(&select, "SELECT ");
+	foreach (lc, scan_tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (i > 0)
+			appendStringInfoString(&select, ", ");
+		if (partial && i >= ngroup)
+			deparse_partial(&select, ap, (Aggref *) tle->expr, &params);
+		else
+			DeparseExprInto(&select, ap->reloid, ap->scanrel->relid, tle->expr, &params);
+		pull_varattnos((Node *) tle->expr, ap->scanrel->relid, &attrs);
+		attrnos = lappend_int(attrnos, ++i);
+	}
+	initStringInfo(&tail);
+	for (i = 1; i <= ngroup; i++)
+		appendStringInfo(&tail, "%s%d", i == 1 ? " GROUP BY " : ", ", i);
+	foreach (lc, having)
+	{
+		appendStringInfoString(&tail, lc == list_head(having) ? " HAVING " : " AND ");
+		DeparseExprInto(&tail, ap->reloid, ap->scanrel->relid, lfirst(lc), &params);
+		pull_varattnos(lfirst(lc), ap->scanrel->relid, &attrs);
+	}
+	if (attrs == NULL)
+		attrs = bms_make_singleton(1 - FirstLowInvalidHeapAttributeNumber);
+
+	foreach (lc, ap->shares)
+	{
+		NodeShare	  *share = lfirst(lc);
+		StringInfoData sql;
+		List		  *ids;
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, select.data);
+		append_from(&sql, ap, share, attrs, where.data);
+		appendStringInfoString(&sql, tail.data);
+		servers = lappend_oid(servers, share->server_id);
+		sqls = lappend(sqls, makeString(sql.data));
+		chunk_names = lappend(chunk_names, makeString(NodeShareChunkNames(share, &ids)));
+		chunk_ids = lappend(chunk_ids, ids);
+	}
+
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = rel;
+	cpath->path.pathtarget = target;
+	cpath->path.rows = rows;
+	cpath->path.startup_cost = DATA_NODE_SCAN_STARTUP_COST + ap->scanrel->rows * cpu_operator_cost *
+																 (list_length(ap->aggs) + ngroup) /
+																 list_length(ap->shares);
+	cpath->path.total_cost =
+		cpath->path.startup_cost + rows * (DATA_NODE_SCAN_ROW_COST + cpu_tuple_cost);
+	cpath->custom_private = list_make5(scan_tlist, attrnos, servers, sqls, chunk_names);
+	cpath->custom_private = lappend(cpath->custom_private, chunk_ids);
+	cpath->custom_private = lappend(cpath->custom_private, params);
+	cpath->custom_private = lappend(cpath->custom_private, makeBoolean(ap->needs_utc));
+	cpath->custom_private = lappend(cpath->custom_private, ap->scanrel->relids);
+	cpath->custom_private = lappend(cpath->custom_private, runtime_conds);
+	cpath->methods = &pushed_agg_path_methods;
+	return cpath;
+}
+
+/* The plan in DataNodeScan's shape (scan_exec.c), reading no relation. */
+static Plan *
+plan_pushed_agg(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist,
+				List *clauses, List *custom_plans)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	List	   *priv = best_path->custom_private;
+	List	   *params = list_nth(priv, 6);
+
+	Assert(clauses == NIL);
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = NIL;
+	cscan->scan.scanrelid = 0;
+	cscan->flags = best_path->flags;
+	cscan->custom_plans = NIL;
+	cscan->custom_private = list_make5(list_nth(priv, 1), list_nth(priv, 2), list_nth(priv, 3),
+									   list_nth(priv, 4), list_nth(priv, 5));
+	cscan->custom_private = lappend(cscan->custom_private, makeInteger(list_length(params)));
+	/* no ORDER BY or LIMIT of its own (DNS_ORDER, planner/upper_order.c) */
+	cscan->custom_private = lappend(cscan->custom_private, NIL);
+	cscan->custom_private = lappend(cscan->custom_private, list_nth(priv, 7));
+	cscan->custom_private = lappend(cscan->custom_private, list_nth(priv, 9));
+	cscan->custom_private = lappend(
+		cscan->custom_private,
+		list_make2_int(planner_rt_fetch(bms_singleton_member(list_nth(priv, 8)), root)->relid,
+					   bms_singleton_member(list_nth(priv, 8))));
+	cscan->custom_exprs = params;
+	cscan->custom_scan_tlist = linitial(priv);
+	cscan->custom_relids = list_nth(priv, 8);
+	cscan->methods = &DataNodeScanPlanMethods;
+	return &cscan->scan.plan;
+}
+
+static void
+add_tle(List **tlist, Expr *expr)
+{
+	ListCell *lc;
+
+	foreach (lc, *tlist)
+		if (equal(lfirst_node(TargetEntry, lc)->expr, expr))
+			return;
+	*tlist = lappend(*tlist, makeTargetEntry(expr, list_length(*tlist) + 1, NULL, false));
+}
+
+/* Collect the aggregates of node into ap->aggs; true if it reads columns elsewhere. */
+static bool
+collect_aggs(Node *node, AggPushdown *ap)
+{
+	if (node == NULL)
+		return false;
+	if (list_member(ap->group_exprs, node))
+		return false;
+	if (IsA(node, Aggref))
+	{
+		if (!IsShippableUpperExpr(ap->root, ap->scanrel, (Expr *) node, &ap->needs_utc))
+			return true;
+		if (!list_member(ap->aggs, node))
+			ap->aggs = lappend(ap->aggs, node);
+		return false;
+	}
+	if (IsA(node, Var) || IsA(node, PlaceHolderVar) || IsA(node, WindowFunc) ||
+		IsA(node, GroupingFunc) || IsA(node, SubPlan))
+		return true;
+	return expression_tree_walker(node, collect_aggs, ap);
+}
+
+/*
+ * Can the nodes group for this query?  Fills ap; false leaves the
+ * ordinary plan.
+ */
+static bool
+check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
+			GroupPathExtraData *extra, bool *full)
+{
+	PlannerInfo	  *root = ap->root;
+	Query		  *parse = root->parse;
+	RangeTblEntry *rte;
+	Hypertable	  *ht;
+	List		  *local_conds;
+	Path		  *scan;
+	ListCell	  *lc;
+
+	if (input_rel->reloptkind != RELOPT_BASEREL || parse->groupingSets != NIL ||
+		input_rel->cheapest_total_path == NULL)
+		return false;
+	/* the scan, maybe under the projection computing the grouping keys */
+	scan = input_rel->cheapest_total_path;
+	if (IsA(scan, ProjectionPath))
+		scan = ((ProjectionPath *) scan)->subpath;
+	if (!IsDataNodeScanPath(scan))
+		return false;
+	rte = planner_rt_fetch(input_rel->relid, root);
+	ht = HypertableGetByRelid(rte->relid);
+	if (ht == NULL)
+		return false;
+	ap->scanrel = input_rel;
+	ap->reloid = rte->relid;
+	ap->ht = ht;
+	ap->shares = ((CustomPath *) scan)->custom_private;
+
+	/* every condition goes down, none gates the scan */
+	foreach (lc, input_rel->baserestrictinfo)
+		if (lfirst_node(RestrictInfo, lc)->pseudoconstant)
+			return false;
+	ClassifyConditions(root, input_rel, input_rel->baserestrictinfo, &ap->remote_conds,
+					   &local_conds);
+	if (local_conds != NIL)
+		return false;
+
+	/* grouping keys the nodes compute and compare as we do */
+	ap->group_exprs = get_sortgrouplist_exprs(parse->groupClause, parse->targetList);
+	foreach (lc, ap->group_exprs)
+	{
+		Oid coll = exprCollation(lfirst(lc));
+
+		if ((OidIsValid(coll) && coll != DEFAULT_COLLATION_OID) ||
+			!IsShippableUpperExpr(root, input_rel, lfirst(lc), &ap->needs_utc))
+			return false;
+	}
+
+	/*
+	 * The aggregates; outside them, only grouping keys may read columns (the
+	 * projection above the scan finds them in its output).
+	 */
+	if (collect_aggs((Node *) grouped_rel->reltarget->exprs, ap) ||
+		collect_aggs(extra->havingQual, ap))
+		return false;
+
+	*full = groups_on_one_node(ap, ht);
+	if (*full)
+	{
+		/* HAVING, an implicit AND, goes down with the groups */
+		foreach (lc, (List *) extra->havingQual)
+			if (!IsShippableUpperExpr(root, input_rel, lfirst(lc), &ap->needs_utc))
+				return false;
+		return true;
+	}
+	foreach (lc, ap->aggs)
+	{
+		Aggref *agg = lfirst(lc);
+
+		if (agg->aggdistinct != NIL || partial_form(agg) == PARTIAL_NONE)
+			return false;
+	}
+	return true;
+}
+
+static void
+push_full(AggPushdown *ap, RelOptInfo *grouped_rel, GroupPathExtraData *extra, double ngroups)
+{
+	List	 *scan_tlist = NIL;
+	ListCell *lc;
+
+	foreach (lc, ap->group_exprs)
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry(lfirst(lc), list_length(scan_tlist) + 1, NULL, false));
+	foreach (lc, ap->aggs)
+		add_tle(&scan_tlist, lfirst(lc));
+	add_path(grouped_rel,
+			 (Path *) make_pushed_path(ap, grouped_rel, grouped_rel->reltarget, scan_tlist, false,
+									   (List *) extra->havingQual, ngroups));
+}
+
+static void
+push_partial(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
+			 GroupPathExtraData *extra, double ngroups)
+{
+	PlannerInfo *root = ap->root;
+	Query		*parse = root->parse;
+	RelOptInfo	*partial_rel = fetch_upper_rel(root, UPPERREL_PARTIAL_GROUP_AGG, input_rel->relids);
+	PathTarget	*target = create_empty_pathtarget();
+	List		*scan_tlist = NIL;
+	AggClauseCosts costs;
+	CustomPath	  *cpath;
+	double		   partial_rows;
+	ListCell	  *lc;
+
+	foreach (lc, parse->groupClause)
+	{
+		SortGroupClause *sgc = lfirst(lc);
+		Expr			*e = (Expr *) get_sortgroupclause_expr(sgc, parse->targetList);
+
+		add_column_to_pathtarget(target, e, sgc->tleSortGroupRef);
+		scan_tlist =
+			lappend(scan_tlist, makeTargetEntry(e, list_length(scan_tlist) + 1, NULL, false));
+	}
+	foreach (lc, ap->aggs)
+	{
+		Aggref *agg = copyObject(lfirst(lc));
+
+		/* as setrefs.c will look for it below the combining Agg */
+		mark_partial_aggref(agg, AGGSPLIT_INITIAL_SERIAL);
+		if (!list_member(target->exprs, agg))
+		{
+			add_column_to_pathtarget(target, (Expr *) agg, 0);
+			scan_tlist =
+				lappend(scan_tlist,
+						makeTargetEntry((Expr *) agg, list_length(scan_tlist) + 1, NULL, false));
+		}
+	}
+	target = set_pathtarget_cost_width(root, target);
+
+	partial_rows = Min(ngroups * list_length(ap->shares), Max(input_rel->rows, 1));
+	cpath = make_pushed_path(ap, partial_rel, target, scan_tlist, true, NULL, partial_rows);
+
+	MemSet(&costs, 0, sizeof(costs));
+	get_agg_clause_costs(root, AGGSPLIT_FINAL_DESERIAL, &costs);
+	if (parse->groupClause == NIL)
+		add_path(grouped_rel,
+				 (Path *) create_agg_path(root, grouped_rel, &cpath->path, grouped_rel->reltarget,
+										  AGG_PLAIN, AGGSPLIT_FINAL_DESERIAL, NIL,
+										  (List *) extra->havingQual, &costs, ngroups));
+	else
+	{
+		if (grouping_is_hashable(parse->groupClause))
+			add_path(grouped_rel, (Path *) create_agg_path(
+									  root, grouped_rel, &cpath->path, grouped_rel->reltarget,
+									  AGG_HASHED, AGGSPLIT_FINAL_DESERIAL, parse->groupClause,
+									  (List *) extra->havingQual, &costs, ngroups));
+		if (grouping_is_sortable(parse->groupClause) && root->group_pathkeys != NIL)
+		{
+			Path *sorted = (Path *) create_sort_path(root, partial_rel, &cpath->path,
+													 root->group_pathkeys, -1.0);
+
+			add_path(grouped_rel, (Path *) create_agg_path(
+									  root, grouped_rel, sorted, grouped_rel->reltarget, AGG_SORTED,
+									  AGGSPLIT_FINAL_DESERIAL, parse->groupClause,
+									  (List *) extra->havingQual, &costs, ngroups));
+		}
+	}
+}
+
+static void
+upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
+			RelOptInfo *output_rel, void *extra)
+{
+	AggPushdown ap;
+	bool		full;
+	double		ngroups;
+
+	if (prev_create_upper_paths_hook)
+		prev_create_upper_paths_hook(root, stage, input_rel, output_rel, extra);
+	if (stage != UPPERREL_GROUP_AGG || extra == NULL)
+		return;
+	MemSet(&ap, 0, sizeof(ap));
+	ap.root = root;
+	if (!check_query(&ap, input_rel, output_rel, extra, &full))
+		return;
+
+	ngroups = ap.group_exprs == NIL
+				  ? 1
+				  : estimate_num_groups(root, ap.group_exprs, Max(input_rel->rows, 1), NULL, NULL);
+
+	/*
+	 * The nodes' grouping always sends fewer rows than the scan below the
+	 * ordinary plan; the ordinary paths are dropped so that poor row
+	 * estimates of the chunks cannot pick them.
+	 */
+	output_rel->pathlist = NIL;
+	output_rel->partial_pathlist = NIL;
+	if (full)
+		push_full(&ap, output_rel, extra, ngroups);
+	else
+		push_partial(&ap, input_rel, output_rel, extra, ngroups);
+}
+
+void
+UpperAggInit(void)
+{
+	prev_create_upper_paths_hook = create_upper_paths_hook;
+	create_upper_paths_hook = upper_paths;
+}
