@@ -130,7 +130,8 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	{
 		RemoteScanSetRowBound(state->scan, intVal(list_nth(order, DNS_ORDER_ROW_BOUND)),
 							  intVal(list_nth(order, DNS_ORDER_BOUND_PARAM)));
-		if (nkeys > 0)
+		/* one node's stream is sorted already */
+		if (nkeys > 0 && list_length(list_nth(cscan->custom_private, DNS_SERVERS)) > 1)
 			state->merge = DataNodeMergeCreate(state->scan,
 											   RelationGetDescr(node->ss.ss_currentRelation),
 											   list_copy_tail(cscan->custom_exprs,
@@ -307,7 +308,8 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 	ExplainCloseGroup("Data Nodes", "Data Nodes", false, es);
 	if (list_length(cscan->custom_private) > DNS_ORDER &&
 		list_nth(cscan->custom_private, DNS_ORDER) != NIL &&
-		intVal(linitial(list_nth(cscan->custom_private, DNS_ORDER))) > 0)
+		intVal(linitial(list_nth(cscan->custom_private, DNS_ORDER))) > 0 &&
+		list_length(servers) > 1)
 		ExplainPropertyText("Merge", "sorted streams of the data nodes", es);
 	if (es->analyze && ((DataNodeScanState *) node)->runtime_conds != NIL)
 		ExplainPropertyInteger("Data nodes skipped at run time", NULL,
