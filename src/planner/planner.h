@@ -36,6 +36,9 @@ extern bool ExpandIsMarked(const RangeTblEntry *rte);
 extern List *HypertableChunksMatching(const struct Hypertable *ht, List *conds, Index varno);
 extern double ExpandRowEstimate(PlannerInfo *root, RelOptInfo *rel, List *chunks);
 
+/* member_expand.c: on a data node, a member hypertable read names only its matching chunks */
+extern void MemberExpandQuery(Query *parse);
+
 /* scan_exec.c: the executor side of the DataNodeScan */
 extern struct CustomScanMethods DataNodeScanPlanMethods;
 
