@@ -395,8 +395,13 @@ static PlannedStmt *
 expand_planner(Query *parse, const char *query_string, int cursor_options,
 			   ParamListInfo params)
 {
-	if (ExtensionIsInstalled() && !statement_not_readonly_walker((Node *) parse, NULL))
-		mark_walker((Node *) parse, NULL);
+	if (ExtensionIsInstalled())
+	{
+		if (!statement_not_readonly_walker((Node *) parse, NULL))
+			mark_walker((Node *) parse, NULL);
+		/* on a data node: the access node's query on a member hypertable */
+		MemberExpandQuery(parse);
+	}
 	if (prev_planner_hook)
 		return prev_planner_hook(parse, query_string, cursor_options, params);
 	return standard_planner(parse, query_string, cursor_options, params);

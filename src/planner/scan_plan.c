@@ -200,8 +200,12 @@ data_node_scan_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblE
 	ListCell   *lc;
 	CustomPath *cpath;
 
-	if (rel->reloptkind != RELOPT_BASEREL || rte->rtekind != RTE_RELATION ||
-		!(rte->inh || ExpandIsMarked(rte)) || IS_DUMMY_REL(rel))
+	if (rte->rtekind != RTE_RELATION || IS_DUMMY_REL(rel))
+		return;
+	/* a root expanded from the catalog may also be a UNION ALL's member */
+	if (!(rel->reloptkind == RELOPT_BASEREL && rte->inh) &&
+		!((rel->reloptkind == RELOPT_BASEREL || rel->reloptkind == RELOPT_OTHER_MEMBER_REL) &&
+		  ExpandIsMarked(rte)))
 		return;
 	/* UPDATE/DELETE/MERGE targets are modified chunk by chunk */
 	if (root->parse->resultRelation == rti && root->parse->commandType != CMD_SELECT)

@@ -73,6 +73,11 @@ SELECT * FROM same($$SELECT * FROM %s WHERE time < '2020-01-03 05:00' OR v > 900
 SELECT * FROM same($$SELECT device, count(*), sum(v) FROM %s GROUP BY device$$);
 SELECT * FROM same($$SELECT a.device, b.v FROM %1$s a JOIN %1$s b ON a.time = b.time WHERE a.time < '2020-01-03 03:00'$$);
 SELECT * FROM same($$SELECT * FROM %s WHERE device = (SELECT max(device) FROM m_local) AND time < '2020-01-04'$$);
+-- inside a UNION ALL the root is a member of PostgreSQL's append relation
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT v FROM m WHERE time < '2020-01-03 01:00' UNION ALL SELECT v FROM m WHERE time >= '2020-01-07 03:00';
+SELECT * FROM same($$SELECT v FROM %1$s WHERE time < '2020-01-03 01:00' UNION ALL SELECT v FROM %1$s WHERE time >= '2020-01-07 03:00'$$);
+SELECT * FROM same($$SELECT * FROM (SELECT * FROM %1$s UNION ALL SELECT * FROM %1$s) u WHERE time < '2020-01-03 02:00'$$);
 
 -- parameters: a generic plan keeps every chunk and excludes at run time;
 -- nodes left without chunks are not contacted
@@ -128,6 +133,25 @@ DELETE FROM m_local WHERE time >= '2020-01-06' AND time < '2020-01-06 01:00';
 SELECT * FROM same($$SELECT * FROM %s$$);
 -- a read with row locks keeps the per-chunk plan
 SELECT count(*) FROM (SELECT * FROM m WHERE time < '2020-01-03 02:00' FOR UPDATE) x;
+
+-- on a data node, the access node's query on the member hypertable names
+-- only the chunks its conditions leave (the root's own arm is empty)
+\c mn_x_dn1
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+EXPLAIN (COSTS OFF)
+SELECT "time", v FROM public.m WHERE ("time" >= '2020-01-05 00:00:00+00'::timestamptz) AND ("time" < '2020-01-05 02:00:00+00'::timestamptz);
+BEGIN;
+SELECT count(*), sum(v) FROM public.m WHERE ("time" >= '2020-01-05 00:00:00+00'::timestamptz) AND ("time" < '2020-01-05 02:00:00+00'::timestamptz);
+SELECT count(*) AS locked_chunks FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+ WHERE l.pid = pg_backend_pid() AND c.relname LIKE '%chunk' AND c.relkind = 'r';
+COMMIT;
+-- the same rows as PostgreSQL's own expansion (a system column keeps it)
+SELECT count(*), sum(v) FROM public.m WHERE ("time" >= '2020-01-05 00:00:00+00'::timestamptz) AND ("time" < '2020-01-05 02:00:00+00'::timestamptz) AND tableoid <> 0;
+SELECT count(*), sum(v) FROM public.m WHERE "time" < '2020-01-03 05:00' OR v > 900;
+SELECT count(*), sum(v) FROM public.m WHERE ("time" < '2020-01-03 05:00' OR v > 900) AND tableoid <> 0;
+SELECT device, count(*), sum(v) FROM public.m WHERE "time" >= '2020-01-06 20:00' GROUP BY device ORDER BY device;
+SELECT device, count(*), sum(v) FROM public.m WHERE "time" >= '2020-01-06 20:00' AND tableoid <> 0 GROUP BY device ORDER BY device;
 
 \c regression
 SET client_min_messages = warning;
