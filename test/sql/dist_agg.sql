@@ -103,6 +103,9 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT name COLLATE "C", count(*) FROM conditions G
 SET timezone = 'Europe/Berlin';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d;
 SELECT * FROM same($$SELECT date_trunc('day', time) d, count(*), avg(temp) FROM %1$s GROUP BY d$$);
+-- a zone that is UTC under another name is as good
+SET timezone = 'Etc/UTC';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions WHERE device = 1 GROUP BY d;
 -- a cached plan made under UTC does not run under another TimeZone
 SET timezone = 'UTC';
 SET plan_cache_mode = force_generic_plan;
