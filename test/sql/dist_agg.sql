@@ -87,6 +87,10 @@ SELECT ok, count(*) FROM conditions WHERE device IN (1, 3) GROUP BY ok;
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT ok, count(*) FROM conditions WHERE device = 1 GROUP BY ok;
 
+-- FILTER goes into each node's states
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT ok, count(*) FILTER (WHERE temp > 40), avg(temp) FILTER (WHERE device > 2) FROM conditions GROUP BY ok;
+
 -- Fallbacks: the ordinary plan, rows aggregated here.
 -- no partial form (internal state), DISTINCT across nodes, ORDER BY in the aggregate
 EXPLAIN (VERBOSE, COSTS OFF) SELECT ok, sum(big) FROM conditions GROUP BY ok;
@@ -143,6 +147,8 @@ SELECT * FROM same('SELECT ok, count(*), avg(temp), avg(ival::int2), avg(temp::f
 SELECT * FROM same('SELECT ok, count(*) FROM %1$s WHERE device IN (1, 3) GROUP BY ok');
 SELECT * FROM same('SELECT ok, count(*), avg(temp) FROM %1$s WHERE device = 1 GROUP BY ok');
 SELECT * FROM same('SELECT ok, sum(big), count(DISTINCT device) FROM %1$s GROUP BY ok');
+SELECT * FROM same('SELECT ok, count(*) FILTER (WHERE temp > 40), avg(temp) FILTER (WHERE device > 2), max(time) FILTER (WHERE false) FROM %1$s GROUP BY ok');
+SELECT * FROM same('SELECT ok, count(*) FILTER (WHERE temp > 40), avg(temp) FILTER (WHERE device > 2), max(time) FILTER (WHERE false) FROM %2$s GROUP BY ok');
 -- NULL groups, NULL and NaN inputs, all-NULL groups
 SELECT * FROM same('SELECT device, avg(temp), sum(temp), min(temp), max(temp), count(temp) FROM %1$s GROUP BY device');
 SELECT * FROM same('SELECT extract(hour FROM time) = 0 AS midnight, device = 3 AS d3, avg(temp), sum(temp), count(temp), avg(ival) FROM %1$s GROUP BY 1, 2');
