@@ -41,6 +41,7 @@ extern List *ChunkAllServers(Oid chunk_relid);
 /* shippable.c: what a data node may evaluate for us */
 extern bool IsShippableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr);
 extern bool IsRemoteParamExpr(Node *node);
+extern bool SessionTimeZoneIsUTC(void);
 extern bool IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr,
 								 bool *needs_utc);
 extern void ClassifyConditions(PlannerInfo *root, RelOptInfo *baserel, List *conds,

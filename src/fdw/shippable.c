@@ -56,6 +56,18 @@ typedef struct ShipContext
 static bool ship_walker(Node *node, ShipContext *ctx);
 
 /*
+ * Does TimeZone here give what UTC gives on the nodes?  Any zone whose offset
+ * is always zero does ("Etc/UTC", "GMT", ...), whatever it is called.
+ */
+bool
+SessionTimeZoneIsUTC(void)
+{
+	long		gmtoff;
+
+	return pg_get_timezone_offset(session_timezone, &gmtoff) && gmtoff == 0;
+}
+
+/*
  * Immutable built-in functions are the same everywhere.  So are multinode's
  * own immutable functions (time_bucket and friends): every node runs the same
  * extension version.
@@ -206,7 +218,7 @@ ship_walker(Node *node, ShipContext *ctx)
 				 * and the plan says so, for the executor to check.
 				 */
 				if (ctx->upper && fe->funcid == F_DATE_TRUNC_TEXT_TIMESTAMPTZ &&
-					strcmp(pg_get_timezone_name(session_timezone), "UTC") == 0 &&
+					SessionTimeZoneIsUTC() &&
 					ship_list(fe->args, ctx))
 				{
 					ctx->used_utc = true;

@@ -29,7 +29,6 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
-#include "pgtime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -114,7 +113,7 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	 */
 	if (list_length(cscan->custom_private) > DNS_NEEDS_UTC &&
 		boolVal(list_nth(cscan->custom_private, DNS_NEEDS_UTC)) &&
-		strcmp(pg_get_timezone_name(session_timezone), "UTC") != 0)
+		!SessionTimeZoneIsUTC())
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cached plan for a distributed hypertable was made for TimeZone UTC"),

@@ -30,7 +30,8 @@
  *
  * The path is an ordinary unparameterized scan of the root relation, so
  * joins, subqueries, sorting and aggregation above it are PostgreSQL's
- * business and come out right; pushing those down is a later optimization.
+ * business and come out right; upper_agg.c replaces the aggregation above
+ * it by one the data nodes compute when that is safe.
  *
  * Copyright (c) 2026, multinode developers
  *

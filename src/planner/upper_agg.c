@@ -41,6 +41,7 @@
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -124,12 +125,21 @@ partial_form(Aggref *agg)
 	return form;
 }
 
+/* A space range and the node it is read from, in groups_on_one_node */
+typedef struct SpaceRange
+{
+	int64 start;
+	int64 end;
+	Oid	  server_id;
+} SpaceRange;
+
 /*
  * Does every group live on one node?  Yes when one node is read, or when
  * the grouping keys include the space column (hashed by the default
- * function, so equal values share a slice) and every space slice among the
- * chunks read is read from one node: replicas and re-placement after nodes
- * were attached can break the second.
+ * function, so equal values hash alike) and no two chunks read from
+ * different nodes have overlapping space ranges: replicas read from either
+ * node, placement after nodes were attached and a changed number of
+ * partitions can each break that.
  */
 static bool
 groups_on_one_node(AggPushdown *ap, Hypertable *ht)
@@ -138,8 +148,7 @@ groups_on_one_node(AggPushdown *ap, Hypertable *ht)
 	int				 spacedim = -1;
 	int				 nspace = 0;
 	bool			 keyed = false;
-	List			*slices = NIL;
-	List			*servers = NIL;
+	List			*ranges = NIL;
 	ListCell		*lc;
 	int				 i;
 
@@ -164,6 +173,8 @@ groups_on_one_node(AggPushdown *ap, Hypertable *ht)
 	}
 	if (!keyed)
 		return false;
+
+	/* the distinct (range, node) pairs are few: partitions times nodes */
 	foreach (lc, ap->shares)
 	{
 		NodeShare *share = lfirst(lc);
@@ -172,17 +183,30 @@ groups_on_one_node(AggPushdown *ap, Hypertable *ht)
 		foreach (lc2, share->chunks)
 		{
 			Chunk	 *chunk = lfirst(lc2);
-			int		  slice = chunk->slice_ids[spacedim];
-			ListCell *s;
-			ListCell *o;
+			int64	  start = chunk->range_start[spacedim];
+			int64	  end = chunk->range_end[spacedim];
+			bool	  known = false;
+			ListCell *r;
 
-			forboth(s, slices, o, servers)
+			CHECK_FOR_INTERRUPTS();
+			foreach (r, ranges)
 			{
-				if (lfirst_int(s) == slice && lfirst_oid(o) != share->server_id)
+				SpaceRange *sr = lfirst(r);
+
+				if (sr->start == start && sr->end == end && sr->server_id == share->server_id)
+					known = true;
+				else if (sr->server_id != share->server_id && sr->start < end && start < sr->end)
 					return false;
 			}
-			slices = lappend_int(slices, slice);
-			servers = lappend_oid(servers, share->server_id);
+			if (!known)
+			{
+				SpaceRange *sr = palloc(sizeof(SpaceRange));
+
+				sr->start = start;
+				sr->end = end;
+				sr->server_id = share->server_id;
+				ranges = lappend(ranges, sr);
+			}
 		}
 	}
 	return true;
@@ -478,6 +502,11 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 	ClassifyConditions(root, input_rel, input_rel->baserestrictinfo, &ap->remote_conds,
 					   &local_conds);
 	if (local_conds != NIL)
+		return false;
+
+	/* the combining Agg needs a strategy */
+	if (parse->groupClause != NIL && !grouping_is_hashable(parse->groupClause) &&
+		!(grouping_is_sortable(parse->groupClause) && root->group_pathkeys != NIL))
 		return false;
 
 	/* grouping keys the nodes compute and compare as we do */

@@ -87,6 +87,10 @@ SELECT ok, count(*) FROM conditions WHERE device IN (1, 3) GROUP BY ok;
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT ok, count(*) FROM conditions WHERE device = 1 GROUP BY ok;
 
+-- FILTER goes into each node's states
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT ok, count(*) FILTER (WHERE temp > 40), avg(temp) FILTER (WHERE device > 2) FROM conditions GROUP BY ok;
+
 -- Fallbacks: the ordinary plan, rows aggregated here.
 -- no partial form (internal state), DISTINCT across nodes, ORDER BY in the aggregate
 EXPLAIN (VERBOSE, COSTS OFF) SELECT ok, sum(big) FROM conditions GROUP BY ok;
@@ -103,6 +107,9 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT name COLLATE "C", count(*) FROM conditions G
 SET timezone = 'Europe/Berlin';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d;
 SELECT * FROM same($$SELECT date_trunc('day', time) d, count(*), avg(temp) FROM %1$s GROUP BY d$$);
+-- a zone that is UTC under another name is as good
+SET timezone = 'Etc/UTC';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions WHERE device = 1 GROUP BY d;
 -- a cached plan made under UTC does not run under another TimeZone
 SET timezone = 'UTC';
 SET plan_cache_mode = force_generic_plan;
@@ -140,6 +147,8 @@ SELECT * FROM same('SELECT ok, count(*), avg(temp), avg(ival::int2), avg(temp::f
 SELECT * FROM same('SELECT ok, count(*) FROM %1$s WHERE device IN (1, 3) GROUP BY ok');
 SELECT * FROM same('SELECT ok, count(*), avg(temp) FROM %1$s WHERE device = 1 GROUP BY ok');
 SELECT * FROM same('SELECT ok, sum(big), count(DISTINCT device) FROM %1$s GROUP BY ok');
+SELECT * FROM same('SELECT ok, count(*) FILTER (WHERE temp > 40), avg(temp) FILTER (WHERE device > 2), max(time) FILTER (WHERE false) FROM %1$s GROUP BY ok');
+SELECT * FROM same('SELECT ok, count(*) FILTER (WHERE temp > 40), avg(temp) FILTER (WHERE device > 2), max(time) FILTER (WHERE false) FROM %2$s GROUP BY ok');
 -- NULL groups, NULL and NaN inputs, all-NULL groups
 SELECT * FROM same('SELECT device, avg(temp), sum(temp), min(temp), max(temp), count(temp) FROM %1$s GROUP BY device');
 SELECT * FROM same('SELECT extract(hour FROM time) = 0 AS midnight, device = 3 AS d3, avg(temp), sum(temp), count(temp), avg(ival) FROM %1$s GROUP BY 1, 2');
