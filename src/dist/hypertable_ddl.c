@@ -27,6 +27,11 @@
  *						 chunk dispatcher fires chunk triggers); ENABLE /
  *						 DISABLE TRIGGER follow on the chunks.
  *	 GRANT/REVOKE		 applied to the chunks too.
+ *	 CREATE, ALTER,		 chunks of a local hypertable mirror the root's
+ *	   DROP POLICY,		 row-level security (flags and policies), or the
+ *	   ALTER TABLE ...	 root's privileges on them would let a reader name
+ *	   ROW LEVEL		 a chunk and see every row
+ *	   SECURITY			 (hypertable/chunk_objects.c).
  *	 ALTER TABLE, RENAME the catalog follows renames of the table and of
  *						 partitioning columns and moves to another schema;
  *						 chunks follow changes of owner.
@@ -96,6 +101,7 @@ typedef struct DDLState
 	Oid			renamed_root;
 	Oid			owner_root;		/* ALTER TABLE root OWNER TO */
 	char	   *new_owner;
+	List	   *rls_roots;		/* roots whose row-level security changes */
 } DDLState;
 
 static DDLState *
@@ -110,6 +116,38 @@ hypertable_of_rangevar(RangeVar *rv)
 	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
 
 	return OidIsValid(relid) ? HypertableGetByRelid(relid) : NULL;
+}
+
+/* After the statement, the chunks of rv's hypertable take the root's row-level security. */
+static DDLState *
+note_row_security(DDLState *state, RangeVar *rv)
+{
+	Hypertable *ht = rv ? hypertable_of_rangevar(rv) : NULL;
+
+	if (ht == NULL)
+		return state;
+	if (state == NULL)
+		state = new_state();
+	if (!list_member_oid(state->rls_roots, ht->relid))
+		state->rls_roots = lappend_oid(state->rls_roots, ht->relid);
+	return state;
+}
+
+/* The row-level security of the root reaches each chunk table. */
+static void
+row_security_to_chunks(Oid root)
+{
+	Hypertable *ht = HypertableGetByRelid(root);
+	ListCell   *lc;
+
+	foreach(lc, ht ? HypertableGetChunks(ht) : NIL)
+	{
+		Chunk	   *chunk = lfirst(lc);
+
+		/* foreign chunks (access node) hold no rows */
+		if (OidIsValid(chunk->relid) && get_rel_relkind(chunk->relid) == RELKIND_RELATION)
+			ChunkCopyRootRowSecurity(root, chunk->relid);
+	}
 }
 
 /* The statement's own text out of a possibly multi-statement string. */
@@ -236,6 +274,17 @@ before_drop(DropStmt *stmt, DDLState *state)
 
 	if (stmt->removeType == OBJECT_SCHEMA)
 		before_drop_schema(stmt);
+	if (stmt->removeType == OBJECT_POLICY)
+	{
+		foreach(lc, stmt->objects)
+		{
+			List	   *names = list_copy(lfirst(lc));
+
+			names = list_truncate(names, list_length(names) - 1);
+			(void) note_row_security(state, makeRangeVarFromNameList(names));
+		}
+		return;
+	}
 	if (stmt->removeType == OBJECT_TRIGGER)
 	{
 		/* the chunks' copies go with the root's trigger; data nodes drop theirs */
@@ -638,6 +687,11 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 							refuse_distributed_foreign_key(ht, cmd->def);
 						if (HypertableIsDistributed(ht))
 							refuse_distributed_row_security(ht, cmd);
+						if (cmd->subtype == AT_EnableRowSecurity ||
+							cmd->subtype == AT_DisableRowSecurity ||
+							cmd->subtype == AT_ForceRowSecurity ||
+							cmd->subtype == AT_NoForceRowSecurity)
+							(void) note_row_security(state, stmt->relation);
 						if (cmd->subtype == AT_ChangeOwner)
 						{
 							state->owner_root = ht->relid;
@@ -696,6 +750,11 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 				RenameStmt *stmt = (RenameStmt *) parsetree;
 				Hypertable *ht;
 
+				if (stmt->renameType == OBJECT_POLICY)
+				{
+					state = note_row_security(state, stmt->relation);
+					break;
+				}
 				if ((stmt->renameType != OBJECT_TABLE && stmt->renameType != OBJECT_COLUMN) ||
 					stmt->relation == NULL)
 					break;
@@ -709,6 +768,12 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 				rename_in_catalog(stmt, ht);
 				break;
 			}
+		case T_CreatePolicyStmt:
+			state = note_row_security(state, ((CreatePolicyStmt *) parsetree)->table);
+			break;
+		case T_AlterPolicyStmt:
+			state = note_row_security(state, ((AlterPolicyStmt *) parsetree)->table);
+			break;
 		case T_GrantStmt:
 			{
 				GrantStmt  *stmt = (GrantStmt *) parsetree;
@@ -841,6 +906,8 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 		else if (ht != NULL)
 			object_to_chunks(ht, TriggerRelationId, trigger);
 	}
+	foreach(lc, state->rls_roots)
+		row_security_to_chunks(lfirst_oid(lc));
 	if (IsA(parsetree, GrantStmt))
 		foreach(lc, state->grant_roots)
 			grant_to_chunks((GrantStmt *) parsetree, lfirst_oid(lc));

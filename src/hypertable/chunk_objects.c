@@ -18,6 +18,15 @@
  * unique by ChooseRelationName), so names never collide across chunks of
  * one schema.
  *
+ * Row-level security is mirrored rather than copied object by object: a
+ * chunk carries the root's privileges (chunk.c), so without the root's
+ * policies anyone allowed to read the hypertable could read every row of a
+ * chunk by naming it.  ChunkCopyRootRowSecurity makes the chunk's ENABLE and
+ * FORCE flags and its policies those of the root, replacing whatever the
+ * chunk had; it runs when a chunk is created and after every statement that
+ * changes the root's row-level security (hypertable_ddl.c), so renamed,
+ * altered and dropped policies need no bookkeeping either.
+ *
  * Only real tables get copies: the foreign chunks of a distributed
  * hypertable on the access node hold no rows.  On a data node the member
  * hypertable's chunks are real tables, so the same code copies there when
@@ -36,6 +45,7 @@
 #include "catalog/index.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_policy.h"
 #include "catalog/pg_trigger.h"
 #include "commands/defrem.h"
 #include "commands/trigger.h"
@@ -52,6 +62,8 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/syscache.h"
 
 #include "catalog/catalog.h"
@@ -343,7 +355,10 @@ RelationCopiedTriggers(Oid relid)
 	return result;
 }
 
-/* A new chunk table gets a copy of every index, foreign key and row trigger of the root. */
+/*
+ * A new chunk table gets a copy of every index, foreign key and row trigger
+ * of the root, and the root's row-level security.
+ */
 void
 ChunkCopyRootObjects(Oid root_relid, Oid chunk_relid)
 {
@@ -358,4 +373,165 @@ ChunkCopyRootObjects(Oid root_relid, Oid chunk_relid)
 		ChunkCopyRootObject(root_relid, chunk_relid, ConstraintRelationId, lfirst_oid(lc));
 	foreach(lc, RelationCopiedTriggers(root_relid))
 		ChunkCopyRootObject(root_relid, chunk_relid, TriggerRelationId, lfirst_oid(lc));
+	ChunkCopyRootRowSecurity(root_relid, chunk_relid);
+}
+
+/* The text of expression column attnum of a pg_policy row, or NULL. */
+static char *
+policy_expr(HeapTuple tup, TupleDesc desc, int attnum, Oid relid)
+{
+	bool		isnull;
+	Datum		expr = heap_getattr(tup, attnum, desc, &isnull);
+
+	if (isnull)
+		return NULL;
+	return TextDatumGetCString(DirectFunctionCall2(pg_get_expr, expr, ObjectIdGetDatum(relid)));
+}
+
+/*
+ * CREATE POLICY statements for chunk that recreate each policy of the root
+ * (if create) or DROP POLICY statements for each policy of relid (if not).
+ * Deparsed in the caller's scope, whose pinned search_path makes every name
+ * outside pg_catalog come out qualified.
+ */
+static List *
+policy_statements(Oid relid, Oid chunk_relid, bool create)
+{
+	Relation	rel = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *result = NIL;
+	const char *chunk = QualifiedRelationName(chunk_relid);
+
+	ScanKeyInit(&key, Anum_pg_policy_polrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, PolicyPolrelidPolnameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_policy pol = (Form_pg_policy) GETSTRUCT(tup);
+		StringInfoData sql;
+		bool		isnull;
+		ArrayType  *roles;
+		Datum	   *elems;
+		int			nroles;
+		char	   *qual;
+		char	   *check;
+		const char *cmd;
+		int			i;
+
+		initStringInfo(&sql);
+		if (!create)
+		{
+			appendStringInfo(&sql, "DROP POLICY %s ON %s", quote_identifier(NameStr(pol->polname)),
+							 chunk);
+			result = lappend(result, sql.data);
+			continue;
+		}
+		switch (pol->polcmd)
+		{
+			case ACL_SELECT_CHR:
+				cmd = "SELECT";
+				break;
+			case ACL_INSERT_CHR:
+				cmd = "INSERT";
+				break;
+			case ACL_UPDATE_CHR:
+				cmd = "UPDATE";
+				break;
+			case ACL_DELETE_CHR:
+				cmd = "DELETE";
+				break;
+			default:
+				cmd = "ALL";
+				break;
+		}
+		appendStringInfo(&sql, "CREATE POLICY %s ON %s AS %s FOR %s TO ",
+						 quote_identifier(NameStr(pol->polname)), chunk,
+						 pol->polpermissive ? "PERMISSIVE" : "RESTRICTIVE", cmd);
+		roles = DatumGetArrayTypeP(heap_getattr(tup, Anum_pg_policy_polroles,
+												RelationGetDescr(rel), &isnull));
+		deconstruct_array(roles, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &elems, NULL, &nroles);
+		for (i = 0; i < nroles; i++)
+		{
+			Oid			role = DatumGetObjectId(elems[i]);
+
+			appendStringInfo(&sql, "%s%s", i ? ", " : "",
+							 role == ACL_ID_PUBLIC ? "PUBLIC"
+							 : quote_identifier(GetUserNameFromId(role, false)));
+		}
+		qual = policy_expr(tup, RelationGetDescr(rel), Anum_pg_policy_polqual, relid);
+		check = policy_expr(tup, RelationGetDescr(rel), Anum_pg_policy_polwithcheck, relid);
+		if (qual)
+			appendStringInfo(&sql, " USING (%s)", qual);
+		if (check)
+			appendStringInfo(&sql, " WITH CHECK (%s)", check);
+		result = lappend(result, sql.data);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+static void
+rls_flags(Oid relid, bool *enabled, bool *forced, Oid *owner)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	*enabled = ((Form_pg_class) GETSTRUCT(tup))->relrowsecurity;
+	*forced = ((Form_pg_class) GETSTRUCT(tup))->relforcerowsecurity;
+	*owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+}
+
+/*
+ * Give the chunk table (not open here) the root's row-level security: its
+ * ENABLE and FORCE flags and a copy of each policy, same name, command,
+ * kind, roles and expressions; the chunk's own policies are dropped first.
+ * Runs as the chunk's owner, who alone may change them.  Costs two catalog
+ * lookups when neither table has any row-level security.
+ */
+void
+ChunkCopyRootRowSecurity(Oid root_relid, Oid chunk_relid)
+{
+	bool		root_enabled;
+	bool		root_forced;
+	bool		chunk_enabled;
+	bool		chunk_forced;
+	Oid			root_owner;
+	Oid			owner;
+	List	   *drops;
+	List	   *creates;
+	CatalogOwnerScope scope;
+	ListCell   *lc;
+
+	rls_flags(root_relid, &root_enabled, &root_forced, &root_owner);
+	rls_flags(chunk_relid, &chunk_enabled, &chunk_forced, &owner);
+	CatalogAsRoleBegin(&scope, owner);
+	/* constants in ISO form, read alike under any DateStyle (see constraint_def) */
+	{
+		int			nestlevel = TransmissionModesBegin();
+
+		creates = policy_statements(root_relid, chunk_relid, true);
+		TransmissionModesEnd(nestlevel);
+	}
+	drops = policy_statements(chunk_relid, chunk_relid, false);
+	if (drops == NIL && creates == NIL && root_enabled == chunk_enabled &&
+		root_forced == chunk_forced)
+	{
+		CatalogAsOwnerEnd(&scope);
+		return;
+	}
+	foreach(lc, drops)
+		alter_chunk(lfirst(lc));
+	foreach(lc, creates)
+		alter_chunk(lfirst(lc));
+	alter_chunk(psprintf("ALTER TABLE %s %s ROW LEVEL SECURITY, %s ROW LEVEL SECURITY",
+						 QualifiedRelationName(chunk_relid),
+						 root_enabled ? "ENABLE" : "DISABLE",
+						 root_forced ? "FORCE" : "NO FORCE"));
+	CommandCounterIncrement();
+	CatalogAsOwnerEnd(&scope);
 }

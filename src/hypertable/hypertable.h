@@ -43,6 +43,7 @@ extern void ChunkCopyRootObject(Oid root_relid, Oid chunk_relid, Oid classid, Oi
 extern void ChunkCopyRootObjects(Oid root_relid, Oid chunk_relid);
 extern List *RelationForeignKeys(Oid relid);
 extern List *RelationCopiedTriggers(Oid relid);
+extern void ChunkCopyRootRowSecurity(Oid root_relid, Oid chunk_relid);
 
 /* deparse.c: SQL that recreates a table on a data node */
 extern List *DeparseTableForDataNode(Oid relid);

@@ -1111,34 +1111,50 @@ local_chunk(struct ChunkDispatch *cd, Chunk *chunk)
  * *planp, with the row's columns as parameters; the first row it returns,
  * in the root's layout, goes into "into" (cleared if none, and then false
  * is returned).  The values stay valid in the caller's memory context.
+ * The chunk's copies of the root's policies do not apply to it (see
+ * insert.c): the caller checks the root's.
  */
 static bool
-run_local(struct ChunkDispatch *cd, SPIPlanPtr *planp, const char *sql,
+run_local(struct ChunkDispatch *cd, LocalChunk *lchunk, SPIPlanPtr *planp, const char *sql,
 		  Datum *values, const char *nulls, TupleTableSlot *into)
 {
 	TupleDesc	desc = cd->desc;
 	HeapTuple	stored = NULL;
 	TupleDesc	stored_desc = NULL;
 	MemoryContext cxt = CurrentMemoryContext;
+	Relation	rel = lchunk->rri->ri_RelationDesc;
 	int			i,
 				j;
 
 	SPI_connect();
-	if (*planp == NULL)
+	/* no chunk policies: nothing to take out, the plan is kept */
+	if (rel->rd_rel->relrowsecurity)
+		ChunkStatementBegin(RelationGetRelid(rel), sql);
+	PG_TRY();
 	{
-		/* parsed under the pinned search_path it was deparsed with (insert.c) */
-		int			nestlevel = CatalogPinSearchPath();
-		SPIPlanPtr	plan = SPI_prepare(sql, cd->ncols, cd->column_types);
+		if (*planp == NULL)
+		{
+			/* parsed under the pinned search_path it was deparsed with (insert.c) */
+			int			nestlevel = CatalogPinSearchPath();
+			SPIPlanPtr	plan = SPI_prepare_cursor(sql, cd->ncols, cd->column_types,
+												  rel->rd_rel->relrowsecurity ?
+												  CURSOR_OPT_CUSTOM_PLAN : 0);
 
-		CatalogUnpinSearchPath(nestlevel);
+			CatalogUnpinSearchPath(nestlevel);
 
-		if (plan == NULL)
-			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*planp = plan;
+			if (plan == NULL)
+				elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+			SPI_keepplan(plan);
+			*planp = plan;
+		}
+		if (SPI_execute_plan(*planp, values, nulls, false, 0) < 0)
+			elog(ERROR, "could not run \"%s\"", sql);
 	}
-	if (SPI_execute_plan(*planp, values, nulls, false, 0) < 0)
-		elog(ERROR, "could not run \"%s\"", sql);
+	PG_FINALLY();
+	{
+		ChunkStatementEnd();
+	}
+	PG_END_TRY();
 	if (SPI_processed > 0)
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -1275,17 +1291,17 @@ insert_local_checked(struct ChunkDispatch *cd, LocalChunk *lchunk, Datum *values
 			cd->on_conflict = update;
 			MemoryContextSwitchTo(old);
 		}
-		if (run_local(cd, &lchunk->lock_plan, lchunk->lock_sql, values, nulls, cd->check_slot))
+		if (run_local(cd, lchunk, &lchunk->lock_plan, lchunk->lock_sql, values, nulls, cd->check_slot))
 		{
 			/* as PostgreSQL, before the DO UPDATE's WHERE */
 			check_row(cd, WCO_RLS_CONFLICT_CHECK, cd->check_slot);
-			if (!run_local(cd, &lchunk->on_conflict_plan, lchunk->on_conflict_sql, values, nulls,
+			if (!run_local(cd, lchunk, &lchunk->on_conflict_plan, lchunk->on_conflict_sql, values, nulls,
 						   cd->returned))
 				return false;	/* DO UPDATE ... WHERE said no */
 			check_row(cd, WCO_RLS_UPDATE_CHECK, cd->returned);
 			return true;
 		}
-		if (run_local(cd, &lchunk->insert_plan, lchunk->insert_sql, values, nulls, cd->returned))
+		if (run_local(cd, lchunk, &lchunk->insert_plan, lchunk->insert_sql, values, nulls, cd->returned))
 			return true;
 	}
 }
@@ -1323,7 +1339,7 @@ insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTabl
 	if (cd->on_conflict.action == ONCONFLICT_UPDATE && cd->checks && has_update_checks(cd))
 		stored = insert_local_checked(cd, lchunk, values, nulls);
 	else
-		stored = run_local(cd, &lchunk->on_conflict_plan, lchunk->on_conflict_sql, values, nulls,
+		stored = run_local(cd, lchunk, &lchunk->on_conflict_plan, lchunk->on_conflict_sql, values, nulls,
 						   cd->returned);
 	if (stored)
 		check_row(cd, WCO_VIEW_CHECK, cd->returned);

@@ -28,6 +28,23 @@
  * The plan keeps only the root's range table index, never a Hypertable:
  * plans are cached across transactions, catalog cache entries are not.
  *
+ * A local chunk carries copies of the root's policies (so that naming the
+ * chunk reveals no more than the root does), but the statements the chunk
+ * dispatcher runs on a chunk for ON CONFLICT must not be subject to them:
+ * the root's policies are already checked by the dispatcher, on the rows
+ * and at the points where PostgreSQL checks them, with errors naming the
+ * hypertable; the chunk's copies would check them a second time, hide the
+ * conflicting row that the dispatcher locks in order to check it (and so
+ * retry forever), and apply SELECT policies to the dispatcher's own
+ * RETURNING.  So when such a statement is planned, the checks and quals
+ * the rewriter took from the chunk's policies are taken out again
+ * (ChunkStatementBegin).  Nothing else may lose them: only the first plan
+ * made after ChunkStatementBegin, which is the dispatcher's (the statement
+ * is planned afresh at every execution, before any code of the user's
+ * runs), and only if it has the statement's text and the chunk as target;
+ * later plans -- of the chunk's triggers, of functions the statement calls
+ * -- keep them even if they repeat its text.
+ *
  * ON CONFLICT is run as INSERT ... ON CONFLICT on the chunk: on each data
  * node for a distributed hypertable, through SPI for a local one; the
  * conflict target and DO UPDATE clause are deparsed here
@@ -82,6 +99,10 @@ typedef struct HypertableInsertState
 } HypertableInsertState;
 
 static planner_hook_type prev_planner_hook = NULL;
+
+/* The chunk statement being run by the dispatcher (ChunkStatementBegin). */
+static Oid	internal_chunk = InvalidOid;
+static const char *internal_sql = NULL;
 static CustomScanMethods insert_plan_methods;
 static CustomExecMethods insert_exec_methods;
 
@@ -300,12 +321,68 @@ replace_inserts(PlannedStmt *stmt, Plan *plan)
 	return plan;
 }
 
+/*
+ * The next plan made, if it is of the statement sql on the chunk table
+ * relid, is made without the chunk's own row-level security.  The caller
+ * checks the root's policies on the statement's rows itself, prepares the
+ * statement with CURSOR_OPT_CUSTOM_PLAN (so that executing it plans it
+ * first) and calls ChunkStatementEnd when it has run, error or not.
+ */
+void
+ChunkStatementBegin(Oid relid, const char *sql)
+{
+	internal_chunk = relid;
+	internal_sql = sql;
+}
+
+void
+ChunkStatementEnd(void)
+{
+	internal_chunk = InvalidOid;
+	internal_sql = NULL;
+}
+
+/* Take the chunk's policies out of the dispatcher's statement on it. */
+static void
+strip_chunk_row_security(Query *parse, const char *query_string)
+{
+	List	   *checks = NIL;
+	ListCell   *lc;
+
+	Oid			chunk = internal_chunk;
+	const char *sql = internal_sql;
+
+	if (!OidIsValid(chunk))
+		return;
+	/* one plan only, the dispatcher's: see the file's header */
+	ChunkStatementEnd();
+	if (query_string == NULL || strcmp(query_string, sql) != 0 || !parse->hasRowSecurity)
+		return;
+	foreach(lc, parse->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION && rte->relid == chunk)
+			rte->securityQuals = NIL;
+	}
+	foreach(lc, parse->withCheckOptions)
+	{
+		WithCheckOption *wco = lfirst_node(WithCheckOption, lc);
+
+		/* the statement names the chunk only: every RLS check is the chunk's */
+		if (wco->kind == WCO_VIEW_CHECK)
+			checks = lappend(checks, wco);
+	}
+	parse->withCheckOptions = checks;
+}
+
 static PlannedStmt *
 insert_planner(Query *parse, const char *query_string, int cursor_options, ParamListInfo params)
 {
 	PlannedStmt *stmt;
 	ListCell   *lc;
 
+	strip_chunk_row_security(parse, query_string);
 	if (prev_planner_hook)
 		stmt = prev_planner_hook(parse, query_string, cursor_options, params);
 	else

@@ -108,6 +108,10 @@ struct QueryCompletion;
 /* Install the write path's planner hook; called once from _PG_init. */
 extern void HypertableInsertInit(void);
 
+/* insert.c: plan the dispatcher's statement sql on a chunk without the chunk's policies */
+extern void ChunkStatementBegin(Oid relid, const char *sql);
+extern void ChunkStatementEnd(void);
+
 /* chunk_dispatch.c: routing rows of one statement */
 typedef struct ChunkDispatchOnConflict
 {

@@ -233,6 +233,134 @@ DROP TRIGGER raise_level ON docs;
 DROP TRIGGER raise_level ON docs_plain;
 
 -- ---------------------------------------------------------------------------
+-- A chunk shows no more than the root: chunks have the root's row-level
+-- security, kept in step with it
+-- ---------------------------------------------------------------------------
+-- a role's view of one chunk, by its name and through the root
+CREATE FUNCTION seen(chunk regclass, OUT via_chunk text, OUT via_root text) LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('SELECT string_agg(id || '':'' || owner || '':'' || level, '' '' ORDER BY id) FROM %s', chunk)
+    INTO via_chunk;
+  SELECT string_agg(id || ':' || owner || ':' || level, ' ' ORDER BY id) INTO via_root
+    FROM docs WHERE tableoid = chunk;
+END $$;
+-- the rows a statement affects (then undone) on one chunk and through
+-- the root, or the error's SQLSTATE; %s is the table's name
+CREATE FUNCTION rows_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE q;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE SQLSTATE 'MN001';
+EXCEPTION WHEN SQLSTATE 'MN001' THEN RETURN n::text; WHEN OTHERS THEN RETURN SQLSTATE;
+END $$;
+CREATE FUNCTION affects(q text, chunk regclass, OUT via_chunk text, OUT via_root text) LANGUAGE sql AS
+$$ SELECT rows_of(format(q, chunk)), rows_of(format(q, 'docs')) $$;
+-- the chunk's policies and flags, as those of the root
+CREATE FUNCTION rls_of(t regclass) RETURNS TABLE (relrowsecurity bool, relforcerowsecurity bool, policy text)
+LANGUAGE sql AS $$
+  SELECT c.relrowsecurity, c.relforcerowsecurity,
+         format('%s %s %s %s using(%s) check(%s)', p.policyname, p.permissive, p.roles, p.cmd, p.qual, p.with_check)
+    FROM pg_class c LEFT JOIN pg_policies p ON p.schemaname = c.relnamespace::regnamespace::name AND p.tablename = c.relname
+   WHERE c.oid = t ORDER BY 3 $$;
+CREATE FUNCTION same_rls(chunk regclass) RETURNS bool LANGUAGE sql AS $$
+  SELECT NOT EXISTS ((SELECT * FROM rls_of(chunk) EXCEPT SELECT * FROM rls_of('docs'))
+                     UNION ALL (SELECT * FROM rls_of('docs') EXCEPT SELECT * FROM rls_of(chunk))) $$;
+INSERT INTO docs VALUES ('2020-01-01 01:00', 60, 'sp_alice', 0), ('2020-01-01 01:00', 61, 'sp_bob', 0),
+                        ('2020-01-01 01:00', 62, 'sp_alice', 9);
+SELECT tableoid::regclass AS day1 FROM docs WHERE id = 1 \gset
+SELECT tableoid::regclass = :'day1'::regclass AS same_chunk FROM docs WHERE id IN (2, 60, 61, 62);
+SELECT * FROM rls_of(:'day1');
+SELECT same_rls(:'day1');
+SET ROLE sp_alice;
+-- SELECT: the chunk hides bob's rows as the root does
+SELECT * FROM seen(:'day1');
+-- UPDATE, DELETE, INSERT on the chunk: the rows the policies let through,
+-- new and updated rows checked, as through the root
+SELECT * FROM affects($$UPDATE %s SET level = 0 WHERE id IN (2, 61)$$, :'day1') AS update_bob;
+SELECT * FROM affects($$UPDATE %s SET level = 1 WHERE id IN (1, 60, 62)$$, :'day1') AS update_own;
+SELECT * FROM affects($$UPDATE %s SET level = 4 WHERE id = 60$$, :'day1') AS update_check;
+SELECT * FROM affects($$DELETE FROM %s WHERE id IN (2, 61)$$, :'day1') AS delete_bob;
+SELECT * FROM affects($$DELETE FROM %s WHERE id IN (1, 60, 62)$$, :'day1') AS delete_own;
+SELECT * FROM affects($$INSERT INTO %s VALUES ('2020-01-01 02:00', 63, 'sp_bob', 1)$$, :'day1') AS insert_bob;
+SELECT * FROM affects($$INSERT INTO %s VALUES ('2020-01-01 02:00', 63, 'sp_alice', 1)$$, :'day1') AS insert_own;
+SELECT * FROM seen(:'day1');
+RESET ROLE;
+-- bob's rows untouched, the level 9 row too
+SELECT id, owner, level FROM docs WHERE id >= 60 OR id = 2 ORDER BY id;
+
+-- ALTER POLICY (expression, roles, name), CREATE POLICY, DROP POLICY on
+-- the root: the chunk follows, and shows alice what the root shows
+SET ROLE sp_owner;
+ALTER POLICY own ON docs USING (owner = current_user OR level = 0);
+SELECT same_rls(:'day1');
+SET ROLE sp_alice;
+SELECT * FROM seen(:'day1');
+SET ROLE sp_owner;
+ALTER POLICY own ON docs TO sp_bob;
+SELECT same_rls(:'day1');
+SET ROLE sp_alice;
+SELECT * FROM seen(:'day1');
+SET ROLE sp_owner;
+ALTER POLICY own ON docs TO PUBLIC;
+ALTER POLICY own ON docs RENAME TO mine;
+CREATE POLICY hide_zero ON docs AS RESTRICTIVE FOR SELECT USING (level <> 0);
+SELECT same_rls(:'day1');
+SELECT * FROM rls_of(:'day1');
+SET ROLE sp_alice;
+SELECT * FROM seen(:'day1');
+SELECT * FROM affects($$DELETE FROM %s WHERE id IN (1, 61)$$, :'day1') AS delete_zero;
+SET ROLE sp_owner;
+DROP POLICY hide_zero ON docs;
+-- a policy calling a function of a user's schema: the copy calls the same
+-- function, whatever the search_path
+CREATE FUNCTION public.below_nine(int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT $1 < 9';
+SET search_path = pg_catalog, public;
+CREATE POLICY not_nine ON docs AS RESTRICTIVE FOR SELECT USING (below_nine(level));
+RESET search_path;
+SELECT same_rls(:'day1');
+SELECT policyname, qual FROM pg_policies WHERE policyname = 'not_nine' ORDER BY tablename = 'docs' DESC LIMIT 2;
+SET ROLE sp_alice;
+SELECT * FROM seen(:'day1');
+SET ROLE sp_owner;
+DROP POLICY not_nine ON docs;
+ALTER POLICY mine ON docs USING (owner = current_user);
+SELECT same_rls(:'day1');
+-- a chunk made now has the policies
+INSERT INTO docs VALUES ('2020-02-01', 70, 'sp_alice', 1), ('2020-02-01', 71, 'sp_bob', 1);
+SELECT tableoid::regclass AS day2 FROM docs WHERE id = 70 \gset
+SELECT policyname, permissive, roles, cmd, qual, with_check FROM pg_policies
+ WHERE schemaname || '.' || tablename = :'day2' ORDER BY policyname;
+SELECT same_rls(:'day2');
+SET ROLE sp_alice;
+SELECT * FROM seen(:'day2');
+
+-- the owner bypasses the chunk's policies as the root's, until FORCE
+SET ROLE sp_owner;
+SELECT (SELECT count(*) FROM docs WHERE tableoid = :'day1'::regclass) AS owner_root,
+       (SELECT count(*) FROM :day1) AS owner_chunk;
+ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+SELECT same_rls(:'day1'), same_rls(:'day2');
+SELECT (SELECT count(*) FROM docs WHERE tableoid = :'day1'::regclass) AS owner_root,
+       (SELECT count(*) FROM :day1) AS owner_chunk;
+ALTER TABLE docs NO FORCE ROW LEVEL SECURITY;
+SELECT same_rls(:'day1'), same_rls(:'day2');
+-- DISABLE: alice sees every row, through the root and the chunk
+ALTER TABLE docs DISABLE ROW LEVEL SECURITY;
+SELECT same_rls(:'day1'), same_rls(:'day2');
+SET ROLE sp_alice;
+SELECT * FROM seen(:'day1');
+SET ROLE sp_owner;
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+SELECT same_rls(:'day1'), same_rls(:'day2');
+SET ROLE sp_alice;
+SELECT * FROM seen(:'day1');
+-- ON CONFLICT through the root still answers as on the plain table
+SELECT * FROM try($$INSERT INTO %s VALUES ('2020-01-01', 1, 'sp_alice', 1) ON CONFLICT (time, id) DO UPDATE SET level = 2$$);
+SELECT * FROM try($$INSERT INTO %s VALUES ('2020-01-01', 2, 'sp_alice', 1) ON CONFLICT (time, id) DO UPDATE SET level = 2$$);
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
 -- Views WITH CHECK OPTION
 -- ---------------------------------------------------------------------------
 CREATE TABLE events (time timestamptz NOT NULL, id int NOT NULL, level int, UNIQUE (time, id));
