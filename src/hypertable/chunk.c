@@ -290,15 +290,15 @@ chunk_table_name(const char *prefix, int32 chunk_id)
  * Create the chunk with these ranges in the local catalog and as a local
  * table (foreign when server_id is valid).  table_name NULL: named from the
  * hypertable's prefix and the new id.  Returns the chunk id; *relid_out gets
- * the table.  Caller holds the root's lock.
+ * the table, slice_ids[num_dimensions] the slices.  Caller holds the root's
+ * lock.
  */
 static int32
 create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 				   const char *schema_name, const char *table_name, Oid server_id,
-				   Oid *relid_out)
+				   Oid *relid_out, int32 *slice_ids)
 {
 	int32		chunk_id;
-	int32	   *slice_ids = palloc(sizeof(int32) * ht->num_dimensions);
 	StringInfoData sql;
 	bool		first = true;
 	int			d;
@@ -411,8 +411,11 @@ ranges_literal(const Hypertable *ht, const int64 *start, const int64 *end)
 	return buf.data;
 }
 
-/* Create the member chunk on each replica's data node; record the replicas. */
-static void
+/*
+ * Create the member chunk on each replica's data node; record the replicas
+ * and return them (ChunkDataNode *, in the order of replicas).
+ */
+static List *
 create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_name,
 					 const char *table_name, List *replicas, const int64 *start, const int64 *end)
 {
@@ -422,6 +425,7 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 	ListCell   *lc;
 	ListCell   *lc2;
 	RemoteFirstError fe = {0};
+	List	   *result = NIL;
 
 	params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
 	params[1] = schema_name;
@@ -443,19 +447,73 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 		PGresult   *res = RemoteGetResult(conn, sql);
 		Oid			types[3] = {INT4OID, INT4OID, NAMEOID};
 		Datum		values[3];
+		ChunkDataNode *cdn;
 
 		if (!RemoteCollectResult(&fe, conn, res, sql))
 			continue;
 		if (PQntuples(res) != 1)
 			elog(ERROR, "data node \"%s\" made no chunk", hdn->node_name);
+		cdn = palloc0(sizeof(ChunkDataNode));
+		strlcpy(cdn->node_name, hdn->node_name, NAMEDATALEN);
+		cdn->server_id = hdn->server_id;
+		cdn->node_chunk_id = atoi(PQgetvalue(res, 0, 0));
+		result = lappend(result, cdn);
 		values[0] = Int32GetDatum(chunk_id);
-		values[1] = Int32GetDatum(atoi(PQgetvalue(res, 0, 0)));
+		values[1] = Int32GetDatum(cdn->node_chunk_id);
 		values[2] = name_datum(hdn->node_name);
 		PQclear(res);
 		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_data_node (chunk_id, node_chunk_id, node_name) "
 					"VALUES ($1, $2, $3)", 3, types, values, NULL, false);
 	}
 	RemoteRaiseFirstError(&fe);
+	return result;
+}
+
+/*
+ * Create the chunk with these ranges: catalog rows and table here
+ * (create_local_chunk) and, given replicas (HypertableDataNode *), the
+ * member chunks on those data nodes; then make it visible.  The cache gets
+ * the new chunk added rather than every chunk reloaded (see
+ * HypertableCacheBeginChunk).  Returns the chunk id.  Caller holds the
+ * root's lock.
+ */
+static int32
+create_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
+			 const char *schema_name, const char *table_name, List *replicas)
+{
+	Oid			root = ht->relid;
+	Chunk	   *chunk = palloc0(sizeof(Chunk));
+
+	chunk->slice_ids = palloc0(sizeof(int32) * Max(1, ht->num_dimensions));
+	chunk->range_start = (int64 *) start;
+	chunk->range_end = (int64 *) end;
+	HypertableCacheBeginChunk(root);
+	PG_TRY();
+	{
+		Oid			server_id = InvalidOid;
+
+		if (replicas != NIL)
+			server_id = ((HypertableDataNode *) linitial(replicas))->server_id;
+		chunk->id = create_local_chunk(ht, start, end, schema_name, table_name, server_id,
+									   &chunk->relid, chunk->slice_ids);
+		strlcpy(chunk->schema_name, schema_name ? schema_name : ht->associated_schema_name,
+				NAMEDATALEN);
+		strlcpy(chunk->table_name, get_rel_name(chunk->relid), NAMEDATALEN);
+		if (replicas != NIL)
+			chunk->data_nodes = create_remote_chunks(ht, chunk->id, chunk->schema_name,
+													 chunk->table_name, replicas, start, end);
+		/* other backends drop their copies when we commit */
+		CatalogInvalidateHypertable(root);
+		CommandCounterIncrement();
+	}
+	PG_CATCH();
+	{
+		HypertableCacheEndChunk(root, NULL);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	HypertableCacheEndChunk(root, chunk);
+	return chunk->id;
 }
 
 Chunk *
@@ -465,7 +523,6 @@ ChunkGetOrCreate(Hypertable *ht, const int64 *point)
 	int64	   *start;
 	int64	   *end;
 	int32		chunk_id;
-	Oid			relid;
 
 	if (chunk != NULL)
 		return chunk;
@@ -486,21 +543,10 @@ ChunkGetOrCreate(Hypertable *ht, const int64 *point)
 	chunk_ranges_for_point(ht, point, start, end);
 
 	if (HypertableIsDistributed(ht))
-	{
-		List	   *replicas = ChunkPlacement(ht, placement_index(ht, point));
-		HypertableDataNode *first = linitial(replicas);
-		char	   *table_name;
-
-		chunk_id = create_local_chunk(ht, start, end, NULL, NULL, first->server_id, &relid);
-		table_name = get_rel_name(relid);
-		create_remote_chunks(ht, chunk_id, ht->associated_schema_name, table_name, replicas,
-							 start, end);
-	}
+		chunk_id = create_chunk(ht, start, end, NULL, NULL,
+								ChunkPlacement(ht, placement_index(ht, point)));
 	else
-		chunk_id = create_local_chunk(ht, start, end, NULL, NULL, InvalidOid, &relid);
-
-	CatalogInvalidateHypertable(ht->relid);
-	CommandCounterIncrement();
+		chunk_id = create_chunk(ht, start, end, NULL, NULL, NIL);
 
 	ht = HypertableGetByRelid(ht->relid);
 	chunk = ht ? HypertableFindChunk(ht, point) : NULL;
@@ -532,7 +578,6 @@ multinode_create_member_chunk(PG_FUNCTION_ARGS)
 	int64	   *start;
 	int64	   *end;
 	int			d;
-	Oid			chunk_relid;
 	Chunk	   *existing;
 
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
@@ -566,7 +611,5 @@ multinode_create_member_chunk(PG_FUNCTION_ARGS)
 	if (existing != NULL && strcmp(existing->table_name, table_name) == 0)
 		PG_RETURN_INT32(existing->id);
 
-	d = create_local_chunk(ht, start, end, schema_name, table_name, InvalidOid, &chunk_relid);
-	CatalogInvalidateHypertable(relid);
-	PG_RETURN_INT32(d);
+	PG_RETURN_INT32(create_chunk(ht, start, end, schema_name, table_name, NIL));
 }
