@@ -286,19 +286,25 @@ chunk_table_name(const char *prefix, int32 chunk_id)
 	return psprintf("%.*s%s", len, prefix, suffix);
 }
 
+static int32
+new_chunk_id(void)
+{
+	return CatalogExecInt("SELECT pg_catalog.nextval('" MN_CATALOG_SCHEMA ".chunk_id_seq')::int",
+						  0, NULL, NULL, NULL);
+}
+
 /*
  * Create the chunk with these ranges in the local catalog and as a local
- * table (foreign when server_id is valid).  table_name NULL: named from the
- * hypertable's prefix and the new id.  Returns the chunk id; *relid_out gets
+ * table (foreign when server_id is valid).  chunk_id 0: a new one.
+ * table_name NULL: named from the hypertable's prefix and the id.  Returns the chunk id; *relid_out gets
  * the table, slice_ids[num_dimensions] the slices.  Caller holds the root's
  * lock.
  */
 static int32
-create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
+create_local_chunk(const Hypertable *ht, int32 chunk_id, const int64 *start, const int64 *end,
 				   const char *schema_name, const char *table_name, Oid server_id,
 				   Oid *relid_out, int32 *slice_ids)
 {
-	int32		chunk_id;
 	StringInfoData sql;
 	bool		first = true;
 	int			d;
@@ -306,8 +312,8 @@ create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 	Oid			nsp;
 	Oid			relid;
 
-	chunk_id = CatalogExecInt("SELECT pg_catalog.nextval('" MN_CATALOG_SCHEMA ".chunk_id_seq')::int",
-							  0, NULL, NULL, NULL);
+	if (chunk_id == 0)
+		chunk_id = new_chunk_id();
 	if (schema_name == NULL)
 		schema_name = ht->associated_schema_name;
 	if (table_name == NULL)
@@ -411,21 +417,21 @@ ranges_literal(const Hypertable *ht, const int64 *start, const int64 *end)
 	return buf.data;
 }
 
+static const char create_member_chunk_sql[] =
+"SELECT " MN_FUNCTIONS_SCHEMA ".create_member_chunk($1::regclass, $2, $3, $4::bigint[])";
+
 /*
- * Create the member chunk on each replica's data node; record the replicas
- * and return them (ChunkDataNode *, in the order of replicas).
+ * Ask each replica's data node to create the member chunk, without waiting:
+ * the access node makes its own table meanwhile.  Returns the connections,
+ * in the order of replicas, for finish_remote_chunks.
  */
 static List *
-create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_name,
-					 const char *table_name, List *replicas, const int64 *start, const int64 *end)
+start_remote_chunks(const Hypertable *ht, const char *schema_name, const char *table_name,
+					List *replicas, const int64 *start, const int64 *end)
 {
-	const char *sql = "SELECT " MN_FUNCTIONS_SCHEMA ".create_member_chunk($1::regclass, $2, $3, $4::bigint[])";
 	const char *params[4];
 	List	   *conns = NIL;
 	ListCell   *lc;
-	ListCell   *lc2;
-	RemoteFirstError fe = {0};
-	List	   *result = NIL;
 
 	params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
 	params[1] = schema_name;
@@ -437,9 +443,27 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 		HypertableDataNode *hdn = lfirst(lc);
 		DataNodeConn *conn = GetDataNodeConnection(hdn->server_id, REMOTE_TXN_WRITE);
 
-		RemoteSendParams(conn, sql, 4, params);
+		RemoteSendParams(conn, create_member_chunk_sql, 4, params);
 		conns = lappend(conns, conn);
 	}
+	return conns;
+}
+
+/*
+ * Wait for the member chunks started by start_remote_chunks; record the
+ * replicas and return them (ChunkDataNode *, in the order of replicas).
+ * Reads every result before raising the first error, so that no
+ * connection is left busy.
+ */
+static List *
+finish_remote_chunks(int32 chunk_id, List *replicas, List *conns)
+{
+	const char *sql = create_member_chunk_sql;
+	ListCell   *lc;
+	ListCell   *lc2;
+	RemoteFirstError fe = {0};
+	List	   *result = NIL;
+
 	forboth(lc, conns, lc2, replicas)
 	{
 		DataNodeConn *conn = lfirst(lc);
@@ -458,10 +482,12 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 		cdn->server_id = hdn->server_id;
 		cdn->node_chunk_id = atoi(PQgetvalue(res, 0, 0));
 		result = lappend(result, cdn);
+		PQclear(res);
+		if (fe.res != NULL)
+			continue;
 		values[0] = Int32GetDatum(chunk_id);
 		values[1] = Int32GetDatum(cdn->node_chunk_id);
 		values[2] = name_datum(hdn->node_name);
-		PQclear(res);
 		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_data_node (chunk_id, node_chunk_id, node_name) "
 					"VALUES ($1, $2, $3)", 3, types, values, NULL, false);
 	}
@@ -491,17 +517,25 @@ create_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 	PG_TRY();
 	{
 		Oid			server_id = InvalidOid;
+		List	   *conns = NIL;
+		const char *name = table_name;
 
-		if (replicas != NIL)
-			server_id = ((HypertableDataNode *) linitial(replicas))->server_id;
-		chunk->id = create_local_chunk(ht, start, end, schema_name, table_name, server_id,
-									   &chunk->relid, chunk->slice_ids);
 		strlcpy(chunk->schema_name, schema_name ? schema_name : ht->associated_schema_name,
 				NAMEDATALEN);
+		if (replicas != NIL)
+		{
+			/* the data nodes make their tables while we make ours */
+			chunk->id = new_chunk_id();
+			if (name == NULL)
+				name = chunk_table_name(ht->associated_table_prefix, chunk->id);
+			conns = start_remote_chunks(ht, chunk->schema_name, name, replicas, start, end);
+			server_id = ((HypertableDataNode *) linitial(replicas))->server_id;
+		}
+		chunk->id = create_local_chunk(ht, chunk->id, start, end, schema_name, name,
+									   server_id, &chunk->relid, chunk->slice_ids);
 		strlcpy(chunk->table_name, get_rel_name(chunk->relid), NAMEDATALEN);
 		if (replicas != NIL)
-			chunk->data_nodes = create_remote_chunks(ht, chunk->id, chunk->schema_name,
-													 chunk->table_name, replicas, start, end);
+			chunk->data_nodes = finish_remote_chunks(chunk->id, replicas, conns);
 		/* other backends drop their copies when we commit */
 		CatalogInvalidateHypertable(root);
 		CommandCounterIncrement();
