@@ -20,6 +20,7 @@ char	   *mn_debug_fault = NULL;
 bool		mn_enable_2pc = true;
 int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
+int			mn_max_open_chunks_per_insert = 1024;
 char	   *mn_passfile = NULL;
 char	   *mn_ssl_dir = NULL;
 char	   *mn_ssl_rootcert = NULL;
@@ -74,6 +75,18 @@ MultinodeDefineGucs(void)
 							"in batches of this many rows, with COPY, all nodes in parallel.",
 							&mn_max_insert_batch_size,
 							1000, 1, 1000000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("multinode.max_open_chunks_per_insert",
+							"Maximum number of chunks of a local hypertable one insert keeps open.",
+							"An INSERT or COPY into a hypertable keeps each chunk table it writes "
+							"open, with its indexes and triggers, until the statement ends; past "
+							"this many, the least recently used is closed, so that a statement "
+							"writing thousands of chunks keeps a bounded amount of memory.",
+							&mn_max_open_chunks_per_insert,
+							1024, 1, 1000000,
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);

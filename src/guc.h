@@ -15,6 +15,7 @@ extern char *mn_debug_fault;
 extern bool mn_enable_2pc;
 extern int	mn_max_background_workers;
 extern int	mn_max_insert_batch_size;
+extern int	mn_max_open_chunks_per_insert;
 extern char *mn_passfile;
 extern char *mn_ssl_dir;
 extern char *mn_ssl_rootcert;

@@ -156,6 +156,16 @@ extern Chunk *ChunkGetByRelid(Oid chunk_relid);
 /* Drop the cached copies of one hypertable (relcache inval of its root). */
 extern void CatalogInvalidateHypertable(Oid root_relid);
 
+/*
+ * Chunk creation (hypertable/chunk.c), holding the root's SHARE UPDATE
+ * EXCLUSIVE lock: Begin before the catalog rows and the table are made,
+ * End after the CommandCounterIncrement that makes them visible, with the
+ * new chunk (copied into the cache), or with NULL on error.  Between them
+ * the root's invalidations do not drop its cache entry.
+ */
+extern void HypertableCacheBeginChunk(Oid root_relid);
+extern void HypertableCacheEndChunk(Oid root_relid, const Chunk *chunk);
+
 /* ---------------------------------------------------------------------------
  * Values (dimension_value.c): shared by routing, chunk creation, exclusion
  * ---------------------------------------------------------------------------

@@ -13,6 +13,8 @@
  * multinode send one (CatalogInvalidateHypertable), which reaches this
  * backend at its next CommandCounterIncrement and other backends when they
  * next process invalidations (at the latest when they lock the root).
+ * The one exception is this backend's own chunk creation, which adds the
+ * new chunk to the entry instead (HypertableCacheBeginChunk).
  *
  * A dropped entry's memory is not freed at once when a transaction is in
  * progress: callers may still hold pointers into it (a statement routing
@@ -65,6 +67,13 @@ static Oid	cached_catalog_relid = InvalidOid;	/* catalog the cache was built
 												 * from */
 static bool loading = false;
 
+/*
+ * The root whose chunk this backend is creating (HypertableCacheBeginChunk):
+ * its relcache invalidations are the creation's own and leave the entry in
+ * place; the new chunk is added to it afterwards.
+ */
+static Oid	creating_chunk_of = InvalidOid;
+
 static void
 retire_entry(HypertableCacheEntry *entry)
 {
@@ -103,6 +112,9 @@ relcache_callback(Datum arg, Oid relid)
 		reset_cache();
 		return;
 	}
+	/* our own chunk creation: the entry gets the new chunk instead */
+	if (relid == creating_chunk_of)
+		return;
 	entry = hash_search(ht_cache, &relid, HASH_FIND, NULL);
 	if (entry != NULL)
 		retire_entry(entry);
@@ -656,6 +668,77 @@ HypertableFindChunk(const Hypertable *ht, const int64 *point)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Chunk creation keeps the cache instead of reloading it: between
+ * HypertableCacheBeginChunk and HypertableCacheEndChunk the root's relcache
+ * invalidations (CREATE TABLE ... INHERITS sends one, and so does
+ * CatalogInvalidateHypertable) leave its entry alone, and the new chunk is
+ * then added to the entry's list.  Reloading every chunk after each new one
+ * made a statement that creates k chunks next to n cost k * (n + k) in time
+ * and, as the retired copies live until the end of the transaction, in
+ * memory too.
+ *
+ * Only the creator's own invalidations can arrive in the window: it holds
+ * the root's SHARE UPDATE EXCLUSIVE lock, which every other change to the
+ * hypertable's catalog rows takes too (a reset of the whole cache still
+ * resets it).  Other backends get the invalidation as before, at commit;
+ * an abort, or a rollback to a savepoint, replays it here and drops the
+ * entry, with the chunk that no longer exists.  The caller ends the window
+ * on error too (chunk == NULL).
+ */
+void
+HypertableCacheBeginChunk(Oid root_relid)
+{
+	creating_chunk_of = root_relid;
+}
+
+void
+HypertableCacheEndChunk(Oid root_relid, const Chunk *chunk)
+{
+	HypertableCacheEntry *entry;
+	MemoryContext old;
+	Chunk	   *copy;
+	ListCell   *lc;
+	int			ndims;
+	int			pos;
+
+	creating_chunk_of = InvalidOid;
+	if (chunk == NULL || ht_cache == NULL)
+		return;
+	entry = hash_search(ht_cache, &root_relid, HASH_FIND, NULL);
+	/* not loaded (or reset meanwhile): the next look reads the catalog */
+	if (entry == NULL || entry->ht == NULL || !entry->chunks_loaded)
+		return;
+
+	ndims = entry->ht->num_dimensions;
+	old = MemoryContextSwitchTo(entry->mcxt);
+	copy = palloc0(sizeof(Chunk));
+	copy->id = chunk->id;
+	copy->hypertable_id = entry->ht->id;
+	copy->relid = chunk->relid;
+	strlcpy(copy->schema_name, chunk->schema_name, NAMEDATALEN);
+	strlcpy(copy->table_name, chunk->table_name, NAMEDATALEN);
+	copy->slice_ids = palloc(sizeof(int32) * Max(1, ndims));
+	copy->range_start = palloc(sizeof(int64) * Max(1, ndims));
+	copy->range_end = palloc(sizeof(int64) * Max(1, ndims));
+	memcpy(copy->slice_ids, chunk->slice_ids, sizeof(int32) * ndims);
+	memcpy(copy->range_start, chunk->range_start, sizeof(int64) * ndims);
+	memcpy(copy->range_end, chunk->range_end, sizeof(int64) * ndims);
+	foreach(lc, chunk->data_nodes)
+	{
+		ChunkDataNode *cdn = palloc(sizeof(ChunkDataNode));
+
+		memcpy(cdn, lfirst(lc), sizeof(ChunkDataNode));
+		copy->data_nodes = lappend(copy->data_nodes, cdn);
+	}
+	/* the list is ordered by id; a new chunk's id is normally the largest */
+	pos = list_length(entry->chunks);
+	while (pos > 0 && ((Chunk *) list_nth(entry->chunks, pos - 1))->id > copy->id)
+		pos--;
+	entry->chunks = list_insert_nth(entry->chunks, pos, copy);
+	MemoryContextSwitchTo(old);
 }
 
 /* The inheritance parent of relid, or InvalidOid. */

@@ -286,19 +286,25 @@ chunk_table_name(const char *prefix, int32 chunk_id)
 	return psprintf("%.*s%s", len, prefix, suffix);
 }
 
+static int32
+new_chunk_id(void)
+{
+	return CatalogExecInt("SELECT pg_catalog.nextval('" MN_CATALOG_SCHEMA ".chunk_id_seq')::int",
+						  0, NULL, NULL, NULL);
+}
+
 /*
  * Create the chunk with these ranges in the local catalog and as a local
- * table (foreign when server_id is valid).  table_name NULL: named from the
- * hypertable's prefix and the new id.  Returns the chunk id; *relid_out gets
- * the table.  Caller holds the root's lock.
+ * table (foreign when server_id is valid).  chunk_id 0: a new one.
+ * table_name NULL: named from the hypertable's prefix and the id.  Returns the chunk id; *relid_out gets
+ * the table, slice_ids[num_dimensions] the slices.  Caller holds the root's
+ * lock.
  */
 static int32
-create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
+create_local_chunk(const Hypertable *ht, int32 chunk_id, const int64 *start, const int64 *end,
 				   const char *schema_name, const char *table_name, Oid server_id,
-				   Oid *relid_out)
+				   Oid *relid_out, int32 *slice_ids)
 {
-	int32		chunk_id;
-	int32	   *slice_ids = palloc(sizeof(int32) * ht->num_dimensions);
 	StringInfoData sql;
 	bool		first = true;
 	int			d;
@@ -306,8 +312,8 @@ create_local_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 	Oid			nsp;
 	Oid			relid;
 
-	chunk_id = CatalogExecInt("SELECT pg_catalog.nextval('" MN_CATALOG_SCHEMA ".chunk_id_seq')::int",
-							  0, NULL, NULL, NULL);
+	if (chunk_id == 0)
+		chunk_id = new_chunk_id();
 	if (schema_name == NULL)
 		schema_name = ht->associated_schema_name;
 	if (table_name == NULL)
@@ -411,17 +417,21 @@ ranges_literal(const Hypertable *ht, const int64 *start, const int64 *end)
 	return buf.data;
 }
 
-/* Create the member chunk on each replica's data node; record the replicas. */
-static void
-create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_name,
-					 const char *table_name, List *replicas, const int64 *start, const int64 *end)
+static const char create_member_chunk_sql[] =
+"SELECT " MN_FUNCTIONS_SCHEMA ".create_member_chunk($1::regclass, $2, $3, $4::bigint[])";
+
+/*
+ * Ask each replica's data node to create the member chunk, without waiting:
+ * the access node makes its own table meanwhile.  Returns the connections,
+ * in the order of replicas, for finish_remote_chunks.
+ */
+static List *
+start_remote_chunks(const Hypertable *ht, const char *schema_name, const char *table_name,
+					List *replicas, const int64 *start, const int64 *end)
 {
-	const char *sql = "SELECT " MN_FUNCTIONS_SCHEMA ".create_member_chunk($1::regclass, $2, $3, $4::bigint[])";
 	const char *params[4];
 	List	   *conns = NIL;
 	ListCell   *lc;
-	ListCell   *lc2;
-	RemoteFirstError fe = {0};
 
 	params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
 	params[1] = schema_name;
@@ -433,9 +443,27 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 		HypertableDataNode *hdn = lfirst(lc);
 		DataNodeConn *conn = GetDataNodeConnection(hdn->server_id, REMOTE_TXN_WRITE);
 
-		RemoteSendParams(conn, sql, 4, params);
+		RemoteSendParams(conn, create_member_chunk_sql, 4, params);
 		conns = lappend(conns, conn);
 	}
+	return conns;
+}
+
+/*
+ * Wait for the member chunks started by start_remote_chunks; record the
+ * replicas and return them (ChunkDataNode *, in the order of replicas).
+ * Reads every result before raising the first error, so that no
+ * connection is left busy.
+ */
+static List *
+finish_remote_chunks(int32 chunk_id, List *replicas, List *conns)
+{
+	const char *sql = create_member_chunk_sql;
+	ListCell   *lc;
+	ListCell   *lc2;
+	RemoteFirstError fe = {0};
+	List	   *result = NIL;
+
 	forboth(lc, conns, lc2, replicas)
 	{
 		DataNodeConn *conn = lfirst(lc);
@@ -443,19 +471,83 @@ create_remote_chunks(const Hypertable *ht, int32 chunk_id, const char *schema_na
 		PGresult   *res = RemoteGetResult(conn, sql);
 		Oid			types[3] = {INT4OID, INT4OID, NAMEOID};
 		Datum		values[3];
+		ChunkDataNode *cdn;
 
 		if (!RemoteCollectResult(&fe, conn, res, sql))
 			continue;
 		if (PQntuples(res) != 1)
 			elog(ERROR, "data node \"%s\" made no chunk", hdn->node_name);
-		values[0] = Int32GetDatum(chunk_id);
-		values[1] = Int32GetDatum(atoi(PQgetvalue(res, 0, 0)));
-		values[2] = name_datum(hdn->node_name);
+		cdn = palloc0(sizeof(ChunkDataNode));
+		strlcpy(cdn->node_name, hdn->node_name, NAMEDATALEN);
+		cdn->server_id = hdn->server_id;
+		cdn->node_chunk_id = atoi(PQgetvalue(res, 0, 0));
+		result = lappend(result, cdn);
 		PQclear(res);
+		if (fe.res != NULL)
+			continue;
+		values[0] = Int32GetDatum(chunk_id);
+		values[1] = Int32GetDatum(cdn->node_chunk_id);
+		values[2] = name_datum(hdn->node_name);
 		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_data_node (chunk_id, node_chunk_id, node_name) "
 					"VALUES ($1, $2, $3)", 3, types, values, NULL, false);
 	}
 	RemoteRaiseFirstError(&fe);
+	return result;
+}
+
+/*
+ * Create the chunk with these ranges: catalog rows and table here
+ * (create_local_chunk) and, given replicas (HypertableDataNode *), the
+ * member chunks on those data nodes; then make it visible.  The cache gets
+ * the new chunk added rather than every chunk reloaded (see
+ * HypertableCacheBeginChunk).  Returns the chunk id.  Caller holds the
+ * root's lock.
+ */
+static int32
+create_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
+			 const char *schema_name, const char *table_name, List *replicas)
+{
+	Oid			root = ht->relid;
+	Chunk	   *chunk = palloc0(sizeof(Chunk));
+
+	chunk->slice_ids = palloc0(sizeof(int32) * Max(1, ht->num_dimensions));
+	chunk->range_start = (int64 *) start;
+	chunk->range_end = (int64 *) end;
+	HypertableCacheBeginChunk(root);
+	PG_TRY();
+	{
+		Oid			server_id = InvalidOid;
+		List	   *conns = NIL;
+		const char *name = table_name;
+
+		strlcpy(chunk->schema_name, schema_name ? schema_name : ht->associated_schema_name,
+				NAMEDATALEN);
+		if (replicas != NIL)
+		{
+			/* the data nodes make their tables while we make ours */
+			chunk->id = new_chunk_id();
+			if (name == NULL)
+				name = chunk_table_name(ht->associated_table_prefix, chunk->id);
+			conns = start_remote_chunks(ht, chunk->schema_name, name, replicas, start, end);
+			server_id = ((HypertableDataNode *) linitial(replicas))->server_id;
+		}
+		chunk->id = create_local_chunk(ht, chunk->id, start, end, schema_name, name,
+									   server_id, &chunk->relid, chunk->slice_ids);
+		strlcpy(chunk->table_name, get_rel_name(chunk->relid), NAMEDATALEN);
+		if (replicas != NIL)
+			chunk->data_nodes = finish_remote_chunks(chunk->id, replicas, conns);
+		/* other backends drop their copies when we commit */
+		CatalogInvalidateHypertable(root);
+		CommandCounterIncrement();
+	}
+	PG_CATCH();
+	{
+		HypertableCacheEndChunk(root, NULL);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	HypertableCacheEndChunk(root, chunk);
+	return chunk->id;
 }
 
 Chunk *
@@ -465,7 +557,6 @@ ChunkGetOrCreate(Hypertable *ht, const int64 *point)
 	int64	   *start;
 	int64	   *end;
 	int32		chunk_id;
-	Oid			relid;
 
 	if (chunk != NULL)
 		return chunk;
@@ -486,21 +577,10 @@ ChunkGetOrCreate(Hypertable *ht, const int64 *point)
 	chunk_ranges_for_point(ht, point, start, end);
 
 	if (HypertableIsDistributed(ht))
-	{
-		List	   *replicas = ChunkPlacement(ht, placement_index(ht, point));
-		HypertableDataNode *first = linitial(replicas);
-		char	   *table_name;
-
-		chunk_id = create_local_chunk(ht, start, end, NULL, NULL, first->server_id, &relid);
-		table_name = get_rel_name(relid);
-		create_remote_chunks(ht, chunk_id, ht->associated_schema_name, table_name, replicas,
-							 start, end);
-	}
+		chunk_id = create_chunk(ht, start, end, NULL, NULL,
+								ChunkPlacement(ht, placement_index(ht, point)));
 	else
-		chunk_id = create_local_chunk(ht, start, end, NULL, NULL, InvalidOid, &relid);
-
-	CatalogInvalidateHypertable(ht->relid);
-	CommandCounterIncrement();
+		chunk_id = create_chunk(ht, start, end, NULL, NULL, NIL);
 
 	ht = HypertableGetByRelid(ht->relid);
 	chunk = ht ? HypertableFindChunk(ht, point) : NULL;
@@ -532,7 +612,6 @@ multinode_create_member_chunk(PG_FUNCTION_ARGS)
 	int64	   *start;
 	int64	   *end;
 	int			d;
-	Oid			chunk_relid;
 	Chunk	   *existing;
 
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
@@ -566,7 +645,5 @@ multinode_create_member_chunk(PG_FUNCTION_ARGS)
 	if (existing != NULL && strcmp(existing->table_name, table_name) == 0)
 		PG_RETURN_INT32(existing->id);
 
-	d = create_local_chunk(ht, start, end, schema_name, table_name, InvalidOid, &chunk_relid);
-	CatalogInvalidateHypertable(relid);
-	PG_RETURN_INT32(d);
+	PG_RETURN_INT32(create_chunk(ht, start, end, schema_name, table_name, NIL));
 }

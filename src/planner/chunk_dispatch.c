@@ -104,6 +104,8 @@ typedef struct NodeBuffer
 typedef struct LocalChunk
 {
 	int32		chunk_id;
+	MemoryContext mcxt;			/* owns what is below (not the SPI plans) */
+	uint64		last_used;		/* cd->local_tick when last routed to */
 	ResultRelInfo *rri;
 	TupleConversionMap *map;
 	TupleConversionMap *back_map;	/* chunk to root, for rows a trigger changed */
@@ -146,7 +148,9 @@ struct ChunkDispatch
 	Chunk	   *last_chunk;
 	List	   *seen_chunks;	/* chunks routed to by this statement */
 	List	   *nodes;			/* NodeBuffer * */
-	List	   *local_chunks;	/* LocalChunk * */
+	List	   *local_chunks;	/* LocalChunk *, at most max_open_chunks_per_insert */
+	LocalChunk *last_local;		/* the one the previous row went to */
+	uint64		local_tick;		/* rows routed to local chunks */
 	MemoryContext batch_cxt;
 	StringInfoData row;
 	char	  **row_values;
@@ -1073,6 +1077,38 @@ root_layout(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTableSlot *chunk_
  * ----------------------------------------------------------------------------
  */
 
+/*
+ * Close a local chunk's insert state and free it.  Its AFTER ROW trigger
+ * events already queued stay valid: the trigger machinery finds the chunk
+ * by OID and opens it again if it is no longer among the routing targets.
+ * The lock stays until the end of the transaction.
+ */
+static void
+close_local_chunk(struct ChunkDispatch *cd, LocalChunk *lchunk)
+{
+	ExecCloseIndices(lchunk->rri);
+	ExecDropSingleTupleTableSlot(lchunk->slot);
+	if (lchunk->on_conflict_plan)
+		SPI_freeplan(lchunk->on_conflict_plan);
+	if (lchunk->lock_plan)
+		SPI_freeplan(lchunk->lock_plan);
+	if (lchunk->insert_plan)
+		SPI_freeplan(lchunk->insert_plan);
+	table_close(lchunk->rri->ri_RelationDesc, NoLock);
+	cd->estate->es_tuple_routing_result_relations =
+		list_delete_ptr(cd->estate->es_tuple_routing_result_relations, lchunk->rri);
+	cd->local_chunks = list_delete_ptr(cd->local_chunks, lchunk);
+	if (cd->last_local == lchunk)
+		cd->last_local = NULL;
+	MemoryContextDelete(lchunk->mcxt);
+}
+
+/*
+ * The insert state of a local chunk, opened on first use.  At most
+ * multinode.max_open_chunks_per_insert stay open: a statement that writes
+ * more chunks closes the least recently used one first, so its memory does
+ * not grow with the chunks it writes (a backfill can create thousands).
+ */
 static LocalChunk *
 local_chunk(struct ChunkDispatch *cd, Chunk *chunk)
 {
@@ -1080,30 +1116,59 @@ local_chunk(struct ChunkDispatch *cd, Chunk *chunk)
 	LocalChunk *lchunk;
 	Relation	rel;
 	MemoryContext old;
+	MemoryContext mcxt;
 
+	cd->local_tick++;
+	if (cd->last_local && cd->last_local->chunk_id == chunk->id)
+	{
+		cd->last_local->last_used = cd->local_tick;
+		return cd->last_local;
+	}
 	foreach(lc, cd->local_chunks)
 	{
 		lchunk = lfirst(lc);
 		if (lchunk->chunk_id == chunk->id)
-			return lchunk;
+		{
+			lchunk->last_used = cd->local_tick;
+			return cd->last_local = lchunk;
+		}
 	}
-	old = MemoryContextSwitchTo(cd->estate->es_query_cxt);
+	if (list_length(cd->local_chunks) >= mn_max_open_chunks_per_insert)
+	{
+		LocalChunk *lru = NULL;
+
+		foreach(lc, cd->local_chunks)
+		{
+			lchunk = lfirst(lc);
+			if (lru == NULL || lchunk->last_used < lru->last_used)
+				lru = lchunk;
+		}
+		close_local_chunk(cd, lru);
+	}
+	mcxt = AllocSetContextCreate(cd->estate->es_query_cxt, "multinode chunk insert state",
+								 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(mcxt);
 	rel = table_open(chunk->relid, RowExclusiveLock);
 	lchunk = palloc0(sizeof(LocalChunk));
 	lchunk->chunk_id = chunk->id;
+	lchunk->mcxt = mcxt;
+	lchunk->last_used = cd->local_tick;
 	lchunk->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(lchunk->rri, rel, 0, NULL, 0);
 	ExecOpenIndices(lchunk->rri, false);
 	lchunk->map = convert_tuples_by_name(cd->desc, RelationGetDescr(rel));
 	lchunk->back_map = convert_tuples_by_name(RelationGetDescr(rel), cd->desc);
 	/* where the AFTER trigger machinery finds the chunk when it fires its events */
+	MemoryContextSwitchTo(cd->estate->es_query_cxt);
 	cd->estate->es_tuple_routing_result_relations =
 		lappend(cd->estate->es_tuple_routing_result_relations, lchunk->rri);
+	MemoryContextSwitchTo(mcxt);
 	lchunk->slot = table_slot_create(rel, NULL);
 	lchunk->qualified = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
+	MemoryContextSwitchTo(GetMemoryChunkContext(cd));
 	cd->local_chunks = lappend(cd->local_chunks, lchunk);
 	MemoryContextSwitchTo(old);
-	return lchunk;
+	return cd->last_local = lchunk;
 }
 
 /*
@@ -1282,7 +1347,7 @@ insert_local_checked(struct ChunkDispatch *cd, LocalChunk *lchunk, Datum *values
 		CHECK_FOR_INTERRUPTS();
 		if (lchunk->lock_sql == NULL)
 		{
-			MemoryContext old = MemoryContextSwitchTo(cd->estate->es_query_cxt);
+			MemoryContext old = MemoryContextSwitchTo(lchunk->mcxt);
 			ChunkDispatchOnConflict update = cd->on_conflict;
 
 			lchunk->lock_sql = lock_conflicting_sql(cd, lchunk->qualified);
@@ -1334,7 +1399,7 @@ insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTabl
 	}
 	check_row(cd, WCO_RLS_INSERT_CHECK, slot);
 	if (lchunk->on_conflict_sql == NULL)
-		lchunk->on_conflict_sql = MemoryContextStrdup(cd->estate->es_query_cxt,
+		lchunk->on_conflict_sql = MemoryContextStrdup(lchunk->mcxt,
 													  on_conflict_sql(cd, lchunk->qualified, 1, true));
 	if (cd->on_conflict.action == ONCONFLICT_UPDATE && cd->checks && has_update_checks(cd))
 		stored = insert_local_checked(cd, lchunk, values, nulls);
@@ -1537,22 +1602,8 @@ ChunkDispatchFinish(struct ChunkDispatch *cd)
 void
 ChunkDispatchEnd(struct ChunkDispatch *cd)
 {
-	ListCell   *lc;
-
-	foreach(lc, cd->local_chunks)
-	{
-		LocalChunk *lchunk = lfirst(lc);
-
-		ExecCloseIndices(lchunk->rri);
-		ExecDropSingleTupleTableSlot(lchunk->slot);
-		if (lchunk->on_conflict_plan)
-			SPI_freeplan(lchunk->on_conflict_plan);
-		if (lchunk->lock_plan)
-			SPI_freeplan(lchunk->lock_plan);
-		if (lchunk->insert_plan)
-			SPI_freeplan(lchunk->insert_plan);
-		table_close(lchunk->rri->ri_RelationDesc, NoLock);
-	}
+	while (cd->local_chunks != NIL)
+		close_local_chunk(cd, linitial(cd->local_chunks));
 	cd->local_chunks = NIL;
 	ExecDropSingleTupleTableSlot(cd->returned);
 	ExecDropSingleTupleTableSlot(cd->check_slot);
