@@ -104,6 +104,5 @@ RemoteUseCallerSettings(DataNodeConn *conn)
 void
 RemoteRestoreSettings(DataNodeConn *conn)
 {
-	RemoteExecCommand(conn, "SET search_path = pg_catalog; SET datestyle = ISO; "
-					  "SET intervalstyle = postgres; SET timezone = 'UTC'");
+	RemoteExecCommand(conn, RemoteSessionSetupSQL());
 }
