@@ -93,6 +93,8 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 								dest, qc);
 
 	HypertableDDLAfter(pstmt, queryString, ddl_state);
+	/* ANALYZE of distributed hypertables imports the data nodes' statistics */
+	DistStatsAfterUtility(pstmt->utilityStmt);
 }
 
 void

@@ -33,6 +33,9 @@ struct PlannedStmt;
 extern void *HypertableDDLBefore(struct PlannedStmt *pstmt, const char *query_string);
 extern void HypertableDDLAfter(struct PlannedStmt *pstmt, const char *query_string, void *state);
 
+/* stats_import.c: after ANALYZE, import the data nodes' statistics */
+extern void DistStatsAfterUtility(Node *parsetree);
+
 /* dist_exec.c */
 extern List *DataNodeIdsFromArray(ArrayType *node_list, bool null_means_all);
 

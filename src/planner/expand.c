@@ -48,6 +48,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
+#include "parser/parsetree.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -298,10 +299,36 @@ HypertableChunksMatching(const Hypertable *ht, List *conds, Index varno)
 	return candidates;
 }
 
+/* A relation's pg_class.reltuples (-1: never analyzed). */
+static double
+relation_tuples(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	double		t = -1;
+
+	if (HeapTupleIsValid(tup))
+	{
+		t = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+		ReleaseSysCache(tup);
+	}
+	return t;
+}
+
 /*
- * Rows expected from the chunks of a root expanded here: the chunks' row
- * counts (from pg_class, as for a foreign table; a sample of them when there
- * are many) times the selectivity of the root's conditions.
+ * Rows expected from the chunks of a root expanded here.
+ *
+ * The chunks' row counts (from pg_class, as for a foreign table; a sample
+ * of them when there are many) say how many rows the chunks the query
+ * touches hold.  Once ANALYZE has imported the data nodes' statistics
+ * (dist/stats_import.c) the root has its row count and the column
+ * statistics the selectivity of the conditions is computed from, relative
+ * to the whole table: the estimate is then that fraction of the root's
+ * rows, but never more than the touched chunks hold (so it scales with the
+ * chunks touched even for conditions the statistics do not cover, such as
+ * a time range past the histogram's last bound -- rows added since).  The
+ * root's row count also becomes rel->tuples, which the group and join
+ * estimates scale n_distinct fractions with.  Before any ANALYZE the
+ * selectivity is a default guess, applied to the touched chunks' rows.
  */
 double
 ExpandRowEstimate(PlannerInfo *root, RelOptInfo *rel, List *chunks)
@@ -310,27 +337,27 @@ ExpandRowEstimate(PlannerInfo *root, RelOptInfo *rel, List *chunks)
 	int			step = Max(1, n / ESTIMATE_SAMPLE_CHUNKS);
 	int			sampled = 0;
 	double		tuples = 0;
+	double		root_tuples = relation_tuples(planner_rt_fetch(rel->relid, root)->relid);
+	Selectivity sel;
 	int			i;
 
+	if (root_tuples > 0)
+		rel->tuples = root_tuples;
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i += step)
 	{
 		Chunk	   *chunk = list_nth(chunks, i);
-		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(chunk->relid));
-		double		t = 0;
+		double		t = relation_tuples(chunk->relid);
 
-		if (HeapTupleIsValid(tup))
-		{
-			t = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
-			ReleaseSysCache(tup);
-		}
-		tuples += t > 0 ? t : DEFAULT_CHUNK_ROWS;
+		tuples += t >= 0 && (t > 0 || root_tuples > 0) ? t : DEFAULT_CHUNK_ROWS;
 		sampled++;
 	}
 	tuples *= (double) n / sampled;
-	return clamp_row_est(tuples * clauselist_selectivity(root, rel->baserestrictinfo,
-														 rel->relid, JOIN_INNER, NULL));
+	sel = clauselist_selectivity(root, rel->baserestrictinfo, rel->relid, JOIN_INNER, NULL);
+	if (root_tuples > 0)
+		return clamp_row_est(Min(tuples, root_tuples * sel));
+	return clamp_row_est(tuples * sel);
 }
 
 bool

@@ -37,7 +37,7 @@ BEGIN
     END LOOP;
 END $$;
 
--- the extension's own jobs, ids below 1000: error log retention, data node healing
+-- the extension's own jobs, ids below 1000: error log retention, data node healing, distributed statistics
 \x on
 SELECT job_id, application_name, schedule_interval, max_runtime, max_retries, retry_period,
        proc_schema, proc_name, owner, scheduled, fixed_schedule, config, initial_start,
