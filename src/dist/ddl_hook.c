@@ -83,6 +83,8 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 	if (IsA(pstmt->utilityStmt, CopyStmt) && HypertableCopyFrom(pstmt, queryString, qc))
 		return;
 
+	/* ANALYZE of distributed hypertables imports the data nodes' statistics */
+	DistStatsBeforeUtility(pstmt->utilityStmt);
 	ddl_state = HypertableDDLBefore(pstmt, queryString);
 
 	if (prev_process_utility)
@@ -93,7 +95,6 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 								dest, qc);
 
 	HypertableDDLAfter(pstmt, queryString, ddl_state);
-	/* ANALYZE of distributed hypertables imports the data nodes' statistics */
 	DistStatsAfterUtility(pstmt->utilityStmt);
 }
 

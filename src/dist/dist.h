@@ -33,7 +33,8 @@ struct PlannedStmt;
 extern void *HypertableDDLBefore(struct PlannedStmt *pstmt, const char *query_string);
 extern void HypertableDDLAfter(struct PlannedStmt *pstmt, const char *query_string, void *state);
 
-/* stats_import.c: after ANALYZE, import the data nodes' statistics */
+/* stats_import.c: around VACUUM/ANALYZE, the data nodes' statistics */
+extern void DistStatsBeforeUtility(Node *parsetree);
 extern void DistStatsAfterUtility(Node *parsetree);
 
 /* dist_exec.c */

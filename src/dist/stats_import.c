@@ -5,7 +5,7 @@
  *	  its data nodes and import their row counts and column statistics.
  *
  * The access node's root is empty and its chunks are foreign tables, so
- * PostgreSQL's ANALYZE finds nothing to sample here.  After it has run
+ * PostgreSQL's ANALYZE finds nothing to sample here.  Before it runs
  * (ANALYZE, VACUUM ANALYZE, with or without a table list), for each
  * distributed hypertable it covered and the caller may analyze -- the
  * table's or the database's owner, as PostgreSQL requires; others got
@@ -28,8 +28,10 @@
  *	   (catalog/owner.c), as PostgreSQL's ANALYZE runs, since the column
  *	   types' input and comparison functions are called.
  *
- * A plain VACUUM sets the empty root's counts to zero; they are put back
- * from its chunks' imported counts afterwards.
+ * PostgreSQL's ANALYZE or VACUUM of the empty root then sets its counts to
+ * zero (in place: a rollback does not undo it); they are put back from its
+ * chunks' imported counts afterwards.  Importing first means an import
+ * that fails leaves the previous statistics whole.
  *
  * Values cross as text printed by the nodes under the fixed transmission
  * settings and are read back here under the same settings.  Column lists
@@ -387,9 +389,9 @@ import_hypertable(Oid relid)
 }
 
 /*
- * After a VACUUM without ANALYZE: PostgreSQL has set the empty root's
- * counts to zero; give it back the sum of its chunks' imported counts
- * (VACUUM leaves foreign tables alone), or the planner would take the
+ * After VACUUM or ANALYZE: PostgreSQL has set the empty root's counts to
+ * zero; give it back the sum of its chunks' imported counts (VACUUM and
+ * ANALYZE leave foreign tables alone), or the planner would take the
  * hypertable for empty.  Nothing when no chunk was ever imported.
  */
 static void
@@ -483,28 +485,21 @@ vacuum_analyzes(VacuumStmt *stmt)
 }
 
 /*
- * After VACUUM or ANALYZE has run here: import the statistics of the
- * distributed hypertables an ANALYZE covered, or put back the row counts a
- * plain VACUUM zeroed (there are no distributed hypertables but on the
- * access node: a data node's members are not).
+ * The distributed hypertables a VACUUM or ANALYZE names (all, when it names
+ * none); NIL when this database is not ours.  Tables that are not
+ * distributed hypertables are weeded out when opened.
  */
-void
-DistStatsAfterUtility(Node *parsetree)
+static List *
+statement_roots(VacuumStmt *stmt)
 {
-	VacuumStmt *stmt;
-	bool		analyze;
 	List	   *roots = NIL;
 	ListCell   *lc;
 
-	if (!IsA(parsetree, VacuumStmt))
-		return;
 	/* not our database (or not yet, or not any more) */
 	if (!ExtensionIsInstalled() || !OidIsValid(get_namespace_oid(MN_CATALOG_SCHEMA, true)))
-		return;
-	stmt = (VacuumStmt *) parsetree;
-	analyze = vacuum_analyzes(stmt);
+		return NIL;
 	if (stmt->rels == NIL)
-		roots = distributed_roots();
+		return distributed_roots();
 	foreach(lc, stmt->rels)
 	{
 		VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
@@ -514,11 +509,39 @@ DistStatsAfterUtility(Node *parsetree)
 		if (OidIsValid(relid))
 			roots = list_append_unique_oid(roots, relid);
 	}
-	foreach(lc, roots)
-	{
-		if (analyze)
-			import_hypertable(lfirst_oid(lc));
-		else
-			restore_root_counts(lfirst_oid(lc));
-	}
+	return roots;
+}
+
+/*
+ * Before ANALYZE (or VACUUM ANALYZE) runs here: import the statistics of
+ * the distributed hypertables it covers.  Before, not after: PostgreSQL's
+ * ANALYZE of the empty root zeroes its counts in place, which no rollback
+ * undoes, so an import that fails (a data node down) must fail first.
+ */
+void
+DistStatsBeforeUtility(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (!IsA(parsetree, VacuumStmt) || !vacuum_analyzes((VacuumStmt *) parsetree))
+		return;
+	foreach(lc, statement_roots((VacuumStmt *) parsetree))
+		import_hypertable(lfirst_oid(lc));
+}
+
+/*
+ * After VACUUM or ANALYZE has run here: PostgreSQL has set each empty
+ * root's counts to zero; put back its chunks' imported counts (there are no
+ * distributed hypertables but on the access node: a data node's members
+ * are not).
+ */
+void
+DistStatsAfterUtility(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (!IsA(parsetree, VacuumStmt))
+		return;
+	foreach(lc, statement_roots((VacuumStmt *) parsetree))
+		restore_root_counts(lfirst_oid(lc));
 }
