@@ -59,6 +59,7 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -111,8 +112,12 @@ typedef struct ChunkCount
 static Relation
 open_root(Oid relid, Hypertable **ht)
 {
-	Relation	root = try_relation_open(relid, ShareUpdateExclusiveLock);
+	Relation	root;
 
+	/* most tables a database-wide VACUUM names are not ours: no lock for them */
+	if (!HypertableIsDistributed(HypertableGetByRelid(relid)))
+		return NULL;
+	root = try_relation_open(relid, ShareUpdateExclusiveLock);
 	if (root == NULL)
 		return NULL;
 	*ht = HypertableGetByRelid(relid);
@@ -526,7 +531,17 @@ DistStatsBeforeUtility(Node *parsetree)
 	if (!IsA(parsetree, VacuumStmt) || !vacuum_analyzes((VacuumStmt *) parsetree))
 		return;
 	foreach(lc, statement_roots((VacuumStmt *) parsetree))
+	{
+		/* what one hypertable's import reads and merges goes with it */
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+												  "multinode statistics import",
+												  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
 		import_hypertable(lfirst_oid(lc));
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+	}
 }
 
 /*
