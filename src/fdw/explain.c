@@ -76,20 +76,32 @@ ExplainRemoteNodeInstr(const RemoteNodeInstr *instr, ExplainState *es)
 /*
  * The data node's own plan of sql (its parameters bound to values), nested
  * under the node's entry: lines of text in the TEXT format, a list of them
- * ("Remote Plan") in the others.  Raises the node's error if it cannot.
+ * ("Remote Plan") in the others.  Without values for its parameters (plain
+ * EXPLAIN: they are known when the query runs) a note says so instead of a
+ * plan the node could only guess.  Raises the node's error if it cannot.
  */
 void
 ExplainRemotePlan(Oid server_id, const char *sql, int nparams, const char *const *values,
 				  ExplainState *es)
 {
-	DataNodeConn *conn = GetDataNodeConnection(server_id, REMOTE_TXN_READ);
-	char	   *cmd = psprintf("EXPLAIN (VERBOSE %s, COSTS %s) %s", es->verbose ? "on" : "off",
-							   es->costs ? "on" : "off", sql);
-	PGresult   *res = nparams > 0 ? RemoteExecParams(conn, cmd, nparams, values) :
-		RemoteExec(conn, cmd);
+	DataNodeConn *conn;
+	char	   *cmd;
+	PGresult   *res;
 	List	   *lines = NIL;
 	ListCell   *lc;
 	int			i;
+
+	if (nparams > 0 && values == NULL)
+	{
+		ExplainPropertyText("Remote Plan",
+							"not shown: the remote SQL has parameters, known when the query runs (EXPLAIN ANALYZE shows it)",
+							es);
+		return;
+	}
+	conn = GetDataNodeConnection(server_id, REMOTE_TXN_READ);
+	cmd = psprintf("EXPLAIN (VERBOSE %s, COSTS %s) %s", es->verbose ? "on" : "off",
+				   es->costs ? "on" : "off", sql);
+	res = nparams > 0 ? RemoteExecParams(conn, cmd, nparams, values) : RemoteExec(conn, cmd);
 
 	PG_TRY();
 	{

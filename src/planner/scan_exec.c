@@ -283,7 +283,7 @@ rescan(CustomScanState *node)
 /*
  * The data node's own plan of its SQL (multinode.explain_data_node_plans),
  * with the parameter values the run sent; without a run (plain EXPLAIN)
- * parameters have no values yet, and the node could only guess a plan.
+ * parameters have no values yet.
  */
 static void
 explain_node_plan(DataNodeScanState *state, Oid server_id, const char *sql, ExplainState *es)
@@ -294,13 +294,6 @@ explain_node_plan(DataNodeScanState *state, Oid server_id, const char *sql, Expl
 
 	if (state->scan)
 		values = RemoteScanParamValues(state->scan, &nparams);
-	if (nparams > 0 && values == NULL)
-	{
-		ExplainPropertyText("Remote Plan",
-							"not shown: the remote SQL has parameters, known when the query runs (EXPLAIN ANALYZE shows it)",
-							es);
-		return;
-	}
 	ExplainRemotePlan(server_id, sql, nparams, values, es);
 }
 

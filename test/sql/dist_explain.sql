@@ -128,6 +128,51 @@ EXPLAIN (COSTS OFF) SELECT * FROM conditions WHERE device = 1 AND time >= '2024-
 COMMIT;
 RESET multinode.explain_data_node_plans;
 
+
+-- INSERT: the hypertable's data nodes; with VERBOSE the statement that
+-- carries each chunk's rows; under ANALYZE the rows sent to each node
+EXPLAIN (COSTS OFF) INSERT INTO conditions VALUES ('2024-01-02 10:30', 1, 1.5);
+EXPLAIN (VERBOSE, COSTS OFF) INSERT INTO conditions VALUES ('2024-01-02 10:30', 1, 1.5);
+BEGIN;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+INSERT INTO conditions SELECT '2024-01-02 10:30', d, 1.5 FROM generate_series(1, 5) d;
+SELECT count(*) FROM conditions WHERE time = '2024-01-02 10:30';
+ROLLBACK;
+-- replicated with a key: each replica counts; ON CONFLICT goes as INSERT
+CREATE TABLE readings (time timestamptz NOT NULL, device int NOT NULL, v int, PRIMARY KEY (time, device));
+SELECT table_name FROM create_distributed_hypertable('readings', 'time', 'device', number_partitions => 2,
+                                                     replication_factor => 2);
+BEGIN;
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+INSERT INTO readings SELECT '2024-01-01', d, d FROM generate_series(1, 3) d;
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+INSERT INTO readings SELECT '2024-01-01', d, d FROM generate_series(2, 4) d ON CONFLICT DO NOTHING;
+SELECT count(*) FROM readings;
+ROLLBACK;
+EXPLAIN (COSTS OFF, FORMAT JSON) INSERT INTO readings VALUES ('2024-01-01', 1, 1);
+
+-- UPDATE and DELETE: one statement per chunk, on every replica; under
+-- ANALYZE the rows each replica changed; the nodes' plans on request
+EXPLAIN (COSTS OFF) DELETE FROM conditions WHERE time >= '2024-01-04' AND temp > 40;
+BEGIN;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+DELETE FROM conditions WHERE time >= '2024-01-04' AND temp > 40;
+INSERT INTO readings VALUES ('2024-01-01', 1, 1), ('2024-01-01', 2, 2);
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+UPDATE readings SET v = v + 1 WHERE device = 1;
+ROLLBACK;
+SET multinode.explain_data_node_plans = on;
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE conditions SET temp = temp + 1 WHERE device = 2 AND time < '2024-01-02';
+PREPARE del(int) AS DELETE FROM conditions WHERE device = $1 AND time < '2024-01-02';
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE del(2);
+BEGIN;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE del(2);
+ROLLBACK;
+RESET plan_cache_mode;
+RESET multinode.explain_data_node_plans;
+SELECT count(*) FROM conditions;
+
 \c regression
 SET client_min_messages = warning;
 DROP DATABASE mn_x_access;
