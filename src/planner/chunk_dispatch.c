@@ -639,6 +639,14 @@ chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts
 	return nb->last = cb;
 }
 
+/* The COPY that carries a chunk's rows; also what EXPLAIN shows. */
+static char *
+copy_sql(struct ChunkDispatch *cd, const char *qualified)
+{
+	return psprintf("COPY %s %s FROM STDIN%s", qualified, cd->column_list,
+					cd->binary ? " WITH (FORMAT binary)" : "");
+}
+
 /* Send the end of the node's open COPY (without waiting for the result). */
 static void
 end_copy_send(struct ChunkDispatch *cd, NodeBuffer *nb)
@@ -756,9 +764,7 @@ flush_copy(struct ChunkDispatch *cd)
 
 				/* the text outlives the batch: it names the COPY while open */
 				nb->open_sql = MemoryContextStrdup(GetMemoryChunkContext(cd),
-												   psprintf("COPY %s %s FROM STDIN%s", cb->qualified,
-															cd->column_list,
-															cd->binary ? " WITH (FORMAT binary)" : ""));
+												   copy_sql(cd, cb->qualified));
 				nb->open_chunk_id = cb->chunk_id;
 				if (nb->conn == NULL)
 					nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
@@ -1616,8 +1622,7 @@ ChunkDispatchRemoteCommand(struct ChunkDispatch *cd)
 		return NULL;
 	if (cd->on_conflict.action != ONCONFLICT_NONE)
 		return on_conflict_sql(cd, "<chunk>", 1, cd->returning);
-	return psprintf("COPY <chunk> %s FROM STDIN%s", cd->column_list,
-					cd->binary ? " WITH (FORMAT binary)" : "");
+	return copy_sql(cd, "<chunk>");
 }
 
 List *

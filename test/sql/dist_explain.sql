@@ -117,10 +117,28 @@ EXPLAIN (VERBOSE, COSTS OFF) EXECUTE one_device(3);
 -- with the values sent; the skipped node has no plan
 EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE one_device(3);
 RESET plan_cache_mode;
--- structured formats: the node's plan is a list of lines
+-- structured formats: the node's plan is part of the document, as the node's
+-- JSON plan re-emitted (groups, arrays, numbers, booleans)
 EXPLAIN (COSTS OFF, FORMAT JSON) SELECT * FROM conditions WHERE device = 3 AND time < '2024-01-02';
 EXPLAIN (COSTS OFF, FORMAT YAML) SELECT * FROM conditions WHERE device = 3 AND time < '2024-01-02';
 EXPLAIN (COSTS OFF, FORMAT XML) SELECT * FROM conditions WHERE device = 3 AND time < '2024-01-02';
+-- explain_as(format, q): EXPLAIN (VERBOSE) of q in that format, as text
+CREATE FUNCTION explain_as(fmt text, q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    t text;
+BEGIN
+    EXECUTE format('EXPLAIN (VERBOSE, FORMAT %s) %s', fmt, q) INTO t;
+    RETURN t;
+END $$;
+SELECT n->>'Data node' AS node, n->'Remote Plan'->'Plan'->>'Node Type' AS top,
+       jsonb_typeof(n->'Remote Plan'->'Plan'->'Total Cost') AS cost,
+       jsonb_typeof(n->'Remote Plan'->'Plan'->'Parallel Aware') AS parallel,
+       n->'Remote Plan'->'Plan'->'Output' AS output,
+       jsonb_array_length(n->'Remote Plan'->'Plan'->'Plans') AS children
+  FROM jsonb_array_elements(explain_as('JSON', 'SELECT count(*) FROM conditions WHERE time < ''2024-01-03''')::jsonb->0->'Plan'->'Plans'->0->'Data Nodes') n;
+SELECT xpath('//e:Data-Node/e:Remote-Plan/e:Plan/e:Node-Type/text()',
+             explain_as('XML', 'SELECT * FROM conditions WHERE temp > 70')::xml,
+             ARRAY[ARRAY['e', 'http://www.postgresql.org/2009/explain']]) AS remote_tops;
 -- inside a transaction block the nodes' plans use its remote transaction
 BEGIN;
 SELECT count(*) FROM conditions WHERE device = 1;
