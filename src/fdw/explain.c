@@ -35,8 +35,9 @@
 
 /*
  * A data node's activity for a scan under EXPLAIN ANALYZE, in the manner
- * of a plan node's: times and rows per run (loop), round trips (with
- * VERBOSE) over all runs, and runs that left the node out.
+ * of a plan node's: times and rows per run (loop); with VERBOSE the rows it
+ * sent (a LIMIT or a merge may leave some unread) and the round trips, over
+ * all runs; and runs that left the node out.
  */
 void
 ExplainRemoteNodeInstr(const RemoteNodeInstr *instr, ExplainState *es)
@@ -61,7 +62,8 @@ ExplainRemoteNodeInstr(const RemoteNodeInstr *instr, ExplainState *es)
 								 1000.0 * ni.total / loops);
 			appendStringInfo(es->str, " rows=%.0f loops=" INT64_FORMAT, ni.rows / loops, ni.loops);
 			if (es->verbose)
-				appendStringInfo(es->str, " round trips=" INT64_FORMAT, ni.round_trips);
+				appendStringInfo(es->str, " received=" INT64_FORMAT " round trips=" INT64_FORMAT,
+								 ni.received, ni.round_trips);
 			if (ni.skipped > 0)
 				appendStringInfo(es->str, " skipped=" INT64_FORMAT, ni.skipped);
 		}
@@ -76,7 +78,10 @@ ExplainRemoteNodeInstr(const RemoteNodeInstr *instr, ExplainState *es)
 	ExplainPropertyFloat("Actual Rows", NULL, ni.rows / loops, 0, es);
 	ExplainPropertyInteger("Actual Loops", NULL, ni.loops, es);
 	if (es->verbose)
+	{
+		ExplainPropertyInteger("Rows Received", NULL, ni.received, es);
 		ExplainPropertyInteger("Round Trips", NULL, ni.round_trips, es);
+	}
 	ExplainPropertyInteger("Skipped Runs", NULL, ni.skipped, es);
 }
 

@@ -95,6 +95,7 @@ typedef struct RemoteNodeInstr
 	int64		loops;			/* runs that queried the node */
 	int64		skipped;		/* runs that left it out (RemoteScanSkipNode) */
 	int64		rows;			/* rows handed on from the node, all runs */
+	int64		received;		/* rows the node sent, all runs */
 	int64		round_trips;	/* answers waited for, all runs */
 	double		startup;
 	double		total;

@@ -177,6 +177,7 @@ take_batch(NodeCursor *nc, PGresult *res)
 static void
 note_answer(RemoteScan *scan, NodeCursor *nc, PGresult *res)
 {
+	nc->instr.received += PQntuples(res);
 	RemoteNodeInstrAnswer(&nc->instr, PQntuples(res) > 0 || nc->eof, scan->timing);
 }
 

@@ -147,6 +147,15 @@ COMMIT;
 RESET multinode.explain_data_node_plans;
 
 
+-- row locks read chunk by chunk: each chunk's scan names its node, and shows
+-- what the node did and its plan
+SET multinode.explain_data_node_plans = on;
+BEGIN;
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT time FROM conditions WHERE device = 4 AND time >= '2024-01-04 20:00' FOR UPDATE;
+ROLLBACK;
+RESET multinode.explain_data_node_plans;
+
 -- INSERT: the hypertable's data nodes; with VERBOSE the statement that
 -- carries each chunk's rows; under ANALYZE the rows sent to each node
 EXPLAIN (COSTS OFF) INSERT INTO conditions VALUES ('2024-01-02 10:30', 1, 1.5);
