@@ -18,6 +18,7 @@
 int			mn_connect_timeout = 5;
 char	   *mn_debug_fault = NULL;
 bool		mn_enable_2pc = true;
+bool		mn_explain_data_node_plans = false;
 int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
 int			mn_max_open_chunks_per_insert = 1024;
@@ -55,6 +56,17 @@ MultinodeDefineGucs(void)
 							 "committed on some nodes only.",
 							 &mn_enable_2pc,
 							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("multinode.explain_data_node_plans",
+							 "Show the data nodes' own plans in EXPLAIN.",
+							 "Each data node explains the SQL it is sent (never with ANALYZE: "
+							 "the node's plan is shown, not run a second time), and its plan "
+							 "appears under the node's entry.",
+							 &mn_explain_data_node_plans,
+							 false,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

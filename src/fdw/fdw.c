@@ -31,6 +31,7 @@
 #include "utils/rel.h"
 
 #include "fdw/fdw.h"
+#include "guc.h"
 
 /* what GetForeignRelSize learnt, for GetForeignPaths and GetForeignPlan */
 typedef struct ChunkRelInfo
@@ -162,6 +163,7 @@ chunk_begin_scan(ForeignScanState *node, int eflags)
 								   RelationGetDescr(node->ss.ss_currentRelation),
 								   list_nth(fs->fdw_private, CHUNK_SCAN_ATTRS),
 								   fs->fdw_exprs, &node->ss.ps);
+	RemoteScanSetTiming(state->scan, (node->ss.ps.state->es_instrument & INSTRUMENT_TIMER) != 0);
 }
 
 static TupleTableSlot *
@@ -192,15 +194,28 @@ chunk_end_scan(ForeignScanState *node)
 		RemoteScanEnd(state->scan);
 }
 
+/*
+ * The data node read and, with VERBOSE, the SQL; under ANALYZE what the
+ * node did; with multinode.explain_data_node_plans the node's own plan.
+ */
 static void
 chunk_explain(ForeignScanState *node, ExplainState *es)
 {
 	ChunkScanState *state = node->fdw_state;
+	int			nparams = list_length(((ForeignScan *) node->ss.ps.plan)->fdw_exprs);
+	const char **values = NULL;
 
-	if (!es->verbose)
-		return;
 	ExplainPropertyText("Data node", GetForeignServer(state->server_id)->servername, es);
-	ExplainPropertyText("Remote SQL", state->sql, es);
+	if (es->verbose)
+		ExplainPropertyText("Remote SQL", state->sql, es);
+	if (es->analyze && state->scan)
+		ExplainRemoteNodeInstr(RemoteScanNodeInstr(state->scan, 0), es);
+	if (mn_explain_data_node_plans)
+	{
+		if (state->scan)
+			values = RemoteScanParamValues(state->scan, &nparams);
+		ExplainRemotePlan(state->server_id, state->sql, nparams, values, es);
+	}
 }
 
 /*

@@ -21,6 +21,7 @@
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 #include "nodes/pg_list.h"
+#include "portability/instr_time.h"
 
 /* option.c */
 
@@ -80,6 +81,42 @@ extern bool RemoteScanNextFromNode(RemoteScan *scan, int i, TupleTableSlot *slot
 extern int	RemoteScanNumNodes(RemoteScan *scan);
 extern void RemoteScanSetRowBound(RemoteScan *scan, int64 row_bound, int bound_param);
 extern void RemoteScanEnd(RemoteScan *scan);
+extern const char **RemoteScanParamValues(RemoteScan *scan, int *nparams);
+
+/*
+ * What one data node did for a RemoteScan, for EXPLAIN ANALYZE (scan_instr.c).
+ * A run is one (re)start of the scan; times are in seconds, from the
+ * moment the run sent its first command to the node until the access node
+ * read the node's first rows (startup) and its last answer (total), summed
+ * over runs.  They are measured only when timing is on.
+ */
+typedef struct RemoteNodeInstr
+{
+	int64		loops;			/* runs that queried the node */
+	int64		skipped;		/* runs that left it out (RemoteScanSkipNode) */
+	int64		rows;			/* rows handed on from the node, all runs */
+	int64		received;		/* rows the node sent, all runs */
+	int64		round_trips;	/* answers waited for, all runs */
+	double		startup;
+	double		total;
+	bool		running;		/* a run is under way */
+	bool		first_seen;		/* this run's first rows (or end) arrived */
+	instr_time	run_start;
+	instr_time	last_answer;
+} RemoteNodeInstr;
+
+extern void RemoteNodeInstrStart(RemoteNodeInstr *ni, bool timing);
+extern void RemoteNodeInstrAnswer(RemoteNodeInstr *ni, bool rows_or_end, bool timing);
+extern void RemoteNodeInstrStop(RemoteNodeInstr *ni, bool timing);
+extern void RemoteNodeInstrTotals(const RemoteNodeInstr *ni, RemoteNodeInstr *out);
+extern void RemoteScanSetTiming(RemoteScan *scan, bool timing);
+extern const RemoteNodeInstr *RemoteScanNodeInstr(RemoteScan *scan, int i);
+
+/* explain.c: EXPLAIN pieces of remote work */
+struct ExplainState;
+extern void ExplainRemoteNodeInstr(const RemoteNodeInstr *ni, struct ExplainState *es);
+extern void ExplainRemotePlan(Oid server_id, const char *sql, int nparams,
+							  const char *const *values, struct ExplainState *es);
 
 /* Evaluating the expressions sent as remote parameters ($1, $2, ...). */
 typedef struct RemoteParams

@@ -39,6 +39,7 @@
 
 #include "catalog/catalog.h"
 #include "fdw/fdw.h"
+#include "guc.h"
 #include "remote/remote.h"
 
 /* fdw_private of a ForeignScan turned into a direct modification */
@@ -54,6 +55,7 @@ typedef struct DirectModifyState
 	List	   *servers;
 	RemoteParams *params;
 	bool		done;
+	int64	   *rows;			/* per server: rows it changed, for EXPLAIN ANALYZE */
 } DirectModifyState;
 
 /*
@@ -197,6 +199,7 @@ chunk_begin_direct_modify(ForeignScanState *node, int eflags)
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	state->params = RemoteParamsCreate(fs->fdw_exprs, &node->ss.ps);
+	state->rows = palloc0(sizeof(int64) * Max(1, list_length(state->servers)));
 }
 
 /*
@@ -233,8 +236,9 @@ chunk_iterate_direct_modify(ForeignScanState *node)
 
 			if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
 				RemoteReportError(ERROR, conn, res, state->sql);
+			state->rows[foreach_current_index(lc)] = strtoul(PQcmdTuples(res), NULL, 10);
 			if (first)
-				estate->es_processed += strtoul(PQcmdTuples(res), NULL, 10);
+				estate->es_processed += state->rows[foreach_current_index(lc)];
 			first = false;
 			PQclear(res);
 		}
@@ -248,6 +252,11 @@ chunk_end_direct_modify(ForeignScanState *node)
 {
 }
 
+/*
+ * The replicas' names and, with VERBOSE, the statement; under ANALYZE or
+ * with multinode.explain_data_node_plans an entry per replica with the rows
+ * it changed and its own plan of the statement (explained, not run again).
+ */
 static void
 chunk_explain_direct_modify(ForeignScanState *node, ExplainState *es)
 {
@@ -255,14 +264,34 @@ chunk_explain_direct_modify(ForeignScanState *node, ExplainState *es)
 	StringInfoData names;
 	ListCell   *lc;
 
-	if (!es->verbose)
-		return;
 	initStringInfo(&names);
 	foreach(lc, state->servers)
 		appendStringInfo(&names, "%s%s", names.len ? ", " : "",
 						 GetForeignServer(lfirst_oid(lc))->servername);
 	ExplainPropertyText("Data nodes", names.data, es);
-	ExplainPropertyText("Remote SQL", state->sql, es);
+	if (es->verbose)
+		ExplainPropertyText("Remote SQL", state->sql, es);
+	if (!es->analyze && !mn_explain_data_node_plans)
+		return;
+	ExplainOpenGroup("Data Nodes", "Data Nodes", false, es);
+	foreach(lc, state->servers)
+	{
+		ExplainOpenGroup("Data Node", NULL, true, es);
+		ExplainPropertyText("Data node", GetForeignServer(lfirst_oid(lc))->servername, es);
+		if (es->format == EXPLAIN_FORMAT_TEXT)
+			es->indent++;
+		if (es->analyze && state->rows)
+			ExplainPropertyInteger("Rows Changed", NULL, state->rows[foreach_current_index(lc)], es);
+		/* parameters have values once the statement ran */
+		if (mn_explain_data_node_plans)
+			ExplainRemotePlan(lfirst_oid(lc), state->sql,
+							  list_length(((ForeignScan *) node->ss.ps.plan)->fdw_exprs),
+							  state->done ? state->params->values : NULL, es);
+		if (es->format == EXPLAIN_FORMAT_TEXT)
+			es->indent--;
+		ExplainCloseGroup("Data Node", NULL, true, es);
+	}
+	ExplainCloseGroup("Data Nodes", "Data Nodes", false, es);
 }
 
 /*

@@ -51,6 +51,7 @@ typedef struct NodeCursor
 	bool		eof;			/* the node has sent its last row */
 	PGresult   *res;			/* the batch being returned */
 	int			next_row;
+	RemoteNodeInstr instr;		/* for EXPLAIN ANALYZE, scan_instr.c */
 } NodeCursor;
 
 struct RemoteScan
@@ -70,6 +71,8 @@ struct RemoteScan
 	bool		direct;			/* this run: plain queries, no cursors */
 	int64		row_bound;		/* rows per node known small; -1: unknown */
 	int			bound_param;	/* else the $n that bounds them, 0: none */
+	bool		timing;			/* EXPLAIN ANALYZE wants node times */
+	bool		params_sent;	/* params->values hold the last run's */
 };
 
 static unsigned int cursor_number = 0;
@@ -170,6 +173,14 @@ take_batch(NodeCursor *nc, PGresult *res)
 	nc->eof = PQntuples(res) < FETCH_SIZE;
 }
 
+/* For EXPLAIN ANALYZE: an answer from nc arrived. */
+static void
+note_answer(RemoteScan *scan, NodeCursor *nc, PGresult *res)
+{
+	nc->instr.received += PQntuples(res);
+	RemoteNodeInstrAnswer(&nc->instr, PQntuples(res) > 0 || nc->eof, scan->timing);
+}
+
 static bool fetch_round(RemoteScan *scan);
 
 /*
@@ -185,6 +196,7 @@ start_scan(RemoteScan *scan)
 	const char **values = RemoteParamsEval(scan->params);
 	int			nparams = scan->params->nparams;
 
+	scan->params_sent = true;
 	snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", FETCH_SIZE, scan->cursor_name);
 	scan->direct = run_direct(scan, values);
 	for (i = 0; i < scan->nnodes; i++)
@@ -194,7 +206,11 @@ start_scan(RemoteScan *scan)
 
 		nc->eof = nc->skipped;
 		if (nc->skipped)
+		{
+			nc->instr.skipped++;
 			continue;
+		}
+		RemoteNodeInstrStart(&nc->instr, scan->timing);
 		nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
 		if (scan->direct)
 		{
@@ -224,16 +240,21 @@ start_scan(RemoteScan *scan)
 			/* the whole answer, within the bound: nothing more to fetch */
 			take_batch(nc, res);
 			nc->eof = true;
+			note_answer(scan, nc, res);
 			continue;
 		}
 		nc->declared = true;
 		if (nparams > 0)
 		{
 			check_tuples(nc, res, nc->sql, PGRES_COMMAND_OK);
+			RemoteNodeInstrAnswer(&nc->instr, false, scan->timing);
 			PQclear(res);
 		}
 		else
+		{
 			take_batch(nc, res);
+			note_answer(scan, nc, res);
+		}
 	}
 	scan->current = 0;
 	scan->started = true;
@@ -269,6 +290,7 @@ fetch_round(RemoteScan *scan)
 		if (nc->eof)
 			continue;
 		take_batch(nc, RemoteGetResult(nc->conn, fetch));
+		note_answer(scan, nc, nc->res);
 	}
 	scan->current = 0;
 	return any;
@@ -318,6 +340,7 @@ RemoteScanNext(RemoteScan *scan, TupleTableSlot *slot)
 			if (nc->res != NULL && nc->next_row < PQntuples(nc->res))
 			{
 				store_row(scan, nc->res, nc->next_row++, slot);
+				nc->instr.rows++;
 				return true;
 			}
 			scan->current++;
@@ -350,6 +373,7 @@ RemoteScanNextFromNode(RemoteScan *scan, int i, TupleTableSlot *slot)
 		if (nc->res != NULL && nc->next_row < PQntuples(nc->res))
 		{
 			store_row(scan, nc->res, nc->next_row++, slot);
+			nc->instr.rows++;
 			return true;
 		}
 		PQclear(nc->res);
@@ -362,6 +386,7 @@ RemoteScanNextFromNode(RemoteScan *scan, int i, TupleTableSlot *slot)
 		snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", FETCH_SIZE, scan->cursor_name);
 		RemoteSend(nc->conn, fetch);
 		take_batch(nc, RemoteGetResult(nc->conn, fetch));
+		note_answer(scan, nc, nc->res);
 	}
 }
 
@@ -397,9 +422,12 @@ close_cursors(RemoteScan *scan)
 			PGresult   *res = RemoteGetResult(nc->conn, sql);
 
 			check_tuples(nc, res, sql, PGRES_COMMAND_OK);
+			/* a round trip, but not part of the node's time to answer */
+			nc->instr.round_trips++;
 			PQclear(res);
 			nc->declared = false;
 		}
+		RemoteNodeInstrStop(&nc->instr, scan->timing);
 		nc->eof = false;
 	}
 	scan->started = false;
@@ -425,6 +453,30 @@ RemoteScanRestart(RemoteScan *scan)
 {
 	if (scan->started)
 		close_cursors(scan);
+}
+
+/* Measure each node's times too, for EXPLAIN ANALYZE with TIMING. */
+void
+RemoteScanSetTiming(RemoteScan *scan, bool timing)
+{
+	scan->timing = timing;
+}
+
+const RemoteNodeInstr *
+RemoteScanNodeInstr(RemoteScan *scan, int i)
+{
+	return &scan->nodes[i].instr;
+}
+
+/*
+ * The parameter values the last run sent (NULL before any run), for a
+ * data node's EXPLAIN of the same query.
+ */
+const char **
+RemoteScanParamValues(RemoteScan *scan, int *nparams)
+{
+	*nparams = scan->params->nparams;
+	return scan->params_sent || scan->params->nparams == 0 ? scan->params->values : NULL;
 }
 
 void

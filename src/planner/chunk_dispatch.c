@@ -99,6 +99,8 @@ typedef struct NodeBuffer
 	char	   *open_sql;		/* a COPY in progress on conn, or NULL */
 	int32		open_chunk_id;	/* the chunk it writes */
 	struct ChunkDispatch *cd;	/* for release_open_copy */
+	uint64		rows_sent;		/* for EXPLAIN ANALYZE: rows routed to the node */
+	uint64		commands;		/* COPY or INSERT statements started there */
 } NodeBuffer;
 
 typedef struct LocalChunk
@@ -637,6 +639,14 @@ chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts
 	return nb->last = cb;
 }
 
+/* The COPY that carries a chunk's rows; also what EXPLAIN shows. */
+static char *
+copy_sql(struct ChunkDispatch *cd, const char *qualified)
+{
+	return psprintf("COPY %s %s FROM STDIN%s", qualified, cd->column_list,
+					cd->binary ? " WITH (FORMAT binary)" : "");
+}
+
 /* Send the end of the node's open COPY (without waiting for the result). */
 static void
 end_copy_send(struct ChunkDispatch *cd, NodeBuffer *nb)
@@ -754,13 +764,12 @@ flush_copy(struct ChunkDispatch *cd)
 
 				/* the text outlives the batch: it names the COPY while open */
 				nb->open_sql = MemoryContextStrdup(GetMemoryChunkContext(cd),
-												   psprintf("COPY %s %s FROM STDIN%s", cb->qualified,
-															cd->column_list,
-															cd->binary ? " WITH (FORMAT binary)" : ""));
+												   copy_sql(cd, cb->qualified));
 				nb->open_chunk_id = cb->chunk_id;
 				if (nb->conn == NULL)
 					nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
 				RemoteCopyStart(nb->conn, nb->open_sql);
+				nb->commands++;
 				active = lappend(active, nb);
 			}
 		}
@@ -939,6 +948,7 @@ flush_on_conflict(struct ChunkDispatch *cd)
 			}
 			sql = on_conflict_sql(cd, cb->qualified, n, cd->returning);
 			RemoteSendParams(nb->conn, sql, p, params);
+			nb->commands++;
 			cb->rows = list_delete_first_n(cb->rows, n);
 			if (cb->rows == NIL)
 				nb->chunks = list_delete_first(nb->chunks);
@@ -1031,6 +1041,7 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 		else
 			appendBinaryStringInfo(&cb->data, cd->row.data, cd->row.len);
 		cb->nrows++;
+		nb->rows_sent++;
 		if (++nb->nrows >= mn_max_insert_batch_size)
 			flush = true;
 	}
@@ -1597,6 +1608,40 @@ ChunkDispatchFinish(struct ChunkDispatch *cd)
 		end_open_copies(cd);
 	}
 	return cd->processed;
+}
+
+/*
+ * For EXPLAIN: the statement each chunk's rows travel in, with "<chunk>"
+ * for the chunk's name (NULL for a local hypertable), and per data node
+ * written to so far the rows routed there and the statements started.
+ */
+char *
+ChunkDispatchRemoteCommand(struct ChunkDispatch *cd)
+{
+	if (!cd->distributed)
+		return NULL;
+	if (cd->on_conflict.action != ONCONFLICT_NONE)
+		return on_conflict_sql(cd, "<chunk>", 1, cd->returning);
+	return copy_sql(cd, "<chunk>");
+}
+
+List *
+ChunkDispatchNodeCounts(struct ChunkDispatch *cd)
+{
+	List	   *counts = NIL;
+	ListCell   *lc;
+
+	foreach(lc, cd->nodes)
+	{
+		NodeBuffer *nb = lfirst(lc);
+		ChunkDispatchNodeCount *c = palloc(sizeof(ChunkDispatchNodeCount));
+
+		c->server_id = nb->server_id;
+		c->rows = nb->rows_sent;
+		c->commands = nb->commands;
+		counts = lappend(counts, c);
+	}
+	return counts;
 }
 
 void

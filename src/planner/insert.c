@@ -60,6 +60,7 @@
 
 #include "access/table.h"
 #include "catalog/pg_index.h"
+#include "commands/explain.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
@@ -479,9 +480,7 @@ insert_begin(CustomScanState *node, EState *estate, int eflags)
 												   node->ss.ps.ps_ResultTupleSlot,
 												   &node->ss.ps, desc);
 	}
-	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
-		return;
-
+	/* under EXPLAIN alone too: the dispatcher knows the remote command */
 	ht = HypertableGetByRelid(RelationGetRelid(state->root));
 	if (ht == NULL)
 		ereport(ERROR,
@@ -604,6 +603,57 @@ insert_end(CustomScanState *node)
 	ExecEndNode(outerPlanState(node));
 }
 
+/*
+ * A distributed hypertable's data nodes, with VERBOSE the statement that
+ * carries each chunk's rows there (the chunks are known only as rows
+ * arrive), and under ANALYZE per node the rows sent (each replica counts)
+ * and the statements started.
+ */
+static void
+insert_explain(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	HypertableInsertState *state = (HypertableInsertState *) node;
+	Hypertable *ht = HypertableGetByRelid(RelationGetRelid(state->root));
+	List	   *counts;
+	ListCell   *lc;
+
+	if (!state->distributed || ht == NULL)
+		return;
+	if (es->verbose)
+		ExplainPropertyText("Remote SQL", ChunkDispatchRemoteCommand(state->dispatch), es);
+	counts = ChunkDispatchNodeCounts(state->dispatch);
+	ExplainOpenGroup("Data Nodes", "Data Nodes", false, es);
+	foreach(lc, ht->data_nodes)
+	{
+		HypertableDataNode *hdn = lfirst(lc);
+		ChunkDispatchNodeCount none = {hdn->server_id, 0, 0};
+		ChunkDispatchNodeCount *count = &none;
+		ListCell   *lc2;
+
+		foreach(lc2, counts)
+			if (((ChunkDispatchNodeCount *) lfirst(lc2))->server_id == hdn->server_id)
+				count = lfirst(lc2);
+		ExplainOpenGroup("Data Node", NULL, true, es);
+		ExplainPropertyText("Data node", hdn->node_name, es);
+		if (es->analyze)
+		{
+			if (es->format == EXPLAIN_FORMAT_TEXT)
+			{
+				appendStringInfoSpaces(es->str, (es->indent + 1) * 2);
+				appendStringInfo(es->str, "Actual: rows sent=" UINT64_FORMAT " statements=" UINT64_FORMAT "\n",
+								 count->rows, count->commands);
+			}
+			else
+			{
+				ExplainPropertyUInteger("Rows Sent", NULL, count->rows, es);
+				ExplainPropertyUInteger("Statements", NULL, count->commands, es);
+			}
+		}
+		ExplainCloseGroup("Data Node", NULL, true, es);
+	}
+	ExplainCloseGroup("Data Nodes", "Data Nodes", false, es);
+}
+
 static void
 insert_rescan(CustomScanState *node)
 {
@@ -622,6 +672,7 @@ HypertableInsertInit(void)
 	insert_exec_methods.ExecCustomScan = insert_exec;
 	insert_exec_methods.EndCustomScan = insert_end;
 	insert_exec_methods.ReScanCustomScan = insert_rescan;
+	insert_exec_methods.ExplainCustomScan = insert_explain;
 
 	prev_planner_hook = planner_hook;
 	planner_hook = insert_planner;

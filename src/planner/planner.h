@@ -133,6 +133,17 @@ extern bool ChunkDispatchNextReturned(struct ChunkDispatch *cd, struct TupleTabl
 extern uint64 ChunkDispatchFinish(struct ChunkDispatch *cd);
 extern void ChunkDispatchEnd(struct ChunkDispatch *cd);
 
+/* For EXPLAIN of an insert: per data node written to, what was sent there */
+typedef struct ChunkDispatchNodeCount
+{
+	Oid			server_id;
+	uint64		rows;			/* rows routed to the node (each replica counts) */
+	uint64		commands;		/* COPY or INSERT statements started */
+} ChunkDispatchNodeCount;
+
+extern char *ChunkDispatchRemoteCommand(struct ChunkDispatch *cd);
+extern List *ChunkDispatchNodeCounts(struct ChunkDispatch *cd);
+
 /* copy_from.c: COPY ... FROM into a hypertable; false if not ours */
 extern bool HypertableCopyFrom(struct PlannedStmt *pstmt, const char *query_string,
 							   struct QueryCompletion *qc);

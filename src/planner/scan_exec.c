@@ -9,7 +9,8 @@
  * the conditions the nodes could not (ExecScan applies the plan's qual and
  * projection), restarts the remote queries on rescan -- a new parameter
  * value from a nested loop or a correlated subquery gives new remote
- * queries -- and shows each node's SQL in EXPLAIN (VERBOSE).
+ * queries -- and shows per data node its chunks, SQL, activity under
+ * ANALYZE and, on request, its own plan in EXPLAIN.
  *
  * At every (re)start, conditions on the partitioning columns whose values
  * only then become known (device = $1, time > now() - interval '1 day')
@@ -35,6 +36,7 @@
 
 #include "catalog/catalog.h"
 #include "fdw/fdw.h"
+#include "guc.h"
 #include "planner/planner.h"
 
 /* custom_private of the plan, see scan_plan.c */
@@ -125,6 +127,7 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 								   node->ss.ss_ScanTupleSlot->tts_tupleDescriptor,
 								   list_nth(cscan->custom_private, DNS_RETRIEVED_ATTRS),
 								   list_copy_head(cscan->custom_exprs, nparams), &node->ss.ps);
+	RemoteScanSetTiming(state->scan, (estate->es_instrument & INSTRUMENT_TIMER) != 0);
 	if (order != NIL)
 	{
 		RemoteScanSetRowBound(state->scan, intVal(list_nth(order, DNS_ORDER_ROW_BOUND)),
@@ -278,28 +281,60 @@ rescan(CustomScanState *node)
 }
 
 /*
- * Per data node: its name, the chunks it serves and, with VERBOSE, the SQL
- * it runs.
+ * The data node's own plan of its SQL (multinode.explain_data_node_plans),
+ * with the parameter values the run sent; without a run (plain EXPLAIN)
+ * parameters have no values yet.
+ */
+static void
+explain_node_plan(DataNodeScanState *state, Oid server_id, const char *sql, ExplainState *es)
+{
+	CustomScan *cscan = (CustomScan *) state->css.ss.ps.plan;
+	int			nparams = intVal(list_nth(cscan->custom_private, DNS_NPARAMS));
+	const char **values = NULL;
+
+	if (state->scan)
+		values = RemoteScanParamValues(state->scan, &nparams);
+	ExplainRemotePlan(server_id, sql, nparams, values, es);
+}
+
+/*
+ * Per data node: its name and its chunks (their number; with VERBOSE their
+ * names and the SQL it runs), under ANALYZE what it did, and with
+ * multinode.explain_data_node_plans its own plan.
  */
 static void
 explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 {
+	DataNodeScanState *state = (DataNodeScanState *) node;
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
 	List	   *servers = list_nth(cscan->custom_private, DNS_SERVERS);
 	List	   *sqls = list_nth(cscan->custom_private, DNS_SQLS);
 	List	   *chunks = list_nth(cscan->custom_private, DNS_CHUNKS);
+	List	   *chunk_ids = list_nth(cscan->custom_private, DNS_CHUNK_IDS);
 	int			i;
 
 	ExplainOpenGroup("Data Nodes", "Data Nodes", false, es);
 	for (i = 0; i < list_length(servers); i++)
 	{
+		const RemoteNodeInstr *instr = state->scan ? RemoteScanNodeInstr(state->scan, i) : NULL;
+
 		ExplainOpenGroup("Data Node", NULL, true, es);
 		ExplainPropertyText("Data node", GetForeignServer(list_nth_oid(servers, i))->servername, es);
 		if (es->format == EXPLAIN_FORMAT_TEXT)
 			es->indent++;
-		ExplainPropertyText("Chunks", strVal(list_nth(chunks, i)), es);
+		if (es->format != EXPLAIN_FORMAT_TEXT || !es->verbose)
+			ExplainPropertyInteger(es->format == EXPLAIN_FORMAT_TEXT ? "Chunks" : "Chunk Count",
+								   NULL, list_length(list_nth(chunk_ids, i)), es);
 		if (es->verbose)
+		{
+			ExplainPropertyText("Chunks", strVal(list_nth(chunks, i)), es);
 			ExplainPropertyText("Remote SQL", strVal(list_nth(sqls, i)), es);
+		}
+		if (es->analyze && instr)
+			ExplainRemoteNodeInstr(instr, es);
+		/* a node the run left out has no plan to show */
+		if (mn_explain_data_node_plans && !(es->analyze && instr && instr->loops == 0))
+			explain_node_plan(state, list_nth_oid(servers, i), strVal(list_nth(sqls, i)), es);
 		if (es->format == EXPLAIN_FORMAT_TEXT)
 			es->indent--;
 		ExplainCloseGroup("Data Node", NULL, true, es);
@@ -310,9 +345,8 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 		intVal(linitial(list_nth(cscan->custom_private, DNS_ORDER))) > 0 &&
 		list_length(servers) > 1)
 		ExplainPropertyText("Merge", "sorted streams of the data nodes", es);
-	if (es->analyze && ((DataNodeScanState *) node)->runtime_conds != NIL)
-		ExplainPropertyInteger("Data nodes skipped at run time", NULL,
-							   ((DataNodeScanState *) node)->nskipped, es);
+	if (es->analyze && state->runtime_conds != NIL)
+		ExplainPropertyInteger("Data nodes skipped at run time", NULL, state->nskipped, es);
 }
 
 static const CustomExecMethods data_node_scan_exec_methods = {
