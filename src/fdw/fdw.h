@@ -57,6 +57,8 @@ extern void DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr,
 extern char *DeparseRelationName(Oid reloid);
 extern void DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
 								 const char *funcname, List **params);
+extern void DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
+									Oid state_type, List **params);
 extern Bitmapset *ScanAttrsUsed(RelOptInfo *baserel, List *local_conds);
 
 /*

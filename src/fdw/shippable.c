@@ -176,12 +176,15 @@ ship_walker(Node *node, ShipContext *ctx)
 				Aggref	   *agg = (Aggref *) node;
 				ListCell   *lc;
 
-				/* plain aggregates only; ORDER BY inside one is not shipped */
+				/* plain aggregates only, ORDER BY inside with shippable operators */
 				if (!ctx->upper || agg->agglevelsup != 0 || agg->aggkind != AGGKIND_NORMAL ||
-					agg->aggorder != NIL || agg->aggvariadic || agg->aggdirectargs != NIL ||
+					agg->aggvariadic || agg->aggdirectargs != NIL ||
 					!shippable_function(agg->aggfnoid) ||
 					(OidIsValid(agg->inputcollid) && agg->inputcollid != DEFAULT_COLLATION_OID))
 					return false;
+				foreach(lc, agg->aggorder)
+					if (!shippable_operator(lfirst_node(SortGroupClause, lc)->sortop))
+						return false;
 				foreach(lc, agg->args)
 					if (!ship_walker((Node *) lfirst_node(TargetEntry, lc)->expr, ctx))
 						return false;
