@@ -32,6 +32,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
@@ -416,7 +417,9 @@ DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
  * The call asking a data node for an aggregate's transition state rather
  * than its result (planner/partialize.c does the asking on the node):
  * state_type is the type the state comes back as, bytea for internal
- * states; the major version lets a node of another one refuse.
+ * states; the aggregate's name and signature let a node that resolves the
+ * call to another aggregate refuse, and the major version a node of another
+ * version.
  */
 void
 DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg, Oid state_type,
@@ -430,7 +433,9 @@ DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg, Oi
 	ctx.params = params;
 	appendStringInfo(buf, "%s.partial_state(", quote_identifier(MN_INTERNAL_SCHEMA));
 	deparse_aggref(agg, NULL, &ctx);
-	appendStringInfo(buf, ", NULL::%s, %d)", type_name(state_type, -1), PG_VERSION_NUM / 10000);
+	appendStringInfo(buf, ", NULL::%s, %s::pg_catalog.regprocedure, %d)", type_name(state_type, -1),
+					 quote_literal_cstr(format_procedure_qualified(agg->aggfnoid)),
+					 PG_VERSION_NUM / 10000);
 }
 
 static void

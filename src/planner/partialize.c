@@ -11,7 +11,8 @@
  * internal state, or a state the final function turns into something else)
  * it sends
  *
- *		_timescaledb_internal.partial_state(agg(...), NULL::<state type>, <major>)
+ *		_timescaledb_internal.partial_state(agg(...), NULL::<state type>,
+ *											'<aggregate>'::regprocedure, <major>)
  *
  * The call is only a marker.  After PostgreSQL has planned the query, the
  * Agg whose target list holds markers is switched to skip the final
@@ -24,9 +25,12 @@
  * (HAVING).  A marker left in a plan raises an error when evaluated, so a
  * shape we do not rewrite fails rather than returning a wrong value.
  *
- * Serialized states are a major version's internal format (numeric's
- * states, for instance): the marker carries the access node's major
- * version and a node of another one refuses.
+ * The states must be what the access node's combine and deserial functions
+ * expect: the aggregate the node resolved must be the one the access node
+ * named (a column of another type there would pick another), its state of
+ * the type named, and, serialized states being a major version's internal
+ * format (numeric's, for instance), the node of the access node's major
+ * version.
  *
  * The marker only produces states; nothing, on either side, accepts a
  * state from SQL input: the access node reads them from the node's
@@ -182,15 +186,19 @@ partialize_agg(Agg *agg)
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 		FuncExpr	*fe = (FuncExpr *) tle->expr;
 		Aggref		*aggref;
+		Const		*aggfn;
 		Const		*major;
 
 		if (!is_marker((Node *) fe))
 			continue;
-		if (list_length(fe->args) != 3 || !IsA(linitial(fe->args), Aggref) ||
-			!IsA(lthird(fe->args), Const) || ((Const *) lthird(fe->args))->constisnull)
-			refuse("partial_state() takes an aggregate call, a state type and a major version.");
+		if (list_length(fe->args) != 4 || !IsA(linitial(fe->args), Aggref) ||
+			!IsA(lthird(fe->args), Const) || ((Const *) lthird(fe->args))->constisnull ||
+			!IsA(lfourth(fe->args), Const) || ((Const *) lfourth(fe->args))->constisnull)
+			refuse("partial_state() takes an aggregate call, a state type, the aggregate and a "
+				   "major version.");
 		aggref = linitial_node(Aggref, fe->args);
-		major = lthird_node(Const, fe->args);
+		aggfn = lthird_node(Const, fe->args);
+		major = lfourth_node(Const, fe->args);
 		if (DatumGetInt32(major->constvalue) != PG_VERSION_NUM / 10000)
 			ereport(
 				ERROR,
@@ -200,8 +208,11 @@ partialize_agg(Agg *agg)
 				 errdetail("Aggregate states pass between nodes only within one major version."),
 				 errhint("Run the same PostgreSQL major version on every node, or set "
 						 "multinode.enable_aggregate_pushdown to off on the access node.")));
-		if (aggref->aggorder != NIL || aggref->aggdistinct != NIL)
+		if (aggref->aggorder != NIL || aggref->aggdistinct != NIL ||
+			aggref->aggkind != AGGKIND_NORMAL)
 			refuse("An aggregate with DISTINCT or ORDER BY cannot return its state.");
+		if (DatumGetObjectId(aggfn->constvalue) != aggref->aggfnoid)
+			refuse("The aggregate called is not the one named.");
 		if (state_type(aggref) != fe->funcresulttype)
 			refuse("The state type requested does not match the aggregate's.");
 

@@ -122,23 +122,28 @@ RESET timezone;
 
 -- The marker itself: only around an aggregate whose state it can return,
 -- of the state type asked for, between servers of one major version.
-SELECT _timescaledb_internal.partial_state(1, NULL::int, 15);
-SELECT _timescaledb_internal.partial_state(sum(num), NULL::numeric, 15) FROM conditions_local;
-SELECT _timescaledb_internal.partial_state(sum(num), NULL::bytea, 14) FROM conditions_local;
-SELECT _timescaledb_internal.partial_state(sum(num), NULL::bytea, 15), sum(num) FROM conditions_local;
-SELECT _timescaledb_internal.partial_state(string_agg(name, ',' ORDER BY name), NULL::bytea, 15) FROM conditions_local;
+\set VERBOSITY default
+SELECT _timescaledb_internal.partial_state(1, NULL::int, 'count()', 15);
+SELECT _timescaledb_internal.partial_state(sum(num), NULL::numeric, 'sum(numeric)', 15) FROM conditions_local;
+SELECT _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 14) FROM conditions_local;
+-- another aggregate than the one named: as on a node whose column has another type
+SELECT _timescaledb_internal.partial_state(sum(big), NULL::bytea, 'sum(numeric)', 15) FROM conditions_local;
+SELECT _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15), sum(num) FROM conditions_local;
+SELECT _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) FROM conditions_local HAVING sum(num) > 0;
+SELECT _timescaledb_internal.partial_state(string_agg(name, ',' ORDER BY name), NULL::bytea, 'string_agg(text,text)', 15) FROM conditions_local;
 -- not directly in the Agg's output: left alone, it fails
-SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 15) IS NOT NULL FROM conditions_local GROUP BY ok ORDER BY ok;
+SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) IS NOT NULL FROM conditions_local GROUP BY ok ORDER BY ok;
 -- only in the query's own output (the access node sends nothing else)
-SELECT ok, length(s) > 8 FROM (SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 15) s FROM conditions_local GROUP BY ok) x ORDER BY ok;
+SELECT ok, length(s) > 8 FROM (SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) s FROM conditions_local GROUP BY ok) x ORDER BY ok;
 -- states are only produced, here too: bytea for internal ones
-SELECT _timescaledb_internal.partial_state(sum(num), NULL::bytea, 15) FROM conditions_local WHERE device = 1;
+SELECT _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) FROM conditions_local WHERE device = 1;
+\set VERBOSITY terse
 -- a parallel plan: the Finalize Agg above the workers' partial ones
 -- combines, then serializes; the states are the same as without workers
 CREATE TEMP TABLE serial_states AS
-SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 15) s,
-       _timescaledb_internal.partial_state(avg(big), NULL::bytea, 15) a,
-       _timescaledb_internal.partial_state(count(*), NULL::bigint, 15) c
+SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) s,
+       _timescaledb_internal.partial_state(avg(big), NULL::bytea, 'avg(bigint)', 15) a,
+       _timescaledb_internal.partial_state(count(*), NULL::bigint, 'count()', 15) c
   FROM conditions_local GROUP BY ok;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -146,14 +151,14 @@ SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
 EXPLAIN (COSTS OFF)
-SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 15) s,
-       _timescaledb_internal.partial_state(avg(big), NULL::bytea, 15) a,
-       _timescaledb_internal.partial_state(count(*), NULL::bigint, 15) c
+SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) s,
+       _timescaledb_internal.partial_state(avg(big), NULL::bytea, 'avg(bigint)', 15) a,
+       _timescaledb_internal.partial_state(count(*), NULL::bigint, 'count()', 15) c
   FROM conditions_local GROUP BY ok;
 CREATE TEMP TABLE parallel_states AS
-SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 15) s,
-       _timescaledb_internal.partial_state(avg(big), NULL::bytea, 15) a,
-       _timescaledb_internal.partial_state(count(*), NULL::bigint, 15) c
+SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) s,
+       _timescaledb_internal.partial_state(avg(big), NULL::bytea, 'avg(bigint)', 15) a,
+       _timescaledb_internal.partial_state(count(*), NULL::bigint, 'count()', 15) c
   FROM conditions_local GROUP BY ok;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
@@ -163,7 +168,7 @@ RESET parallel_leader_participation;
 SELECT count(*) AS groups,
        count(*) FILTER (WHERE p.s = s.s AND p.a = s.a AND p.c = s.c) AS same_states
   FROM serial_states s JOIN parallel_states p ON p.ok IS NOT DISTINCT FROM s.ok;
-SELECT _timescaledb_internal.partial_state(stddev(temp), NULL::float8[], 15) FROM conditions_local WHERE device = 1;
+SELECT _timescaledb_internal.partial_state(stddev(temp), NULL::float8[], 'stddev(float8)', 15) FROM conditions_local WHERE device = 1;
 
 \c regression
 SET client_min_messages = warning;
