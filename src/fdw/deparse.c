@@ -22,14 +22,18 @@
 #include "access/relation.h"
 #include "access/sysattr.h"
 #include "access/transam.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/tlist.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
@@ -291,6 +295,26 @@ deparse_func(FuncExpr *fe, DeparseContext *ctx)
 		appendStringInfoChar(ctx->buf, '(');
 		deparse_expr(linitial(fe->args), ctx);
 		appendStringInfo(ctx->buf, ")::%s", type_name(fe->funcresulttype, typmod));
+		return;
+	}
+
+	/*
+	 * date_trunc on timestamptz truncates in TimeZone: the node is told ours,
+	 * a parameter evaluated here when the scan starts (shippable.c let it go
+	 * down only where the node reads the zone's name as we do).
+	 */
+	if (fe->funcid == F_DATE_TRUNC_TEXT_TIMESTAMPTZ)
+	{
+		List	   *name = list_make2(makeString(MN_INTERNAL_SCHEMA), makeString("node_timezone"));
+		Oid			zonefn = LookupFuncName(name, 0, NULL, false);
+
+		appendStringInfoString(ctx->buf, "date_trunc(");
+		deparse_args(fe->args, ", ", ctx);
+		appendStringInfoString(ctx->buf, ", ");
+		deparse_param((Node *) makeFuncExpr(zonefn, TEXTOID, NIL, InvalidOid,
+											DEFAULT_COLLATION_OID, COERCE_EXPLICIT_CALL),
+					  ctx);
+		appendStringInfoChar(ctx->buf, ')');
 		return;
 	}
 

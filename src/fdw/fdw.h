@@ -42,8 +42,8 @@ extern List *ChunkAllServers(Oid chunk_relid);
 extern bool IsShippableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr);
 extern bool IsRemoteParamExpr(Node *node);
 extern bool SessionTimeZoneIsUTC(void);
-extern bool IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr,
-								 bool *needs_utc);
+extern char *NodeTimeZoneName(void);
+extern bool IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr);
 extern void ClassifyConditions(PlannerInfo *root, RelOptInfo *baserel, List *conds,
 							   List **remote_conds, List **local_conds);
 

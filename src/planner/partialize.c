@@ -105,8 +105,8 @@ is_marker(Node *node)
 static bool
 contains_marker_walker(Node *node, void *context)
 {
-	if (node == NULL)
-		return false;
+	if (node == NULL || IsA(node, Query))
+		return false; /* the access node sends no sub-query */
 	if (is_marker(node))
 		return true;
 	return expression_tree_walker(node, contains_marker_walker, context);

@@ -38,8 +38,8 @@
  * another major version).
  *
  * What is shipped passes fdw/shippable.c (immutable built-ins and ours,
- * default collations); date_trunc on timestamptz only while TimeZone is UTC,
- * as it is on the nodes, and the plan is marked for the executor to check.
+ * default collations); date_trunc on timestamptz is sent with the session's
+ * TimeZone, evaluated when the scan starts, as its zone argument.
  * Grouping sets, conditions kept on the access node, and pseudo-constant
  * conditions keep the ordinary plan.
  *
@@ -97,8 +97,7 @@ typedef struct AggPushdown
 	List		*remote_conds; /* RestrictInfo * */
 	List		*group_exprs;  /* in groupClause order */
 	List		*aggs;		   /* distinct Aggref * of target and HAVING */
-	bool		 needs_utc;
-	bool		 node_states; /* partial: every aggregate as PARTIAL_STATE */
+	bool		 node_states;  /* partial: every aggregate as PARTIAL_STATE */
 } AggPushdown;
 
 static create_upper_paths_hook_type prev_create_upper_paths_hook = NULL;
@@ -416,7 +415,8 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 	cpath->custom_private = list_make5(scan_tlist, attrnos, servers, sqls, chunk_names);
 	cpath->custom_private = lappend(cpath->custom_private, chunk_ids);
 	cpath->custom_private = lappend(cpath->custom_private, params);
-	cpath->custom_private = lappend(cpath->custom_private, makeBoolean(ap->needs_utc));
+	/* DNS_NEEDS_UTC: date_trunc now carries the TimeZone (fdw/deparse.c) */
+	cpath->custom_private = lappend(cpath->custom_private, makeBoolean(false));
 	cpath->custom_private = lappend(cpath->custom_private, ap->scanrel->relids);
 	cpath->custom_private = lappend(cpath->custom_private, runtime_conds);
 	cpath->methods = &pushed_agg_path_methods;
@@ -477,7 +477,7 @@ collect_aggs(Node *node, AggPushdown *ap)
 		return false;
 	if (IsA(node, Aggref))
 	{
-		if (!IsShippableUpperExpr(ap->root, ap->scanrel, (Expr *) node, &ap->needs_utc))
+		if (!IsShippableUpperExpr(ap->root, ap->scanrel, (Expr *) node))
 			return true;
 		if (!list_member(ap->aggs, node))
 			ap->aggs = lappend(ap->aggs, node);
@@ -544,7 +544,7 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 		Oid coll = exprCollation(lfirst(lc));
 
 		if ((OidIsValid(coll) && coll != DEFAULT_COLLATION_OID) ||
-			!IsShippableUpperExpr(root, input_rel, lfirst(lc), &ap->needs_utc))
+			!IsShippableUpperExpr(root, input_rel, lfirst(lc)))
 			return false;
 	}
 
@@ -561,7 +561,7 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 	{
 		/* HAVING, an implicit AND, goes down with the groups */
 		foreach (lc, (List *) extra->havingQual)
-			if (!IsShippableUpperExpr(root, input_rel, lfirst(lc), &ap->needs_utc))
+			if (!IsShippableUpperExpr(root, input_rel, lfirst(lc)))
 				return false;
 		return true;
 	}

@@ -90,20 +90,21 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT device, count(*) FROM conditions WHERE name 
 EXPLAIN (VERBOSE, COSTS OFF) SELECT device, ok, count(*) FROM conditions GROUP BY ROLLUP (device, ok);
 -- a non-default collation
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name COLLATE "C", count(*) FROM conditions GROUP BY 1;
--- date_trunc on timestamptz depends on TimeZone: not shipped unless UTC
+-- date_trunc on timestamptz depends on TimeZone: the nodes get ours as its
+-- zone argument, a parameter evaluated when the scan starts
 SET timezone = 'Europe/Berlin';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d;
 SELECT * FROM same($$SELECT date_trunc('day', time) d, count(*), avg(temp) FROM %1$s GROUP BY d$$);
--- a zone that is UTC under another name is as good
 SET timezone = 'Etc/UTC';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions WHERE device = 1 GROUP BY d;
--- a cached plan made under UTC does not run under another TimeZone
+-- a cached plan made under UTC follows the TimeZone it runs under
 SET timezone = 'UTC';
 SET plan_cache_mode = force_generic_plan;
 PREPARE daily AS SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d ORDER BY d;
 EXECUTE daily;
 SET timezone = 'Europe/Berlin';
 EXECUTE daily;
+SELECT date_trunc('day', time) d, count(*) FROM conditions_local GROUP BY d ORDER BY d;
 SET timezone = 'UTC';
 DEALLOCATE daily;
 RESET plan_cache_mode;

@@ -110,14 +110,39 @@ EXPLAIN (COSTS OFF) SELECT ok, avg(num) FROM conditions GROUP BY ok;
 SELECT * FROM same('SELECT ok, sum(big), avg(num), stddev(ival) FROM %1$s GROUP BY ok');
 RESET multinode.enable_aggregate_pushdown;
 
--- A non-UTC TimeZone: time_bucket is the same everywhere (immutable) and
--- goes down; date_trunc on timestamptz is computed here.
+-- A non-UTC TimeZone (a half-hour offset and summer time): time_bucket is
+-- the same everywhere (immutable); date_trunc on timestamptz goes down with
+-- the access node's TimeZone as its zone argument.
 SET timezone = 'America/St_Johns';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT time_bucket('1 day', time) d, sum(num) FROM conditions GROUP BY d;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT date_trunc('day', time) d, sum(num) FROM conditions GROUP BY d;
 SELECT * FROM same($$SELECT time_bucket('1 day', time) d, sum(num), avg(big) FROM %1$s GROUP BY d$$);
 SELECT * FROM same($$SELECT date_trunc('day', time) d, sum(num), avg(big) FROM %1$s GROUP BY d$$);
 SELECT * FROM same($$SELECT date_trunc('day', time) d, sum(num), avg(big) FROM %2$s GROUP BY d$$);
+SELECT * FROM same($$SELECT date_trunc('hour', time) h, device, count(*), max(temp) FROM %1$s GROUP BY h, device HAVING date_trunc('day', min(time)) > '2024-01-02'$$);
+-- a fixed offset given as an interval
+SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE;
+SELECT * FROM same($$SELECT date_trunc('day', time) d, sum(num), count(*) FROM %1$s GROUP BY d$$);
+-- a zone named like the abbreviation of its own fixed offset is the same
+SET timezone = 'EST';
+EXPLAIN (COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d;
+SELECT * FROM same($$SELECT date_trunc('day', time) d, sum(num), count(*) FROM %1$s GROUP BY d$$);
+-- a zone with summer time named like an abbreviation ("CET", a fixed +1
+-- there) would be read as that: computed here
+SET timezone = 'CET';
+EXPLAIN (COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d;
+SELECT * FROM same($$SELECT date_trunc('day', time) d, sum(num), count(*) FROM %1$s GROUP BY d$$);
+-- a cached plan follows the TimeZone it runs under, and refuses "CET"
+SET timezone = 'UTC';
+SET plan_cache_mode = force_generic_plan;
+PREPARE daily AS SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d ORDER BY d;
+SET timezone = 'America/St_Johns';
+EXECUTE daily;
+SELECT date_trunc('day', time) d, count(*) FROM conditions_local GROUP BY d ORDER BY d;
+SET timezone = 'CET';
+EXECUTE daily;
+DEALLOCATE daily;
+RESET plan_cache_mode;
 RESET timezone;
 
 -- The marker itself: only around an aggregate whose state it can return,
@@ -135,6 +160,8 @@ SELECT _timescaledb_internal.partial_state(string_agg(name, ',' ORDER BY name), 
 SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) IS NOT NULL FROM conditions_local GROUP BY ok ORDER BY ok;
 -- only in the query's own output (the access node sends nothing else)
 SELECT ok, length(s) > 8 FROM (SELECT ok, _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) s FROM conditions_local GROUP BY ok) x ORDER BY ok;
+-- a query with a sub-query and aggregates is planned as usual
+SELECT count(*), (SELECT max(device) FROM conditions_local) FROM conditions_local;
 -- states are only produced, here too: bytea for internal ones
 SELECT _timescaledb_internal.partial_state(sum(num), NULL::bytea, 'sum(numeric)', 15) FROM conditions_local WHERE device = 1;
 \set VERBOSITY terse
