@@ -12,3 +12,12 @@ LANGUAGE C STRICT;
 CREATE FOREIGN DATA WRAPPER timescaledb_fdw
 	HANDLER _timescaledb_internal.timescaledb_fdw_handler
 	VALIDATOR _timescaledb_internal.timescaledb_fdw_validator;
+
+-- The session's TimeZone as date_trunc's zone argument on a data node: the
+-- access node sends date_trunc(unit, ts) on timestamptz as date_trunc(unit,
+-- ts, $n) with this evaluated here (src/fdw/shippable.c); an error when the
+-- zone's name would mean something else there (an abbreviation).
+CREATE FUNCTION _timescaledb_internal.node_timezone()
+RETURNS text
+AS 'MODULE_PATHNAME', 'multinode_node_timezone'
+LANGUAGE C STABLE PARALLEL SAFE;

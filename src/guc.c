@@ -18,6 +18,7 @@
 int			mn_connect_timeout = 5;
 char	   *mn_debug_fault = NULL;
 bool		mn_enable_2pc = true;
+bool		mn_enable_aggregate_pushdown = true;
 bool		mn_explain_data_node_plans = false;
 int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
@@ -55,6 +56,17 @@ MultinodeDefineGucs(void)
 							 "phase, and a failure between two of them leaves the transaction "
 							 "committed on some nodes only.",
 							 &mn_enable_2pc,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("multinode.enable_aggregate_pushdown",
+							 "Let the data nodes compute GROUP BY and aggregates.",
+							 "When off, a distributed hypertable's rows are fetched and "
+							 "aggregated on the access node. Unlike enable_partitionwise_aggregate, "
+							 "which does not govern it, this is on by default.",
+							 &mn_enable_aggregate_pushdown,
 							 true,
 							 PGC_USERSET,
 							 0,

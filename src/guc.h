@@ -13,6 +13,7 @@
 extern int	mn_connect_timeout;
 extern char *mn_debug_fault;
 extern bool mn_enable_2pc;
+extern bool mn_enable_aggregate_pushdown;
 extern bool mn_explain_data_node_plans;
 extern int	mn_max_background_workers;
 extern int	mn_max_insert_batch_size;

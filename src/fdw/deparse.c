@@ -22,18 +22,26 @@
 #include "access/relation.h"
 #include "access/sysattr.h"
 #include "access/transam.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/tlist.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
+#include "multinode.h"
 #include "fdw/fdw.h"
 #include "remote/remote.h"
 
@@ -290,6 +298,26 @@ deparse_func(FuncExpr *fe, DeparseContext *ctx)
 		return;
 	}
 
+	/*
+	 * date_trunc on timestamptz truncates in TimeZone: the node is told ours,
+	 * a parameter evaluated here when the scan starts (shippable.c let it go
+	 * down only where the node reads the zone's name as we do).
+	 */
+	if (fe->funcid == F_DATE_TRUNC_TEXT_TIMESTAMPTZ)
+	{
+		List	   *name = list_make2(makeString(MN_INTERNAL_SCHEMA), makeString("node_timezone"));
+		Oid			zonefn = LookupFuncName(name, 0, NULL, false);
+
+		appendStringInfoString(ctx->buf, "date_trunc(");
+		deparse_args(fe->args, ", ", ctx);
+		appendStringInfoString(ctx->buf, ", ");
+		deparse_param((Node *) makeFuncExpr(zonefn, TEXTOID, NIL, InvalidOid,
+											DEFAULT_COLLATION_OID, COERCE_EXPLICIT_CALL),
+					  ctx);
+		appendStringInfoChar(ctx->buf, ')');
+		return;
+	}
+
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fe->funcid));
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "cache lookup failed for function %u", fe->funcid);
@@ -315,9 +343,39 @@ deparse_func(FuncExpr *fe, DeparseContext *ctx)
 }
 
 /*
+ * " ORDER BY ..." inside an aggregate call: each key with its direction, or
+ * its operator when it is not the type's default one, and NULLS FIRST/LAST
+ * written out.
+ */
+static void
+deparse_agg_order(Aggref *agg, DeparseContext *ctx)
+{
+	ListCell   *lc;
+
+	foreach(lc, agg->aggorder)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, agg->args);
+		Oid			type = exprType((Node *) tle->expr);
+		TypeCacheEntry *tc = lookup_type_cache(type, TYPECACHE_LT_OPR | TYPECACHE_GT_OPR);
+
+		appendStringInfoString(ctx->buf, lc == list_head(agg->aggorder) ? " ORDER BY " : ", ");
+		deparse_expr((Node *) tle->expr, ctx);
+		if (sgc->sortop == tc->gt_opr)
+			appendStringInfoString(ctx->buf, " DESC");
+		else if (sgc->sortop != tc->lt_opr)
+		{
+			appendStringInfoString(ctx->buf, " USING ");
+			deparse_operator_name(sgc->sortop, ctx);
+		}
+		appendStringInfoString(ctx->buf, sgc->nulls_first ? " NULLS FIRST" : " NULLS LAST");
+	}
+}
+
+/*
  * An aggregate call: funcname (the aggregate's own name when NULL) with the
- * aggregate's arguments, DISTINCT and FILTER.  shippable.c refused ORDER BY
- * inside aggregates, VARIADIC and direct arguments.
+ * aggregate's arguments, DISTINCT, ORDER BY and FILTER.  shippable.c refused
+ * VARIADIC and direct arguments.
  */
 static void
 deparse_aggref(Aggref *agg, const char *funcname, DeparseContext *ctx)
@@ -356,6 +414,7 @@ deparse_aggref(Aggref *agg, const char *funcname, DeparseContext *ctx)
 			appendStringInfoString(ctx->buf, ", ");
 		deparse_expr((Node *) tle->expr, ctx);
 	}
+	deparse_agg_order(agg, ctx);
 	appendStringInfoChar(ctx->buf, ')');
 	if (agg->aggfilter)
 	{
@@ -376,6 +435,31 @@ DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
 	ctx.varno = varno;
 	ctx.params = params;
 	deparse_aggref(agg, funcname, &ctx);
+}
+
+/*
+ * The call asking a data node for an aggregate's transition state rather
+ * than its result (planner/partialize.c does the asking on the node):
+ * state_type is the type the state comes back as, bytea for internal
+ * states; the aggregate's name and signature let a node that resolves the
+ * call to another aggregate refuse, and the major version a node of another
+ * version.
+ */
+void
+DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg, Oid state_type,
+						List **params)
+{
+	DeparseContext ctx;
+
+	ctx.buf = buf;
+	ctx.reloid = reloid;
+	ctx.varno = varno;
+	ctx.params = params;
+	appendStringInfo(buf, "%s.partial_state(", quote_identifier(MN_INTERNAL_SCHEMA));
+	deparse_aggref(agg, NULL, &ctx);
+	appendStringInfo(buf, ", NULL::%s, %s::pg_catalog.regprocedure, %d)", type_name(state_type, -1),
+					 quote_literal_cstr(format_procedure_qualified(agg->aggfnoid)),
+					 PG_VERSION_NUM / 10000);
 }
 
 static void

@@ -43,8 +43,8 @@ extern List *ChunkAllServers(Oid chunk_relid);
 extern bool IsShippableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr);
 extern bool IsRemoteParamExpr(Node *node);
 extern bool SessionTimeZoneIsUTC(void);
-extern bool IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr,
-								 bool *needs_utc);
+extern char *NodeTimeZoneName(void);
+extern bool IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr);
 extern void ClassifyConditions(PlannerInfo *root, RelOptInfo *baserel, List *conds,
 							   List **remote_conds, List **local_conds);
 
@@ -58,6 +58,8 @@ extern void DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr,
 extern char *DeparseRelationName(Oid reloid);
 extern void DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
 								 const char *funcname, List **params);
+extern void DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
+									Oid state_type, List **params);
 extern Bitmapset *ScanAttrsUsed(RelOptInfo *baserel, List *local_conds);
 
 /*

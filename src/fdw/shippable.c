@@ -35,10 +35,14 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "fmgr.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
+#include "parser/scansup.h"
 #include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -50,7 +54,6 @@ typedef struct ShipContext
 {
 	Index		varno;			/* the scanned relation's range table index */
 	bool		upper;			/* aggregates allowed (upper_agg.c) */
-	bool		used_utc;		/* shipped something that needs TimeZone UTC */
 } ShipContext;
 
 static bool ship_walker(Node *node, ShipContext *ctx);
@@ -65,6 +68,59 @@ SessionTimeZoneIsUTC(void)
 	long		gmtoff;
 
 	return pg_get_timezone_offset(session_timezone, &gmtoff) && gmtoff == 0;
+}
+
+/*
+ * The name of TimeZone here, as date_trunc(unit, ts, zone) reads it on a
+ * node, or NULL when it would read it otherwise: date_trunc looks a zone up
+ * among the time zone abbreviations first, so a zone named like one ("CET",
+ * a zone with summer time, but also the abbreviation of a fixed offset) is
+ * only the same when it is that fixed offset.  Names of zones the node's
+ * time zone database does not know make the node's query fail.
+ */
+char *
+NodeTimeZoneName(void)
+{
+	const char *name = pg_get_timezone_name(session_timezone);
+	char	   *lower;
+	int			offset;
+	pg_tz	   *tz;
+	long		gmtoff;
+	int			type;
+
+	if (name == NULL)
+		return NULL;
+	lower = downcase_truncate_identifier(name, strlen(name), false);
+	type = DecodeTimezoneAbbrev(0, lower, &offset, &tz);
+	if (type == UNKNOWN_FIELD)
+		return pstrdup(name);
+	if ((type == TZ || type == DTZ) && pg_get_timezone_offset(session_timezone, &gmtoff) &&
+		gmtoff == offset)
+		return pstrdup(name);
+	return NULL;
+}
+
+/*
+ * _timescaledb_internal.node_timezone(): NodeTimeZoneName() for the remote
+ * parameter of a date_trunc sent to the nodes; an error where it has none,
+ * which only a plan made under another TimeZone meets (planning keeps such
+ * a date_trunc here).
+ */
+PG_FUNCTION_INFO_V1(multinode_node_timezone);
+
+Datum
+multinode_node_timezone(PG_FUNCTION_ARGS)
+{
+	char	   *name = NodeTimeZoneName();
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot send time zone \"%s\" to the data nodes",
+						pg_get_timezone_name(session_timezone)),
+				 errdetail("Its name is also a time zone abbreviation, which date_trunc would read instead."),
+				 errhint("Prepare the statement again under this time zone, or name the zone by its region.")));
+	PG_RETURN_TEXT_P(cstring_to_text(name));
 }
 
 /*
@@ -176,12 +232,15 @@ ship_walker(Node *node, ShipContext *ctx)
 				Aggref	   *agg = (Aggref *) node;
 				ListCell   *lc;
 
-				/* plain aggregates only; ORDER BY inside one is not shipped */
+				/* plain aggregates only, ORDER BY inside with shippable operators */
 				if (!ctx->upper || agg->agglevelsup != 0 || agg->aggkind != AGGKIND_NORMAL ||
-					agg->aggorder != NIL || agg->aggvariadic || agg->aggdirectargs != NIL ||
+					agg->aggvariadic || agg->aggdirectargs != NIL ||
 					!shippable_function(agg->aggfnoid) ||
 					(OidIsValid(agg->inputcollid) && agg->inputcollid != DEFAULT_COLLATION_OID))
 					return false;
+				foreach(lc, agg->aggorder)
+					if (!shippable_operator(lfirst_node(SortGroupClause, lc)->sortop))
+						return false;
 				foreach(lc, agg->args)
 					if (!ship_walker((Node *) lfirst_node(TargetEntry, lc)->expr, ctx))
 						return false;
@@ -213,17 +272,12 @@ ship_walker(Node *node, ShipContext *ctx)
 				FuncExpr   *fe = (FuncExpr *) node;
 
 				/*
-				 * date_trunc on timestamptz depends on TimeZone, which is UTC on
-				 * the nodes: grouping by it goes down when it is UTC here too,
-				 * and the plan says so, for the executor to check.
+				 * date_trunc on timestamptz depends on TimeZone: grouping by it
+				 * goes down with our TimeZone as its zone argument
+				 * (deparse.c), when a node reads the zone's name as we do.
 				 */
-				if (ctx->upper && fe->funcid == F_DATE_TRUNC_TEXT_TIMESTAMPTZ &&
-					SessionTimeZoneIsUTC() &&
-					ship_list(fe->args, ctx))
-				{
-					ctx->used_utc = true;
-					return true;
-				}
+				if (ctx->upper && fe->funcid == F_DATE_TRUNC_TEXT_TIMESTAMPTZ)
+					return NodeTimeZoneName() != NULL && ship_list(fe->args, ctx);
 				return shippable_function(fe->funcid) &&
 					collation_ok(fe->inputcollid, fe->args, ctx) &&
 					collation_ok(fe->funccollid, fe->args, ctx) &&
@@ -275,27 +329,21 @@ IsShippableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 
 	ctx.varno = baserel->relid;
 	ctx.upper = false;
-	ctx.used_utc = false;
 	return ship_walker((Node *) expr, &ctx);
 }
 
 /*
  * May "expr", computed over the rows of "baserel" after grouping (group
- * keys, aggregates, HAVING), be evaluated by a data node?  *needs_utc is
- * set when that holds only while TimeZone is UTC here.
+ * keys, aggregates, HAVING), be evaluated by a data node?
  */
 bool
-IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr, bool *needs_utc)
+IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 {
 	ShipContext ctx;
-	bool		ok;
 
 	ctx.varno = baserel->relid;
 	ctx.upper = true;
-	ctx.used_utc = false;
-	ok = ship_walker((Node *) expr, &ctx);
-	*needs_utc |= ctx.used_utc;
-	return ok;
+	return ship_walker((Node *) expr, &ctx);
 }
 
 /*

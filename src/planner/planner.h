@@ -51,6 +51,8 @@ extern char *NodeShareChunkNames(const NodeShare *share, List **ids);
 
 /* upper_agg.c: GROUP BY and aggregates computed by the data nodes */
 extern void UpperAggInit(void);
+/* partialize.c: on a data node, aggregates asked for as states return them */
+extern void PartializeInit(void);
 /* member_expand.c: on a data node, a member hypertable read names only its matching chunks */
 extern void MemberExpandQuery(Query *parse);
 

@@ -375,5 +375,6 @@ DataNodeScanInit(void)
 	set_rel_pathlist_hook = set_rel_pathlist;
 	ExpandInit();
 	UpperAggInit();
+	PartializeInit();
 	RegisterCustomScanMethods(&DataNodeScanPlanMethods);
 }

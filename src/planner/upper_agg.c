@@ -11,24 +11,36 @@
  *	- full pushdown, when every group lives on one node: the query reads one
  *	  node, or the grouping keys include the space column and every space
  *	  slice among the chunks read is read from one node.  Each node returns
- *	  finished groups (HAVING applied there); the access node only projects.
+ *	  finished groups (HAVING, DISTINCT and ORDER BY inside aggregates
+ *	  applied there); the access node only projects.
  *
  *	- partial pushdown otherwise: each node returns, per group, the
  *	  transition state of every aggregate, and an Agg in AGGSPLIT_FINAL_DESERIAL
  *	  mode combines the states with the aggregate's own combine function and
- *	  finalizes them here (HAVING too).  A node computes a state with plain
- *	  SQL: for an aggregate without final function whose state is its result
- *	  (count, sum of integers and floats, min, max, bool_and, bit_or, ...)
- *	  the state is the aggregate itself; avg of int2/int4 is {count, sum};
- *	  avg of float4/float8 is {N, Sx, Sxx}.  Anything else (internal states:
- *	  sum/avg of int8 and numeric, stddev, ...) is not split; the query then
- *	  keeps the ordinary plan, rows aggregated here.
+ *	  finalizes them here (HAVING too).  When every state has a plain SQL
+ *	  form, a node computes it so: for an aggregate without final function
+ *	  whose state is its result (count, sum of integers and floats, min,
+ *	  max, bool_and, bit_or, ...) the state is the aggregate itself; avg of
+ *	  int2/int4 is {count, sum}; avg of float4/float8 is {N, Sx, Sxx}; this
+ *	  works whatever the nodes' PostgreSQL versions.  Otherwise (stddev,
+ *	  sum/avg of int8 and numeric, ...: any aggregate with a combine function,
+ *	  and serial/deserial functions when its state is internal) every
+ *	  aggregate of the query is wrapped in partial_state(), and the node's
+ *	  planner (partialize.c) returns the states of its own partial aggregate,
+ *	  internal ones serialized to bytea, which needs the same major version
+ *	  on both sides.  FILTER goes down with the state; DISTINCT and ORDER BY
+ *	  inside an aggregate do not split, and keep the ordinary plan.
+ *
+ * enable_partitionwise_aggregate does not govern this: the data nodes are
+ * not partitions the access node aggregates, and pushdown needs no setting;
+ * multinode.enable_aggregate_pushdown off keeps the ordinary plan, rows
+ * aggregated here (the way to compare results, or to avoid a node of
+ * another major version).
  *
  * What is shipped passes fdw/shippable.c (immutable built-ins and ours,
- * default collations); date_trunc on timestamptz only while TimeZone is UTC,
- * as it is on the nodes, and the plan is marked for the executor to check.
- * Grouping sets, aggregates with ORDER BY, DISTINCT aggregates where a group
- * spans nodes, conditions kept on the access node, and pseudo-constant
+ * default collations); date_trunc on timestamptz is sent with the session's
+ * TimeZone, evaluated when the scan starts, as its zone argument.
+ * Grouping sets, conditions kept on the access node, and pseudo-constant
  * conditions keep the ordinary plan.
  *
  * Copyright (c) 2026, multinode developers
@@ -59,6 +71,7 @@
 #include "utils/selfuncs.h"
 #include "utils/syscache.h"
 
+#include "guc.h"
 #include "catalog/catalog.h"
 #include "fdw/fdw.h"
 #include "planner/planner.h"
@@ -70,6 +83,7 @@ typedef enum PartialForm
 	PARTIAL_SELF,	   /* the state is the aggregate's result */
 	PARTIAL_AVG_INT,   /* int8[] {count, sum} */
 	PARTIAL_AVG_FLOAT, /* float8[] {N, Sx, Sxx} */
+	PARTIAL_STATE,	   /* the node's partial aggregate (partialize.c) */
 } PartialForm;
 
 /* What one candidate plan needs, gathered while checking the query */
@@ -83,7 +97,7 @@ typedef struct AggPushdown
 	List		*remote_conds; /* RestrictInfo * */
 	List		*group_exprs;  /* in groupClause order */
 	List		*aggs;		   /* distinct Aggref * of target and HAVING */
-	bool		 needs_utc;
+	bool		 node_states;  /* partial: every aggregate as PARTIAL_STATE */
 } AggPushdown;
 
 static create_upper_paths_hook_type prev_create_upper_paths_hook = NULL;
@@ -103,6 +117,9 @@ partial_form(Aggref *agg)
 	Form_pg_aggregate aggform;
 	PartialForm		  form = PARTIAL_NONE;
 
+	/* a node's DISTINCT or ordered input is only part of the group's */
+	if (agg->aggdistinct != NIL || agg->aggorder != NIL)
+		return PARTIAL_NONE;
 	switch (agg->aggfnoid)
 	{
 		case F_AVG_INT2:
@@ -121,6 +138,10 @@ partial_form(Aggref *agg)
 	if (!OidIsValid(aggform->aggfinalfn) && OidIsValid(aggform->aggcombinefn) &&
 		agg->aggtranstype != INTERNALOID && agg->aggtranstype == agg->aggtype)
 		form = PARTIAL_SELF;
+	else if (OidIsValid(aggform->aggcombinefn) &&
+			 (agg->aggtranstype != INTERNALOID ||
+			  (OidIsValid(aggform->aggserialfn) && OidIsValid(aggform->aggdeserialfn))))
+		form = PARTIAL_STATE;
 	ReleaseSysCache(tup);
 	return form;
 }
@@ -249,7 +270,7 @@ deparse_partial(StringInfo buf, AggPushdown *ap, Aggref *agg, List **params)
 {
 	Index varno = ap->scanrel->relid;
 
-	switch (partial_form(agg))
+	switch (ap->node_states ? PARTIAL_STATE : partial_form(agg))
 	{
 		case PARTIAL_SELF:
 			DeparseAggregateCall(buf, ap->reloid, varno, agg, NULL, params);
@@ -288,6 +309,12 @@ deparse_partial(StringInfo buf, AggPushdown *ap, Aggref *agg, List **params)
 			appendStringInfoString(buf, "::double precision[]");
 			break;
 		}
+		case PARTIAL_STATE:
+			/* as mark_partial_aggref types it for AGGSPLIT_INITIAL_SERIAL */
+			DeparsePartialStateCall(buf, ap->reloid, varno, agg,
+									agg->aggtranstype == INTERNALOID ? BYTEAOID : agg->aggtranstype,
+									params);
+			break;
 		case PARTIAL_NONE:
 			elog(ERROR, "aggregate %u has no partial form", agg->aggfnoid);
 	}
@@ -388,7 +415,8 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 	cpath->custom_private = list_make5(scan_tlist, attrnos, servers, sqls, chunk_names);
 	cpath->custom_private = lappend(cpath->custom_private, chunk_ids);
 	cpath->custom_private = lappend(cpath->custom_private, params);
-	cpath->custom_private = lappend(cpath->custom_private, makeBoolean(ap->needs_utc));
+	/* DNS_NEEDS_UTC: date_trunc now carries the TimeZone (fdw/deparse.c) */
+	cpath->custom_private = lappend(cpath->custom_private, makeBoolean(false));
 	cpath->custom_private = lappend(cpath->custom_private, ap->scanrel->relids);
 	cpath->custom_private = lappend(cpath->custom_private, runtime_conds);
 	cpath->methods = &pushed_agg_path_methods;
@@ -449,7 +477,7 @@ collect_aggs(Node *node, AggPushdown *ap)
 		return false;
 	if (IsA(node, Aggref))
 	{
-		if (!IsShippableUpperExpr(ap->root, ap->scanrel, (Expr *) node, &ap->needs_utc))
+		if (!IsShippableUpperExpr(ap->root, ap->scanrel, (Expr *) node))
 			return true;
 		if (!list_member(ap->aggs, node))
 			ap->aggs = lappend(ap->aggs, node);
@@ -516,7 +544,7 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 		Oid coll = exprCollation(lfirst(lc));
 
 		if ((OidIsValid(coll) && coll != DEFAULT_COLLATION_OID) ||
-			!IsShippableUpperExpr(root, input_rel, lfirst(lc), &ap->needs_utc))
+			!IsShippableUpperExpr(root, input_rel, lfirst(lc)))
 			return false;
 	}
 
@@ -533,7 +561,7 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 	{
 		/* HAVING, an implicit AND, goes down with the groups */
 		foreach (lc, (List *) extra->havingQual)
-			if (!IsShippableUpperExpr(root, input_rel, lfirst(lc), &ap->needs_utc))
+			if (!IsShippableUpperExpr(root, input_rel, lfirst(lc)))
 				return false;
 		return true;
 	}
@@ -541,8 +569,17 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 	{
 		Aggref *agg = lfirst(lc);
 
-		if (agg->aggdistinct != NIL || partial_form(agg) == PARTIAL_NONE)
+		PartialForm form = partial_form(agg);
+
+		/*
+		 * The node splits every aggregate of its Agg or none: one that needs
+		 * the node's partial aggregate takes the others with it (each has a
+		 * combine function, hence a state the node can return).
+		 */
+		if (form == PARTIAL_NONE)
 			return false;
+		if (form == PARTIAL_STATE)
+			ap->node_states = true;
 	}
 	return true;
 }
@@ -642,7 +679,7 @@ upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 
 	if (prev_create_upper_paths_hook)
 		prev_create_upper_paths_hook(root, stage, input_rel, output_rel, extra);
-	if (stage != UPPERREL_GROUP_AGG || extra == NULL)
+	if (stage != UPPERREL_GROUP_AGG || extra == NULL || !mn_enable_aggregate_pushdown)
 		return;
 	MemSet(&ap, 0, sizeof(ap));
 	ap.root = root;

@@ -31,28 +31,11 @@ SELECT table_name FROM create_distributed_hypertable('replicated', 'time', 'devi
 INSERT INTO replicated :gen;
 ANALYZE conditions_local;
 
--- same(q): q run with %1$s = conditions, %2$s = replicated, and with
--- conditions_local for both; n rows, diff rows in one result and not in
--- the other (EXCEPT ALL both ways; NaN equals NaN there).
-CREATE FUNCTION same(q text, OUT n bigint, OUT diff bigint) LANGUAGE plpgsql AS $$
-DECLARE
-    d text := format(q, 'conditions', 'replicated');
-    l text := format(q, 'conditions_local', 'conditions_local');
-BEGIN
-    EXECUTE format('SELECT count(*) FROM (%s) x', d) INTO n;
-    EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) x',
-                   d, l, l, d) INTO diff;
-END $$;
--- ordered(q): the same, row for row in order
-CREATE FUNCTION ordered(q text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-    a text[];
-    b text[];
-BEGIN
-    EXECUTE format('SELECT array_agg(x::text) FROM (%s) x', format(q, 'conditions', 'replicated')) INTO a;
-    EXECUTE format('SELECT array_agg(x::text) FROM (%s) x', format(q, 'conditions_local', 'conditions_local')) INTO b;
-    RETURN a IS NOT DISTINCT FROM b;
-END $$;
+-- same(q) and ordered(q) (include/agg_same.sql) compare q's results on
+-- conditions and replicated with conditions_local's
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set agg_same :abs_srcdir '/sql/include/agg_same.sql'
+\i :agg_same
 
 -- Full pushdown: grouped by the space column, every group on one node; the
 -- nodes return finished groups.
@@ -91,11 +74,15 @@ SELECT ok, count(*) FROM conditions WHERE device = 1 GROUP BY ok;
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT ok, count(*) FILTER (WHERE temp > 40), avg(temp) FILTER (WHERE device > 2) FROM conditions GROUP BY ok;
 
--- Fallbacks: the ordinary plan, rows aggregated here.
--- no partial form (internal state), DISTINCT across nodes, ORDER BY in the aggregate
+-- an internal state comes as the node's serialized state (more in
+-- dist_agg_partial); ORDER BY inside an aggregate goes down with whole groups
 EXPLAIN (VERBOSE, COSTS OFF) SELECT ok, sum(big) FROM conditions GROUP BY ok;
-EXPLAIN (VERBOSE, COSTS OFF) SELECT ok, count(DISTINCT device) FROM conditions GROUP BY ok;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT device, string_agg(name, ',' ORDER BY time) FROM conditions GROUP BY device;
+
+-- Fallbacks: the ordinary plan, rows aggregated here.
+-- DISTINCT and ORDER BY inside aggregates whose groups span nodes
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ok, count(DISTINCT device) FROM conditions GROUP BY ok;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ok, string_agg(name, ',' ORDER BY time) FROM conditions GROUP BY ok;
 -- a condition evaluated here: a volatile function, a non-default collation
 EXPLAIN (VERBOSE, COSTS OFF) SELECT device, count(*) FROM conditions WHERE temp > random() GROUP BY device;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT device, count(*) FROM conditions WHERE name > 'n3' COLLATE "C" GROUP BY device;
@@ -103,20 +90,21 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT device, count(*) FROM conditions WHERE name 
 EXPLAIN (VERBOSE, COSTS OFF) SELECT device, ok, count(*) FROM conditions GROUP BY ROLLUP (device, ok);
 -- a non-default collation
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name COLLATE "C", count(*) FROM conditions GROUP BY 1;
--- date_trunc on timestamptz depends on TimeZone: not shipped unless UTC
+-- date_trunc on timestamptz depends on TimeZone: the nodes get ours as its
+-- zone argument, a parameter evaluated when the scan starts
 SET timezone = 'Europe/Berlin';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d;
 SELECT * FROM same($$SELECT date_trunc('day', time) d, count(*), avg(temp) FROM %1$s GROUP BY d$$);
--- a zone that is UTC under another name is as good
 SET timezone = 'Etc/UTC';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT date_trunc('day', time) d, count(*) FROM conditions WHERE device = 1 GROUP BY d;
--- a cached plan made under UTC does not run under another TimeZone
+-- a cached plan made under UTC follows the TimeZone it runs under
 SET timezone = 'UTC';
 SET plan_cache_mode = force_generic_plan;
 PREPARE daily AS SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d ORDER BY d;
 EXECUTE daily;
 SET timezone = 'Europe/Berlin';
 EXECUTE daily;
+SELECT date_trunc('day', time) d, count(*) FROM conditions_local GROUP BY d ORDER BY d;
 SET timezone = 'UTC';
 DEALLOCATE daily;
 RESET plan_cache_mode;
@@ -166,7 +154,7 @@ SELECT ordered('SELECT ok, max(temp) - min(temp) AS spread FROM %1$s GROUP BY ok
 SELECT ordered('SELECT time_bucket(''1 day'', time) AS day, count(*), avg(temp) FROM %2$s GROUP BY 1 ORDER BY 1 DESC');
 -- a WHERE excluding every chunk of one node, grouped across time
 SELECT * FROM same($$SELECT date_trunc('day', time), avg(temp), count(*) FROM %1$s WHERE device = 2 OR device = 4 GROUP BY 1$$);
--- fallbacks give the same results
+-- these and the fallbacks give the same results
 SELECT * FROM same('SELECT device, string_agg(name, '','' ORDER BY time) FROM %1$s GROUP BY device');
 SELECT * FROM same('SELECT device, ok, count(*) FROM %1$s GROUP BY ROLLUP (device, ok)');
 SELECT * FROM same('SELECT device, count(*) FROM %1$s WHERE name > ''n3'' COLLATE "C" GROUP BY device');
