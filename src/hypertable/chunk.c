@@ -53,6 +53,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "access/htup_details.h"
@@ -550,16 +551,14 @@ create_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 	return chunk->id;
 }
 
-Chunk *
-ChunkGetOrCreate(Hypertable *ht, const int64 *point)
+/* ChunkGetOrCreate's work, in its short-lived context; chunk from the cache */
+static Chunk *
+get_or_create_chunk(Hypertable *ht, const int64 *point)
 {
-	Chunk	   *chunk = HypertableFindChunk(ht, point);
+	Chunk	   *chunk;
 	int64	   *start;
 	int64	   *end;
 	int32		chunk_id;
-
-	if (chunk != NULL)
-		return chunk;
 
 	LockRelationOid(ht->relid, ShareUpdateExclusiveLock);
 	/* the lock made us see chunks committed meanwhile: look again */
@@ -586,6 +585,34 @@ ChunkGetOrCreate(Hypertable *ht, const int64 *point)
 	chunk = ht ? HypertableFindChunk(ht, point) : NULL;
 	if (chunk == NULL || chunk->id != chunk_id)
 		elog(ERROR, "chunk %d was created but cannot be found", chunk_id);
+	return chunk;
+}
+
+/*
+ * The chunk containing point, created if there is none.  Creation's own
+ * allocations (SQL text, placement, ranges, catalog look-ups) live in a
+ * context deleted before we return: a statement that creates thousands of
+ * chunks must not keep tens of kilobytes per chunk in its executor memory.
+ * What outlives it is in the caches (the chunk is copied into the
+ * hypertable cache), the relcache and the remote transaction state.  On
+ * error the context goes with its parent.
+ */
+Chunk *
+ChunkGetOrCreate(Hypertable *ht, const int64 *point)
+{
+	Chunk	   *chunk = HypertableFindChunk(ht, point);
+	MemoryContext cxt;
+	MemoryContext old;
+
+	if (chunk != NULL)
+		return chunk;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "multinode chunk creation",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	chunk = get_or_create_chunk(ht, point);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
 	return chunk;
 }
 
