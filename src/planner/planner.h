@@ -52,7 +52,7 @@ extern char *NodeShareChunkNames(const NodeShare *share, List **ids);
 /* upper_agg.c: GROUP BY and aggregates computed by the data nodes */
 extern void UpperAggInit(void);
 /* member_expand.c: on a data node, a member hypertable read names only its matching chunks */
-extern void MemberExpandQuery(Query *parse);
+extern void MemberExpandQuery(Query *parse, ParamListInfo params);
 
 /* scan_exec.c: the executor side of the DataNodeScan */
 extern struct CustomScanMethods DataNodeScanPlanMethods;

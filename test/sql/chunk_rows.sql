@@ -59,6 +59,19 @@ SET client_min_messages = warning;
 CREATE VIEW catalog_rows AS :catalog_rows_def
 SELECT * FROM catalog_rows ORDER BY 1, 2;
 
+-- a statement with parameters (as the access node sends its reads) is planned
+-- over the chunks its values leave: only those are locked
+PREPARE q(timestamptz, timestamptz) AS
+  SELECT count(*) FROM m WHERE time >= $1 AND time < $2;
+BEGIN;
+EXECUTE q('2020-01-04 00:00+00', '2020-01-04 02:00+00');
+SELECT count(*) AS chunks_locked FROM pg_locks l
+ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
+   AND l.relation IN (SELECT show_chunks('m'));
+ROLLBACK;
+SELECT count(*) AS chunks FROM show_chunks('m');
+DEALLOCATE q;
+
 -- the data node side of creation, called by hand
 -- bad input: bounds, ranges
 SELECT _timescaledb_functions.create_member_chunk('m', '_timescaledb_internal', 'x_chunk', '{0,1}');
