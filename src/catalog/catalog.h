@@ -211,6 +211,20 @@ extern int	CatalogExec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 extern int32 CatalogExecInt(const char *sql, int nargs, Oid *argtypes, Datum *values,
 							const char *nulls);
 
+/*
+ * A new chunk's catalog rows, inserted directly (chunk_rows.c), as the
+ * extension's owner: the chunk row, its slices (found or inserted; ids to
+ * slice_ids[ndims]) and chunk_constraint rows; chunk_data_node rows.
+ * Caller holds the root's lock.
+ */
+extern int32 CatalogChunkNextId(void);
+extern void CatalogChunkRowsInsert(int32 chunk_id, int32 hypertable_id,
+								   const char *schema_name, const char *table_name,
+								   int ndims, const int32 *dimension_ids,
+								   const int64 *start, const int64 *end, int32 *slice_ids);
+extern void CatalogChunkDataNodesInsert(int32 chunk_id, int n, const int32 *node_chunk_ids,
+										const char *const *node_names);
+
 /* ---------------------------------------------------------------------------
  * Running as another role (owner.c): the only way the code base switches
  * user.  The scope pins search_path to pg_catalog, pg_temp and is a

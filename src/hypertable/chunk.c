@@ -53,6 +53,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "access/htup_details.h"
@@ -122,12 +123,6 @@ copy_root_acl(Oid root_relid, Oid chunk_relid)
 						  ((Form_pg_class) GETSTRUCT(tup))->relowner, 0, NULL, nmembers, members);
 	table_close(classrel, RowExclusiveLock);
 	CommandCounterIncrement();
-}
-
-static Datum
-name_datum(const char *s)
-{
-	return DirectFunctionCall1(namein, CStringGetDatum(s));
 }
 
 /*
@@ -289,8 +284,7 @@ chunk_table_name(const char *prefix, int32 chunk_id)
 static int32
 new_chunk_id(void)
 {
-	return CatalogExecInt("SELECT pg_catalog.nextval('" MN_CATALOG_SCHEMA ".chunk_id_seq')::int",
-						  0, NULL, NULL, NULL);
+	return CatalogChunkNextId();
 }
 
 /*
@@ -319,42 +313,13 @@ create_local_chunk(const Hypertable *ht, int32 chunk_id, const int64 *start, con
 	if (table_name == NULL)
 		table_name = chunk_table_name(ht->associated_table_prefix, chunk_id);
 
-	for (d = 0; d < ht->num_dimensions; d++)
 	{
-		Oid			types[3] = {INT4OID, INT8OID, INT8OID};
-		Datum		values[3];
+		int32	   *dimension_ids = palloc(sizeof(int32) * Max(1, ht->num_dimensions));
 
-		values[0] = Int32GetDatum(ht->dimensions[d].id);
-		values[1] = Int64GetDatum(start[d]);
-		values[2] = Int64GetDatum(end[d]);
-		slice_ids[d] = CatalogExecInt("INSERT INTO " MN_CATALOG_SCHEMA ".dimension_slice "
-									  "(dimension_id, range_start, range_end) VALUES ($1, $2, $3) "
-									  "ON CONFLICT (dimension_id, range_start, range_end) "
-									  "DO UPDATE SET range_start = excluded.range_start RETURNING id",
-									  3, types, values, NULL);
-	}
-	{
-		Oid			types[4] = {INT4OID, INT4OID, NAMEOID, NAMEOID};
-		Datum		values[4];
-
-		values[0] = Int32GetDatum(chunk_id);
-		values[1] = Int32GetDatum(ht->id);
-		values[2] = name_datum(schema_name);
-		values[3] = name_datum(table_name);
-		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk (id, hypertable_id, schema_name, table_name) "
-					"VALUES ($1, $2, $3, $4)", 4, types, values, NULL, false);
-	}
-	for (d = 0; d < ht->num_dimensions; d++)
-	{
-		Oid			types[3] = {INT4OID, INT4OID, NAMEOID};
-		Datum		values[3];
-
-		values[0] = Int32GetDatum(chunk_id);
-		values[1] = Int32GetDatum(slice_ids[d]);
-		values[2] = name_datum(psprintf("constraint_%d", slice_ids[d]));
-		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_constraint "
-					"(chunk_id, dimension_slice_id, constraint_name) VALUES ($1, $2, $3)",
-					3, types, values, NULL, false);
+		for (d = 0; d < ht->num_dimensions; d++)
+			dimension_ids[d] = ht->dimensions[d].id;
+		CatalogChunkRowsInsert(chunk_id, ht->id, schema_name, table_name,
+							   ht->num_dimensions, dimension_ids, start, end, slice_ids);
 	}
 
 	initStringInfo(&sql);
@@ -463,14 +428,15 @@ finish_remote_chunks(int32 chunk_id, List *replicas, List *conns)
 	ListCell   *lc2;
 	RemoteFirstError fe = {0};
 	List	   *result = NIL;
+	int			n = 0;
+	int32	   *node_chunk_ids = palloc(sizeof(int32) * list_length(replicas));
+	const char **node_names = palloc(sizeof(char *) * list_length(replicas));
 
 	forboth(lc, conns, lc2, replicas)
 	{
 		DataNodeConn *conn = lfirst(lc);
 		HypertableDataNode *hdn = lfirst(lc2);
 		PGresult   *res = RemoteGetResult(conn, sql);
-		Oid			types[3] = {INT4OID, INT4OID, NAMEOID};
-		Datum		values[3];
 		ChunkDataNode *cdn;
 
 		if (!RemoteCollectResult(&fe, conn, res, sql))
@@ -483,15 +449,12 @@ finish_remote_chunks(int32 chunk_id, List *replicas, List *conns)
 		cdn->node_chunk_id = atoi(PQgetvalue(res, 0, 0));
 		result = lappend(result, cdn);
 		PQclear(res);
-		if (fe.res != NULL)
-			continue;
-		values[0] = Int32GetDatum(chunk_id);
-		values[1] = Int32GetDatum(cdn->node_chunk_id);
-		values[2] = name_datum(hdn->node_name);
-		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_data_node (chunk_id, node_chunk_id, node_name) "
-					"VALUES ($1, $2, $3)", 3, types, values, NULL, false);
+		node_chunk_ids[n] = cdn->node_chunk_id;
+		node_names[n] = cdn->node_name;
+		n++;
 	}
 	RemoteRaiseFirstError(&fe);
+	CatalogChunkDataNodesInsert(chunk_id, n, node_chunk_ids, node_names);
 	return result;
 }
 
@@ -550,16 +513,14 @@ create_chunk(const Hypertable *ht, const int64 *start, const int64 *end,
 	return chunk->id;
 }
 
-Chunk *
-ChunkGetOrCreate(Hypertable *ht, const int64 *point)
+/* ChunkGetOrCreate's work, in its short-lived context; chunk from the cache */
+static Chunk *
+get_or_create_chunk(Hypertable *ht, const int64 *point)
 {
-	Chunk	   *chunk = HypertableFindChunk(ht, point);
+	Chunk	   *chunk;
 	int64	   *start;
 	int64	   *end;
 	int32		chunk_id;
-
-	if (chunk != NULL)
-		return chunk;
 
 	LockRelationOid(ht->relid, ShareUpdateExclusiveLock);
 	/* the lock made us see chunks committed meanwhile: look again */
@@ -586,6 +547,34 @@ ChunkGetOrCreate(Hypertable *ht, const int64 *point)
 	chunk = ht ? HypertableFindChunk(ht, point) : NULL;
 	if (chunk == NULL || chunk->id != chunk_id)
 		elog(ERROR, "chunk %d was created but cannot be found", chunk_id);
+	return chunk;
+}
+
+/*
+ * The chunk containing point, created if there is none.  Creation's own
+ * allocations (SQL text, placement, ranges, catalog look-ups) live in a
+ * context deleted before we return: a statement that creates thousands of
+ * chunks must not keep tens of kilobytes per chunk in its executor memory.
+ * What outlives it is in the caches (the chunk is copied into the
+ * hypertable cache), the relcache and the remote transaction state.  On
+ * error the context goes with its parent.
+ */
+Chunk *
+ChunkGetOrCreate(Hypertable *ht, const int64 *point)
+{
+	Chunk	   *chunk = HypertableFindChunk(ht, point);
+	MemoryContext cxt;
+	MemoryContext old;
+
+	if (chunk != NULL)
+		return chunk;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "multinode chunk creation",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	chunk = get_or_create_chunk(ht, point);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
 	return chunk;
 }
 
@@ -636,6 +625,12 @@ multinode_create_member_chunk(PG_FUNCTION_ARGS)
 					 errmsg("range bounds cannot be NULL")));
 		start[d] = DatumGetInt64(elems[2 * d]);
 		end[d] = DatumGetInt64(elems[2 * d + 1]);
+		if (start[d] >= end[d])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid range [" INT64_FORMAT ", " INT64_FORMAT ") for dimension \"%s\"",
+							start[d], end[d], ht->dimensions[d].column_name),
+					 errdetail("A range must start before it ends.")));
 	}
 
 	LockRelationOid(relid, ShareUpdateExclusiveLock);

@@ -427,7 +427,7 @@ expand_planner(Query *parse, const char *query_string, int cursor_options,
 		if (!statement_not_readonly_walker((Node *) parse, NULL))
 			mark_walker((Node *) parse, NULL);
 		/* on a data node: the access node's query on a member hypertable */
-		MemberExpandQuery(parse);
+		MemberExpandQuery(parse, params);
 	}
 	if (prev_planner_hook)
 		return prev_planner_hook(parse, query_string, cursor_options, params);

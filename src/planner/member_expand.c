@@ -40,6 +40,7 @@
 #include "parser/parser.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -87,13 +88,52 @@ column_list(Relation rel)
 }
 
 /*
+ * The conditions with each external parameter whose value is fixed for this
+ * plan (PARAM_FLAG_CONST: an unnamed statement, as the access node sends,
+ * or a custom plan of a prepared one) replaced by that value, so that
+ * "time >= $1" leaves only the chunks it can match.  The conditions
+ * planned keep their parameters; other parameters stay as they are and
+ * leave every chunk their condition would have excluded.
+ */
+static Node *
+bind_params_mutator(Node *node, ParamListInfo params)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Param))
+	{
+		Param	   *param = (Param *) node;
+		ParamExternData *prm;
+		ParamExternData prmdata;
+		int16		typlen;
+		bool		typbyval;
+
+		if (param->paramkind != PARAM_EXTERN || param->paramid <= 0 ||
+			param->paramid > params->numParams)
+			return node;
+		if (params->paramFetch != NULL)
+			prm = params->paramFetch(params, param->paramid, false, &prmdata);
+		else
+			prm = &params->params[param->paramid - 1];
+		if (prm->ptype != param->paramtype || !(prm->pflags & PARAM_FLAG_CONST))
+			return node;
+		get_typlenbyval(param->paramtype, &typlen, &typbyval);
+		return (Node *) makeConst(param->paramtype, param->paramtypmod, param->paramcollid,
+								  (int) typlen,
+								  prm->isnull ? (Datum) 0 : datumCopy(prm->value, typbyval, typlen),
+								  prm->isnull, typbyval);
+	}
+	return expression_tree_mutator(node, bind_params_mutator, params);
+}
+
+/*
  * If parse reads a distributed hypertable's member in the simple shape
  * described above, replace the root by the subquery over the chunks that
- * may match.  Called by the planner hook before planning; changes parse in
- * place.
+ * may match.  Called by the planner hook before planning, with the
+ * statement's parameters (NULL: none); changes parse in place.
  */
 void
-MemberExpandQuery(Query *parse)
+MemberExpandQuery(Query *parse, ParamListInfo params)
 {
 	RangeTblRef *rtr;
 	RangeTblEntry *rte;
@@ -130,6 +170,8 @@ MemberExpandQuery(Query *parse)
 		return;
 
 	quals = make_ands_implicit((Expr *) parse->jointree->quals);
+	if (params != NULL && params->numParams > 0)
+		quals = (List *) bind_params_mutator((Node *) quals, params);
 	chunks = HypertableChunksMatching(ht, quals, rti);
 	if (list_length(chunks) == list_length(HypertableGetChunks(ht)))
 		return;					/* every chunk: nothing to gain */

@@ -54,7 +54,7 @@ extern void UpperAggInit(void);
 /* partialize.c: on a data node, aggregates asked for as states return them */
 extern void PartializeInit(void);
 /* member_expand.c: on a data node, a member hypertable read names only its matching chunks */
-extern void MemberExpandQuery(Query *parse);
+extern void MemberExpandQuery(Query *parse, ParamListInfo params);
 
 /* scan_exec.c: the executor side of the DataNodeScan */
 extern struct CustomScanMethods DataNodeScanPlanMethods;
