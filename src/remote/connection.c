@@ -405,6 +405,23 @@ RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams, const char *c
 }
 
 /*
+ * As RemoteSendParams, with the parameters' types and, per parameter, its
+ * length and format (formats NULL: all text; lengths only read for binary
+ * ones).  The caller vouches that binary values are in the send format of a
+ * type whose OID is the same on the node (a built-in one).
+ */
+void
+RemoteSendTypedParams(DataNodeConn *conn, const char *sql, int nparams, const Oid *types,
+					  const char *const *values, const int *lengths, const int *formats)
+{
+	check_usable(conn, sql);
+	if (!PQsendQueryParams(conn->pg, sql, nparams, types, values, lengths, formats, 0))
+		RemoteReportError(ERROR, conn, NULL, sql);
+	conn->busy = true;
+	RemoteFlushOutput(conn, sql);
+}
+
+/*
  * Wait for the command in flight and return its last result (earlier ones
  * of a multi-statement string are discarded; an error ends the string).  A
  * result in a COPY state is returned at once, leaving the connection busy.
