@@ -601,8 +601,8 @@ encode_row_params(struct ChunkDispatch *cd, TupleTableSlot *slot)
  *	 - else, when the node has no COPY open, or when the open chunk has had
  *	   no row for a while (the data moved on), through a new COPY, which then
  *	   stays open;
- *	 - else the rows wait in their buffer, up to NODE_BUFFER_BYTES for the
- *	   node; then all of them go, one COPY per chunk.
+ *	 - else the rows wait in their buffer, up to a budget for the node
+ *	   (NODE_BUFFER_BYTES); then all of them go, one COPY per chunk.
  *
  * Ending a COPY waits for the node to take in what it was sent, so every
  * COPY ended is a pause for that node and, on the node, a command's set-up
@@ -626,8 +626,13 @@ encode_row_params(struct ChunkDispatch *cd, TupleTableSlot *slot)
  * ----------------------------------------------------------------------------
  */
 
-/* COPY data buffered for one node, not yet sent, before everything goes */
+/*
+ * COPY data buffered for one node, not yet sent, before everything goes:
+ * this many bytes, or this many batches of rows (small batches, small
+ * budget).
+ */
 #define NODE_BUFFER_BYTES (4 * 1024 * 1024)
+#define NODE_BUFFER_BATCHES 100
 
 /* an open COPY whose chunk had no row for this many batches gives way */
 #define IDLE_BATCHES 8
@@ -1276,7 +1281,8 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 			nb->open_last_row = nb->routed;
 		if (cb->nrows >= mn_max_insert_batch_size)
 			batch_ready(cd, nb, cb);
-		if (nb->bytes >= NODE_BUFFER_BYTES)
+		if (nb->bytes >= NODE_BUFFER_BYTES ||
+			nb->nrows >= NODE_BUFFER_BATCHES * mn_max_insert_batch_size)
 			flush_node(cd, nb);
 	}
 	if (flush)
