@@ -8,15 +8,14 @@
  *
  *	 - distributed hypertable: encode the row once, for COPY (binary when
  *	   every column has a built-in type, else text), and append
- *	   it to a buffer per (data node, chunk) for every replica.  When a node
- *	   has max_insert_batch_size rows buffered, every node's buffers are
- *	   flushed together, nodes in parallel: a node whose COPY into the same
- *	   chunk is still open just gets more data; otherwise one COPY per
- *	   chunk is started on all nodes before any data is sent, and the last
- *	   stays open.  An error on a node surfaces when its COPY ends (another
- *	   chunk, chunk creation, or the end of the statement).  ON CONFLICT statements
- *	   ship the same buffers as multi-row INSERT ... ON CONFLICT with
- *	   parameters instead, and count what the nodes report.
+ *	   it to a buffer per (data node, chunk) for every replica.  A chunk's
+ *	   buffer goes out in batches of max_insert_batch_size rows on its
+ *	   node's open COPY, or waits, within a budget per node, for its turn
+ *	   (see "Buffers and flushing" below).  An error on a node surfaces
+ *	   when its COPY ends (another chunk, chunk creation, or the end of the
+ *	   statement).  ON CONFLICT statements ship the same buffers as
+ *	   multi-row INSERT ... ON CONFLICT with parameters instead, and count
+ *	   what the nodes report.
  *
  *	 - local (or data-node member) hypertable: insert straight into the
  *	   chunk table, with its constraints, indexes and row triggers (copies
@@ -33,8 +32,10 @@
  * the session's DateStyle, IntervalStyle, TimeZone or extra_float_digits:
  * timestamps in ISO format in UTC, floats in their shortest exact form, and
  * values of other types (arrays, ranges, domains, composites) printed under
- * the fixed transmission settings (remote/transmission.c).  Everything
- * per row lives in a memory context reset after each flush.
+ * the fixed transmission settings (remote/transmission.c).  What encoding
+ * a row allocates lives in a memory context reset for the next row (ON
+ * CONFLICT: after each flush); the buffers, in one context per node, reset
+ * when the node's buffers are all sent.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -631,7 +632,7 @@ encode_row_params(struct ChunkDispatch *cd, TupleTableSlot *slot)
  * this many bytes, or this many batches of rows (small batches, small
  * budget).
  */
-#define NODE_BUFFER_BYTES (4 * 1024 * 1024)
+#define NODE_BUFFER_BYTES (2 * 1024 * 1024)
 #define NODE_BUFFER_BATCHES 100
 
 /* an open COPY whose chunk had no row for this many batches gives way */
@@ -824,14 +825,34 @@ open_chunk_buffer(NodeBuffer *nb)
 	return NULL;
 }
 
-/* Make cb's chunk the node's open COPY (after the old one's rows) and send cb. */
+/* Free an empty chunk buffer: a statement may go through thousands of chunks. */
 static void
-switch_copy(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
+drop_chunk_buffer(NodeBuffer *nb, ChunkBuffer *cb)
+{
+	Assert(cb->nrows == 0);
+	nb->chunks = list_delete_ptr(nb->chunks, cb);
+	if (nb->last == cb)
+		nb->last = NULL;
+	pfree(cb->data.data);
+	pfree(cb->qualified);
+	pfree(cb);
+}
+
+/*
+ * Make cb's chunk the node's open COPY (after the old one's rows, its
+ * buffer then freed if drop_old) and send cb.
+ */
+static void
+switch_copy(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb, bool drop_old)
 {
 	ChunkBuffer *open = open_chunk_buffer(nb);
 
 	if (open)
+	{
 		send_rows(nb, open);
+		if (drop_old)
+			drop_chunk_buffer(nb, open);
+	}
 	end_copy(cd, nb);
 	start_copy_send(cd, nb, cb);
 	start_copy_finish(cd, nb);
@@ -850,7 +871,7 @@ batch_ready(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
 		send_rows(nb, cb);
 	else if (nb->open_sql == NULL ||
 			 nb->routed - nb->open_last_row >= (uint64) IDLE_BATCHES * mn_max_insert_batch_size)
-		switch_copy(cd, nb, cb);
+		switch_copy(cd, nb, cb, true);
 }
 
 /* Everything buffered for the node, the open chunk first; the last COPY stays open. */
@@ -862,12 +883,13 @@ flush_node(struct ChunkDispatch *cd, NodeBuffer *nb)
 
 	if (open)
 		send_rows(nb, open);
+	/* buffers are freed all together below, none while going through them */
 	foreach(lc, nb->chunks)
 	{
 		ChunkBuffer *cb = lfirst(lc);
 
 		if (cb->nrows > 0)
-			switch_copy(cd, nb, cb);
+			switch_copy(cd, nb, cb, false);
 	}
 	reset_node_buffers(nb);
 }
