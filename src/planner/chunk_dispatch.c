@@ -8,15 +8,14 @@
  *
  *	 - distributed hypertable: encode the row once, for COPY (binary when
  *	   every column has a built-in type, else text), and append
- *	   it to a buffer per (data node, chunk) for every replica.  When a node
- *	   has max_insert_batch_size rows buffered, every node's buffers are
- *	   flushed together, nodes in parallel: a node whose COPY into the same
- *	   chunk is still open just gets more data; otherwise one COPY per
- *	   chunk is started on all nodes before any data is sent, and the last
- *	   stays open.  An error on a node surfaces when its COPY ends (another
- *	   chunk, chunk creation, or the end of the statement).  ON CONFLICT statements
- *	   ship the same buffers as multi-row INSERT ... ON CONFLICT with
- *	   parameters instead, and count what the nodes report.
+ *	   it to a buffer per (data node, chunk) for every replica.  A chunk's
+ *	   buffer goes out in batches of max_insert_batch_size rows on its
+ *	   node's open COPY, or waits, within a budget per node, for its turn
+ *	   (see "Buffers and flushing" below).  An error on a node surfaces
+ *	   when its COPY ends (another chunk, chunk creation, or the end of the
+ *	   statement).  ON CONFLICT statements ship the same buffers as
+ *	   multi-row INSERT ... ON CONFLICT with parameters instead, and count
+ *	   what the nodes report.
  *
  *	 - local (or data-node member) hypertable: insert straight into the
  *	   chunk table, with its constraints, indexes and row triggers (copies
@@ -33,8 +32,10 @@
  * the session's DateStyle, IntervalStyle, TimeZone or extra_float_digits:
  * timestamps in ISO format in UTC, floats in their shortest exact form, and
  * values of other types (arrays, ranges, domains, composites) printed under
- * the fixed transmission settings (remote/transmission.c).  Everything
- * per row lives in a memory context reset after each flush.
+ * the fixed transmission settings (remote/transmission.c).  What encoding
+ * a row allocates lives in a memory context reset for the next row (ON
+ * CONFLICT: after each flush); the buffers, in one context per node, reset
+ * when the node's buffers are all sent.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -93,11 +94,16 @@ typedef struct NodeBuffer
 {
 	Oid			server_id;
 	DataNodeConn *conn;
+	MemoryContext cxt;			/* the chunk buffers, reset when all are sent */
 	List	   *chunks;			/* ChunkBuffer * */
 	ChunkBuffer *last;
-	int			nrows;
+	int			nrows;			/* rows buffered, not sent */
+	Size		bytes;			/* COPY data buffered, not sent */
+	uint64		routed;			/* COPY rows routed here by the statement */
 	char	   *open_sql;		/* a COPY in progress on conn, or NULL */
 	int32		open_chunk_id;	/* the chunk it writes */
+	uint64		open_last_row;	/* "routed" when that chunk last got a row */
+	List	   *todo;			/* flush_copy_all: chunk buffers to send */
 	struct ChunkDispatch *cd;	/* for release_open_copy */
 	uint64		rows_sent;		/* for EXPLAIN ANALYZE: rows routed to the node */
 	uint64		commands;		/* COPY or INSERT statements started there */
@@ -588,8 +594,54 @@ encode_row_params(struct ChunkDispatch *cd, TupleTableSlot *slot)
 
 /* ----------------------------------------------------------------------------
  * Buffers and flushing (distributed hypertables)
+ *
+ * COPY statements keep, per data node, one buffer per chunk and at most one
+ * COPY open (on the connection, only one command can run).  A chunk's rows
+ * are sent in batches of max_insert_batch_size:
+ *
+ *	 - to the node's open COPY when it writes that chunk: just more data on
+ *	   the stream, no round trip and no per-command work on the node;
+ *	 - else, when the node has no COPY open, or when the open chunk has had
+ *	   no row for a while (the data moved on), through a new COPY, which then
+ *	   stays open;
+ *	 - else the rows wait in their buffer, up to a budget for the node
+ *	   (NODE_BUFFER_BYTES); then all of them go, one COPY per chunk.
+ *
+ * Ending a COPY waits for the node to take in what it was sent, so every
+ * COPY ended is a pause for that node and, on the node, a command's set-up
+ * and tear-down (its relation, its insert buffers).  Rows that interleave
+ * chunks -- one device at a time over a month, or a month of devices at a
+ * time, on a node that holds several chunks -- would otherwise switch COPYs
+ * every batch; waiting in their buffers they go in few, large COPYs.  The
+ * budget keeps the access node's memory flat whatever the input.
+ *
+ * Nodes run in parallel: sending never waits for a node to process what it
+ * got, only ending a COPY does, and then the other nodes keep working on
+ * what is queued for them.
+ *
+ * A statement that leaves a node only a few rows of one chunk and no COPY
+ * open (a single-row INSERT) sends them as one INSERT with binary
+ * parameters instead: one round trip rather than the two of a COPY, and no
+ * COPY set-up on the node.
+ *
+ * ON CONFLICT statements ship every node's buffers when one node has a
+ * batch, as multi-row INSERT ... ON CONFLICT with parameters.
  * ----------------------------------------------------------------------------
  */
+
+/*
+ * COPY data buffered for one node, not yet sent, before everything goes:
+ * this many bytes, or this many batches of rows (small batches, small
+ * budget).
+ */
+#define NODE_BUFFER_BYTES (2 * 1024 * 1024)
+#define NODE_BUFFER_BATCHES 100
+
+/* an open COPY whose chunk had no row for this many batches gives way */
+#define IDLE_BATCHES 8
+
+/* at most this many rows left over for a node go as INSERT, not COPY */
+#define SMALL_INSERT_ROWS 32
 
 static NodeBuffer *
 node_buffer(struct ChunkDispatch *cd, Oid server_id)
@@ -608,6 +660,8 @@ node_buffer(struct ChunkDispatch *cd, Oid server_id)
 	nb = palloc0(sizeof(NodeBuffer));
 	nb->server_id = server_id;
 	nb->cd = cd;
+	nb->cxt = AllocSetContextCreate(GetMemoryChunkContext(cd), "multinode node buffer",
+									ALLOCSET_DEFAULT_SIZES);
 	cd->nodes = lappend(cd->nodes, nb);
 	MemoryContextSwitchTo(old);
 	return nb;
@@ -628,7 +682,7 @@ chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts
 		if (cb->chunk_id == chunk->id)
 			return nb->last = cb;
 	}
-	old = MemoryContextSwitchTo(cd->batch_cxt);
+	old = MemoryContextSwitchTo(nb->cxt);
 	cb = palloc0(sizeof(ChunkBuffer));
 	cb->chunk_id = chunk->id;
 	cb->qualified = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
@@ -645,6 +699,17 @@ copy_sql(struct ChunkDispatch *cd, const char *qualified)
 {
 	return psprintf("COPY %s %s FROM STDIN%s", qualified, cd->column_list,
 					cd->binary ? " WITH (FORMAT binary)" : "");
+}
+
+/* Forget a node's buffers once everything in them is sent. */
+static void
+reset_node_buffers(NodeBuffer *nb)
+{
+	nb->chunks = NIL;
+	nb->last = NULL;
+	nb->nrows = 0;
+	nb->bytes = 0;
+	MemoryContextReset(nb->cxt);
 }
 
 /* Send the end of the node's open COPY (without waiting for the result). */
@@ -671,21 +736,30 @@ end_copy_collect(NodeBuffer *nb, RemoteFirstError *fe)
 	nb->open_chunk_id = 0;
 }
 
+/* End the node's open COPY, if any, and raise its failure. */
+static void
+end_copy(struct ChunkDispatch *cd, NodeBuffer *nb)
+{
+	RemoteFirstError fe = {0};
+
+	if (nb->open_sql == NULL)
+		return;
+	end_copy_send(cd, nb);
+	end_copy_collect(nb, &fe);
+	RemoteRaiseFirstError(&fe);
+}
+
 /*
  * Someone else needs the connection (another insert of the same statement,
  * a command run by a function the source query calls): end our COPY first.
+ * The rows still buffered wait for the next one.
  */
 static void
 release_open_copy(void *arg)
 {
 	NodeBuffer *nb = arg;
-	RemoteFirstError fe = {0};
 
-	if (nb->open_sql == NULL)
-		return;
-	end_copy_send(nb->cd, nb);
-	end_copy_collect(nb, &fe);
-	RemoteRaiseFirstError(&fe);
+	end_copy(nb->cd, nb);
 }
 
 /*
@@ -708,38 +782,235 @@ end_open_copies(struct ChunkDispatch *cd)
 	RemoteRaiseFirstError(&fe);
 }
 
+/* "COPY chunk (columns) FROM STDIN" for cb, sent (not waited for) on its node. */
+static void
+start_copy_send(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
+{
+	MemoryContext old;
+
+	/* the text outlives the buffer: it names the COPY while open */
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
+	nb->open_sql = copy_sql(cd, cb->qualified);
+	MemoryContextSwitchTo(old);
+	nb->open_chunk_id = cb->chunk_id;
+	nb->open_last_row = nb->routed;
+	if (nb->conn == NULL)
+		nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
+	RemoteCopyStart(nb->conn, nb->open_sql);
+	nb->commands++;
+}
+
+/* Wait for the node to accept the COPY just started, and open the stream. */
+static void
+start_copy_finish(struct ChunkDispatch *cd, NodeBuffer *nb)
+{
+	RemoteCopyBegin(nb->conn, nb->open_sql);
+	if (cd->binary)
+		RemoteCopySend(nb->conn, binary_header, sizeof(binary_header), nb->open_sql);
+	RemoteConnSetHolder(nb->conn, release_open_copy, nb);
+}
+
+/* Send cb's rows on the node's open COPY, which must be cb's. */
+static void
+send_rows(NodeBuffer *nb, ChunkBuffer *cb)
+{
+	Assert(nb->open_sql != NULL && nb->open_chunk_id == cb->chunk_id);
+	CHECK_FOR_INTERRUPTS();
+	if (cb->data.len > 0)
+		RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
+	nb->bytes -= cb->data.len;
+	nb->nrows -= cb->nrows;
+	resetStringInfo(&cb->data);
+	cb->nrows = 0;
+}
+
+static ChunkBuffer *
+open_chunk_buffer(NodeBuffer *nb)
+{
+	ListCell   *lc;
+
+	if (nb->open_sql == NULL)
+		return NULL;
+	foreach(lc, nb->chunks)
+		if (((ChunkBuffer *) lfirst(lc))->chunk_id == nb->open_chunk_id)
+			return lfirst(lc);
+	return NULL;
+}
+
+/* Free an empty chunk buffer: a statement may go through thousands of chunks. */
+static void
+drop_chunk_buffer(NodeBuffer *nb, ChunkBuffer *cb)
+{
+	Assert(cb->nrows == 0);
+	nb->chunks = list_delete_ptr(nb->chunks, cb);
+	if (nb->last == cb)
+		nb->last = NULL;
+	pfree(cb->data.data);
+	pfree(cb->qualified);
+	pfree(cb);
+}
+
 /*
- * Every node's buffers as COPY, nodes in parallel.  A node keeps one COPY
- * open across flushes while its rows keep going to the same chunk -- the
- * common case, as time moves forward and a device stays on its node -- so a
- * flush is then just more data on the stream, with no round trip and no
- * per-command work on the node.  When a node's batch holds other chunks,
- * its open COPY is ended and one COPY per chunk follows, in rounds over the
- * nodes; the last one stays open.
+ * Make cb's chunk the node's open COPY (after the old one's rows, its
+ * buffer then freed if drop_old) and send cb.
  */
 static void
-flush_copy(struct ChunkDispatch *cd)
+switch_copy(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb, bool drop_old)
+{
+	ChunkBuffer *open = open_chunk_buffer(nb);
+
+	if (open)
+	{
+		send_rows(nb, open);
+		if (drop_old)
+			drop_chunk_buffer(nb, open);
+	}
+	end_copy(cd, nb);
+	start_copy_send(cd, nb, cb);
+	start_copy_finish(cd, nb);
+	send_rows(nb, cb);
+}
+
+/*
+ * cb, a buffer of node nb, has a batch: send it on the open COPY if that is
+ * its chunk's, or through a new one when the node has none open or the open
+ * one's chunk has had no row for IDLE_BATCHES batches; else it waits.
+ */
+static void
+batch_ready(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
+{
+	if (nb->open_sql && nb->open_chunk_id == cb->chunk_id)
+		send_rows(nb, cb);
+	else if (nb->open_sql == NULL ||
+			 nb->routed - nb->open_last_row >= (uint64) IDLE_BATCHES * mn_max_insert_batch_size)
+		switch_copy(cd, nb, cb, true);
+}
+
+/* Everything buffered for the node, the open chunk first; the last COPY stays open. */
+static void
+flush_node(struct ChunkDispatch *cd, NodeBuffer *nb)
+{
+	ChunkBuffer *open = open_chunk_buffer(nb);
+	ListCell   *lc;
+
+	if (open)
+		send_rows(nb, open);
+	/* buffers are freed all together below, none while going through them */
+	foreach(lc, nb->chunks)
+	{
+		ChunkBuffer *cb = lfirst(lc);
+
+		if (cb->nrows > 0)
+			switch_copy(cd, nb, cb, false);
+	}
+	reset_node_buffers(nb);
+}
+
+/*
+ * The node's rows as one INSERT with binary parameters (its buffer holds
+ * them as binary COPY tuples: a field count, then per field a length, -1
+ * for NULL, and the bytes), sent without waiting; returns the SQL, for the
+ * result.
+ */
+static char *
+send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
+{
+	int			nparams = cb->nrows * cd->ncols;
+	const char **values = palloc(sizeof(char *) * nparams);
+	int		   *lengths = palloc(sizeof(int) * nparams);
+	int		   *formats = palloc(sizeof(int) * nparams);
+	Oid		   *types = palloc(sizeof(Oid) * nparams);
+	const char *p = cb->data.data;
+	StringInfoData sql;
+	int			n = 0;
+	int			r,
+				c;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "INSERT INTO %s %s VALUES ", cb->qualified, cd->column_list);
+	for (r = 0; r < cb->nrows; r++)
+	{
+		p += 2;					/* the field count: ncols */
+		appendStringInfoString(&sql, r ? ", (" : "(");
+		for (c = 0; c < cd->ncols; c++)
+		{
+			uint32		len;
+
+			memcpy(&len, p, 4);
+			len = pg_ntoh32(len);
+			p += 4;
+			types[n] = cd->column_types[c];
+			formats[n] = 1;
+			if ((int32) len < 0)
+			{
+				values[n] = NULL;
+				lengths[n] = 0;
+			}
+			else
+			{
+				values[n] = p;
+				lengths[n] = (int) len;
+				p += len;
+			}
+			appendStringInfo(&sql, "%s$%d", c ? ", " : "", ++n);
+		}
+		appendStringInfoChar(&sql, ')');
+	}
+	Assert(p == cb->data.data + cb->data.len);
+	if (nb->conn == NULL)
+		nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
+	RemoteSendTypedParams(nb->conn, sql.data, nparams, types, values, lengths, formats);
+	nb->commands++;
+	return sql.data;
+}
+
+/* Whether the node's leftover rows at the end of a statement go as one INSERT. */
+static bool
+small_insert(struct ChunkDispatch *cd, NodeBuffer *nb)
+{
+	return cd->binary && nb->open_sql == NULL && list_length(nb->chunks) == 1 &&
+		nb->nrows <= SMALL_INSERT_ROWS && nb->nrows * cd->ncols <= MAX_PARAMS;
+}
+
+/*
+ * At the end of the statement: everything still buffered, nodes in
+ * parallel.  A node's open COPY takes its chunk's rows; the node's other
+ * chunks follow in rounds over the nodes, one COPY per chunk (started on
+ * all nodes before waiting for any).  Every COPY is left ended.
+ */
+static void
+flush_copy_all(struct ChunkDispatch *cd)
 {
 	ListCell   *lc;
 	RemoteFirstError fe = {0};
 	List	   *restart = NIL;
+	List	   *inserts = NIL;
+	List	   *insert_sqls = NIL;
 	int			round;
 
-	/* continue open streams; end the ones that cannot take this batch */
 	foreach(lc, cd->nodes)
 	{
 		NodeBuffer *nb = lfirst(lc);
-		ChunkBuffer *cb;
+		ChunkBuffer *open = open_chunk_buffer(nb);
+		List	   *todo = NIL;
+		ListCell   *lc2;
 
-		if (nb->chunks == NIL)
+		if (nb->nrows == 0)
 			continue;
-		cb = linitial(nb->chunks);
-		if (nb->open_sql && list_length(nb->chunks) == 1 && nb->open_chunk_id == cb->chunk_id)
+		if (small_insert(cd, nb))
 		{
-			CHECK_FOR_INTERRUPTS();
-			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
+			insert_sqls = lappend(insert_sqls, send_small_insert(cd, nb, linitial(nb->chunks)));
+			inserts = lappend(inserts, nb);
 			continue;
 		}
+		if (open)
+			send_rows(nb, open);
+		foreach(lc2, nb->chunks)
+			if (((ChunkBuffer *) lfirst(lc2))->nrows > 0)
+				todo = lappend(todo, lfirst(lc2));
+		if (todo == NIL)
+			continue;
+		nb->todo = todo;
 		if (nb->open_sql)
 			end_copy_send(cd, nb);
 		restart = lappend(restart, nb);
@@ -747,58 +1018,55 @@ flush_copy(struct ChunkDispatch *cd)
 	foreach(lc, restart)
 		if (((NodeBuffer *) lfirst(lc))->open_sql)
 			end_copy_collect(lfirst(lc), &fe);
-	RemoteRaiseFirstError(&fe);
 
-	for (round = 0; restart != NIL; round++)
+	for (round = 0; restart != NIL && fe.conn == NULL; round++)
 	{
 		List	   *active = NIL;
-		ListCell   *lc2;
 
 		foreach(lc, restart)
 		{
 			NodeBuffer *nb = lfirst(lc);
 
-			if (list_length(nb->chunks) > round)
+			if (list_length(nb->todo) > round)
 			{
-				ChunkBuffer *cb = list_nth(nb->chunks, round);
-
-				/* the text outlives the batch: it names the COPY while open */
-				nb->open_sql = MemoryContextStrdup(GetMemoryChunkContext(cd),
-												   copy_sql(cd, cb->qualified));
-				nb->open_chunk_id = cb->chunk_id;
-				if (nb->conn == NULL)
-					nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
-				RemoteCopyStart(nb->conn, nb->open_sql);
-				nb->commands++;
+				start_copy_send(cd, nb, list_nth(nb->todo, round));
 				active = lappend(active, nb);
 			}
 		}
 		if (active == NIL)
 			break;
-		foreach(lc2, active)
-			RemoteCopyBegin(((NodeBuffer *) lfirst(lc2))->conn, ((NodeBuffer *) lfirst(lc2))->open_sql);
-		foreach(lc2, active)
+		foreach(lc, active)
 		{
-			NodeBuffer *nb = lfirst(lc2);
-			ChunkBuffer *cb = list_nth(nb->chunks, round);
+			NodeBuffer *nb = lfirst(lc);
 
-			CHECK_FOR_INTERRUPTS();
-			if (cd->binary)
-				RemoteCopySend(nb->conn, binary_header, sizeof(binary_header), nb->open_sql);
-			RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
-			if (list_length(nb->chunks) > round + 1)
-				end_copy_send(cd, nb);
-			else
-				RemoteConnSetHolder(nb->conn, release_open_copy, nb);
+			start_copy_finish(cd, nb);
+			send_rows(nb, list_nth(nb->todo, round));
+			end_copy_send(cd, nb);
 		}
-		foreach(lc2, active)
+		foreach(lc, active)
+			end_copy_collect(lfirst(lc), &fe);
+	}
+
+	/* the inserts' results: every one read before raising anything */
+	{
+		ListCell   *lc2;
+
+		forboth(lc, inserts, lc2, insert_sqls)
 		{
-			NodeBuffer *nb = lfirst(lc2);
+			NodeBuffer *nb = lfirst(lc);
+			PGresult   *res = RemoteGetResult(nb->conn, lfirst(lc2));
 
-			if (list_length(nb->chunks) > round + 1)
-				end_copy_collect(nb, &fe);
+			if (RemoteCollectResult(&fe, nb->conn, res, lfirst(lc2)))
+				PQclear(res);
 		}
-		RemoteRaiseFirstError(&fe);
+	}
+	RemoteRaiseFirstError(&fe);
+	foreach(lc, cd->nodes)
+	{
+		NodeBuffer *nb = lfirst(lc);
+
+		nb->todo = NIL;
+		reset_node_buffers(nb);
 	}
 }
 
@@ -979,23 +1247,15 @@ flush_on_conflict(struct ChunkDispatch *cd)
 	}
 }
 
+/* ON CONFLICT: every node's buffers as INSERT ... ON CONFLICT statements. */
 static void
 flush_all(struct ChunkDispatch *cd)
 {
 	ListCell   *lc;
 
-	if (cd->on_conflict.action == ONCONFLICT_NONE)
-		flush_copy(cd);
-	else
-		flush_on_conflict(cd);
+	flush_on_conflict(cd);
 	foreach(lc, cd->nodes)
-	{
-		NodeBuffer *nb = lfirst(lc);
-
-		nb->chunks = NIL;
-		nb->last = NULL;
-		nb->nrows = 0;
-	}
+		reset_node_buffers(lfirst(lc));
 	MemoryContextReset(cd->batch_cxt);
 }
 
@@ -1010,6 +1270,8 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 
 	if (cd->on_conflict.action == ONCONFLICT_NONE)
 	{
+		/* what encoding allocates is dead once the row is in its buffers */
+		MemoryContextReset(cd->batch_cxt);
 		if (cd->binary)
 			encode_row_binary(cd, slot);
 		else
@@ -1017,6 +1279,7 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	}
 	else
 		params = encode_row_params(cd, slot);
+	MemoryContextSwitchTo(old);
 
 	if (chunk->data_nodes == NIL)
 		ereport(ERROR,
@@ -1036,16 +1299,29 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 		nb = node_buffer(cd, cdn->server_id);
 		cb = chunk_buffer(cd, nb, chunk, first);
 		first = false;
-		if (params)
-			cb->rows = lappend(cb->rows, params);
-		else
-			appendBinaryStringInfo(&cb->data, cd->row.data, cd->row.len);
 		cb->nrows++;
 		nb->rows_sent++;
-		if (++nb->nrows >= mn_max_insert_batch_size)
-			flush = true;
+		nb->nrows++;
+		if (params)
+		{
+			old = MemoryContextSwitchTo(cd->batch_cxt);
+			cb->rows = lappend(cb->rows, params);
+			MemoryContextSwitchTo(old);
+			if (nb->nrows >= mn_max_insert_batch_size)
+				flush = true;
+			continue;
+		}
+		appendBinaryStringInfo(&cb->data, cd->row.data, cd->row.len);
+		nb->bytes += cd->row.len;
+		nb->routed++;
+		if (nb->open_sql && nb->open_chunk_id == cb->chunk_id)
+			nb->open_last_row = nb->routed;
+		if (cb->nrows >= mn_max_insert_batch_size)
+			batch_ready(cd, nb, cb);
+		if (nb->bytes >= NODE_BUFFER_BYTES ||
+			nb->nrows >= NODE_BUFFER_BATCHES * mn_max_insert_batch_size)
+			flush_node(cd, nb);
 	}
-	MemoryContextSwitchTo(old);
 	if (flush)
 		flush_all(cd);
 }
@@ -1602,11 +1878,13 @@ ChunkDispatchWantReturning(struct ChunkDispatch *cd)
 uint64
 ChunkDispatchFinish(struct ChunkDispatch *cd)
 {
-	if (cd->distributed)
+	if (cd->distributed && cd->on_conflict.action == ONCONFLICT_NONE)
 	{
-		flush_all(cd);
+		flush_copy_all(cd);
 		end_open_copies(cd);
 	}
+	else if (cd->distributed)
+		flush_all(cd);
 	return cd->processed;
 }
 

@@ -11,6 +11,7 @@
 #define MULTINODE_CONNECTION_INTERNAL_H
 
 #include "datatype/timestamp.h"
+#include "storage/latch.h"
 
 #include "remote/remote.h"
 
@@ -43,6 +44,10 @@ struct DataNodeConn
 
 	/* connection state */
 	bool		busy;			/* a command is in flight */
+	WaitEventSet *wait_set;		/* latch, postmaster death, socket (wait_conn) */
+	pgsocket	wait_sock;		/* the socket it watches */
+	int			wait_pos;		/* its position in the set */
+	uint32		wait_events;	/* the socket events it waits for */
 	void		(*release_fn) (void *arg);	/* holder of a COPY left open (see */
 	void	   *release_arg;	/* RemoteConnSetHolder) */
 	bool		broken;			/* must be closed, never reused */

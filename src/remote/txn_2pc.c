@@ -75,6 +75,18 @@
  * (standby, READ ONLY transaction: its remote transactions are read-only
  * too) also commit in one phase and write no bookkeeping.
  *
+ * "No xid" is the right test for "nothing on the AN must be atomic with the
+ * node's rows": whatever the AN writes in the transaction takes an xid --
+ * the catalog rows and foreign table of a chunk the statement created, rows
+ * of local tables, temporary tables -- so a single-row INSERT that creates
+ * a chunk commits in two phases, and one into an existing chunk (the common
+ * case of small write transactions) in one, at the cost of its node's own
+ * COMMIT and no more.  What PostgreSQL's commit does after this pre-commit
+ * step is then, for a transaction without an xid, nothing that can fail,
+ * with one exception: NOTIFY takes its xid only after the pre-commit
+ * callbacks, and fails if the notification queue is full; such a
+ * transaction may find its one node committed and its notification unsent.
+ *
  * MEMORY AND ERRORS AFTER THE COMMIT
  *
  * An error after the local commit would turn into a PANIC, so step 4 never
