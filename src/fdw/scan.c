@@ -371,7 +371,12 @@ RemoteScanNumNodes(RemoteScan *scan)
 	return scan->nnodes;
 }
 
-/* Close the cursors on every node, in parallel. */
+/*
+ * Close the cursors on every node.  The CLOSE is queued on the connection
+ * and rides with the next command sent there (the next scan's query, a
+ * rescan's new DECLARE), or is dropped when the remote transaction ends,
+ * which closes every cursor anyway: a scan costs no round trip to close.
+ */
 static void
 close_cursors(RemoteScan *scan)
 {
@@ -386,20 +391,8 @@ close_cursors(RemoteScan *scan)
 		PQclear(nc->res);
 		nc->res = NULL;
 		if (nc->declared)
-			RemoteSend(nc->conn, sql);
-	}
-	for (i = 0; i < scan->nnodes; i++)
-	{
-		NodeCursor *nc = &scan->nodes[i];
-
-		if (nc->declared)
-		{
-			PGresult   *res = RemoteGetResult(nc->conn, sql);
-
-			check_tuples(nc, res, sql, PGRES_COMMAND_OK);
-			PQclear(res);
-			nc->declared = false;
-		}
+			RemoteQueueStatement(nc->conn, sql);
+		nc->declared = false;
 		nc->eof = false;
 	}
 	scan->started = false;

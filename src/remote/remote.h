@@ -57,6 +57,7 @@ extern const char *RemoteConnNodeName(DataNodeConn *conn);
 extern void RemoteSend(DataNodeConn *conn, const char *sql);
 extern void RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams,
 							 const char *const *values);
+extern void RemoteQueueStatement(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteGetResult(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteExec(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteExecParams(DataNodeConn *conn, const char *sql, int nparams,
