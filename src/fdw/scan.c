@@ -15,7 +15,9 @@
  *
  * A query whose remote LIMIT keeps it within one batch (RemoteScanSetRowBound)
  * skips the cursor: the query itself is sent and its whole answer read, one
- * round trip per node and no CLOSE.  A sorted merge (planner/merge_exec.c)
+ * round trip per node.  A cursor's CLOSE is queued on the connection, to
+ * ride with the next command there or to be dropped when the remote
+ * transaction ends (which closes it), so it costs no round trip either.  A sorted merge (planner/merge_exec.c)
  * reads node by node (RemoteScanNextFromNode): the first batches still come
  * in one parallel round, later ones from the node the merge has used up.
  *
