@@ -726,12 +726,10 @@ RemoteGetResult(DataNodeConn *conn, const char *sql)
 		List	   *queued = conn->sent_queued;
 
 		conn->retry_sql = NULL;
-		conn->sent_queued = NIL;
 		PQclear(res);
 		res = NULL;
 		if (RemoteConnReopen(conn))
 		{
-			conn->sent_queued = queued;
 			if (pipeline ? pipeline_of(conn, queued, retry_sql, conn->retry_nparams,
 									   (const char *const *) conn->retry_values) :
 				PQsendQuery(conn->pg, retry_sql))
@@ -744,8 +742,6 @@ RemoteGetResult(DataNodeConn *conn, const char *sql)
 			else
 				conn->broken = true;
 		}
-		else
-			list_free_deep(queued);
 	}
 	conn->retry_sql = NULL;
 	/* the queued statements' results came first: later reads are the command's */

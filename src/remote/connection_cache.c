@@ -414,7 +414,8 @@ lookup_connection(Oid server_id, char **errmsg_out)
  * Replace conn's session by a new one, for connection.c: a command that
  * started a remote transaction found the connection dead, so nothing of
  * that transaction exists on the node and the command can be sent again.
- * Returns false if the node cannot be reached now; interrupts throw.
+ * Returns false for a connection that is not cached; throws, as a first
+ * connection does, when the node cannot be reached now.
  */
 bool
 RemoteConnReopen(DataNodeConn *conn)
@@ -426,7 +427,9 @@ RemoteConnReopen(DataNodeConn *conn)
 		return false;
 	RemoteCloseConn(conn);
 	DataNodeConnParams(conn->key.server_id, conn->key.user_id, &params);
-	return RemoteConnectInto(conn, &params, &msg);
+	if (!RemoteConnectInto(conn, &params, &msg))
+		RemoteReportConnectFailure(conn->node_name, msg);
+	return true;
 }
 
 /*
