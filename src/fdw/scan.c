@@ -15,7 +15,9 @@
  *
  * A query whose remote LIMIT keeps it within one batch (RemoteScanSetRowBound)
  * skips the cursor: the query itself is sent and its whole answer read, one
- * round trip per node and no CLOSE.  A sorted merge (planner/merge_exec.c)
+ * round trip per node.  A cursor's CLOSE is queued on the connection, to
+ * ride with the next command there or to be dropped when the remote
+ * transaction ends (which closes it), so it costs no round trip either.  A sorted merge (planner/merge_exec.c)
  * reads node by node (RemoteScanNextFromNode): the first batches still come
  * in one parallel round, later ones from the node the merge has used up.
  *
@@ -396,7 +398,12 @@ RemoteScanNumNodes(RemoteScan *scan)
 	return scan->nnodes;
 }
 
-/* Close the cursors on every node, in parallel. */
+/*
+ * Close the cursors on every node.  The CLOSE is queued on the connection
+ * and rides with the next command sent there (the next scan's query, a
+ * rescan's new DECLARE), or is dropped when the remote transaction ends,
+ * which closes every cursor anyway: a scan costs no round trip to close.
+ */
 static void
 close_cursors(RemoteScan *scan)
 {
@@ -411,22 +418,8 @@ close_cursors(RemoteScan *scan)
 		PQclear(nc->res);
 		nc->res = NULL;
 		if (nc->declared)
-			RemoteSend(nc->conn, sql);
-	}
-	for (i = 0; i < scan->nnodes; i++)
-	{
-		NodeCursor *nc = &scan->nodes[i];
-
-		if (nc->declared)
-		{
-			PGresult   *res = RemoteGetResult(nc->conn, sql);
-
-			check_tuples(nc, res, sql, PGRES_COMMAND_OK);
-			/* a round trip, but not part of the node's time to answer */
-			nc->instr.round_trips++;
-			PQclear(res);
-			nc->declared = false;
-		}
+			RemoteQueueStatement(nc->conn, sql);
+		nc->declared = false;
 		RemoteNodeInstrStop(&nc->instr, scan->timing);
 		nc->eof = false;
 	}

@@ -431,6 +431,7 @@ plan_pushed_agg(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List 
 	CustomScan *cscan = makeNode(CustomScan);
 	List	   *priv = best_path->custom_private;
 	List	   *params = list_nth(priv, 6);
+	List	   *order = NIL;
 
 	Assert(clauses == NIL);
 	cscan->scan.plan.targetlist = tlist;
@@ -441,8 +442,14 @@ plan_pushed_agg(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List 
 	cscan->custom_private = list_make5(list_nth(priv, 1), list_nth(priv, 2), list_nth(priv, 3),
 									   list_nth(priv, 4), list_nth(priv, 5));
 	cscan->custom_private = lappend(cscan->custom_private, makeInteger(list_length(params)));
-	/* no ORDER BY or LIMIT of its own (DNS_ORDER, planner/upper_order.c) */
-	cscan->custom_private = lappend(cscan->custom_private, NIL);
+	/*
+	 * No ORDER BY or LIMIT of its own (DNS_ORDER, planner/upper_order.c);
+	 * without grouping each node answers one row, a bound that lets the
+	 * scan send its query without a cursor (fdw/scan.c).
+	 */
+	if (root->parse->groupClause == NIL && root->parse->groupingSets == NIL)
+		order = lappend(list_make5(makeInteger(0), NIL, NIL, NIL, makeInteger(1)), makeInteger(0));
+	cscan->custom_private = lappend(cscan->custom_private, order);
 	cscan->custom_private = lappend(cscan->custom_private, list_nth(priv, 7));
 	cscan->custom_private = lappend(cscan->custom_private, list_nth(priv, 9));
 	cscan->custom_private = lappend(

@@ -113,10 +113,9 @@ wait_socket(PGconn *pg, int events, TimestampTz deadline)
  * wait_socket for an established connection, through a wait event set kept
  * with it: the latch, postmaster death and its socket.  WaitLatchOrSocket
  * would make and free an epoll set at every wait, four system calls more
- * per round trip than the one wait; a single-row INSERT makes three round
- * trips.  Made on first use (before any commit path, which then finds it),
- * freed when the connection is closed; made again if libpq's socket is not
- * the one it watches.
+ * per round trip than the one wait.  Made on first use (before any commit
+ * path, which then finds it), freed when the connection is closed; made
+ * again if libpq's socket is not the one it watches (a reopened session).
  */
 static int
 wait_conn(DataNodeConn *conn, uint32 events)
@@ -351,6 +350,8 @@ RemoteCloseConn(DataNodeConn *conn)
 	conn->pg = NULL;
 	conn->busy = false;
 	conn->broken = false;
+	conn->deferred = false;
+	conn->pipeline = false;
 }
 
 void
@@ -399,6 +400,12 @@ check_usable(DataNodeConn *conn, const char *sql)
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("connection to data node \"%s\" was lost", conn->node_name),
 				 sql ? errcontext("remote SQL command: %s", sql) : 0));
+	RemoteSettle(conn);
+	if (conn->pg == NULL || conn->broken)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("connection to data node \"%s\" was lost", conn->node_name),
+				 sql ? errcontext("remote SQL command: %s", sql) : 0));
 	if (conn->busy && conn->release_fn != NULL)
 	{
 		/* a COPY left open by its holder: have it ended first */
@@ -431,11 +438,181 @@ RemoteFlushOutput(DataNodeConn *conn, const char *sql)
 	}
 }
 
+/*
+ * Statements queued on a connection (txn.c: the remote transaction's START
+ * TRANSACTION, savepoints, releases; scan.c: cursors to close) travel with
+ * the next command sent on it instead of costing a round trip each: in the
+ * same Query message when that command is plain SQL, in one libpq pipeline
+ * ending in one Sync when it has parameters.  Their results are read, and
+ * their failures reported under their own text, before the command's.  The
+ * queue lives in TopMemoryContext; whoever ends the remote transaction
+ * empties it.
+ */
+void
+RemoteQueueStatement(DataNodeConn *conn, const char *sql)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	conn->queued = lappend(conn->queued, pstrdup(sql));
+	MemoryContextSwitchTo(old);
+}
+
+/* Forget the queue and what was sent of it.  Never throws, never allocates. */
+void
+RemoteClearQueue(DataNodeConn *conn)
+{
+	list_free_deep(conn->queued);
+	conn->queued = NIL;
+	list_free_deep(conn->sent_queued);
+	conn->sent_queued = NIL;
+	conn->begin_pending = false;
+	conn->retry_sql = NULL;		/* its memory ends with the transaction */
+}
+
+static void keep_for_retry(DataNodeConn *conn, const char *sql, const CommandParams *params);
+
+/* The queue is on its way: keep it for error reports until the next send. */
+static void
+queue_sent(DataNodeConn *conn)
+{
+	list_free_deep(conn->sent_queued);
+	conn->sent_queued = conn->queued;
+	conn->queued = NIL;
+	conn->begin_pending = false;
+	conn->error_sql[0] = '\0';
+}
+
 void
 RemoteSend(DataNodeConn *conn, const char *sql)
 {
+	const char *text = sql;
+
 	check_usable(conn, sql);
-	if (!PQsendQuery(conn->pg, sql))
+	list_free_deep(conn->sent_queued);
+	conn->sent_queued = NIL;
+	conn->error_sql[0] = '\0';
+	conn->retry_sql = NULL;
+	if (conn->queued != NIL)
+	{
+		StringInfoData buf;
+		ListCell   *lc;
+
+		initStringInfo(&buf);
+		foreach(lc, conn->queued)
+			appendStringInfo(&buf, "%s; ", (char *) lfirst(lc));
+		appendStringInfoString(&buf, sql);
+		text = buf.data;
+	}
+	if (!PQsendQuery(conn->pg, text))
+		RemoteReportError(ERROR, conn, NULL, sql);
+	keep_for_retry(conn, text, NULL);
+	if (conn->queued != NIL)
+	{
+		queue_sent(conn);
+		pfree((char *) text);
+	}
+	conn->busy = true;
+	RemoteFlushOutput(conn, sql);
+}
+
+/*
+ * A command that carries the remote transaction's START TRANSACTION is the
+ * first of the transaction on the node.  A node backend that is exiting
+ * (terminated, restarting) can leave a socket that looked alive when the
+ * connection was taken from the cache; if the command finds it dead, nothing
+ * of the transaction exists on the node, so RemoteGetResult sends it once
+ * more on a new connection.  Kept until the next transaction at most.
+ */
+static void
+keep_for_retry(DataNodeConn *conn, const char *sql, const CommandParams *params)
+{
+	MemoryContext old;
+	CommandParams *copy;
+	int			n = params ? params->nparams : 0;
+	int			i;
+
+	conn->retry_sql = NULL;
+	if (!conn->begin_pending || !conn->cached)
+		return;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	conn->retry_sql = pstrdup(sql);
+	copy = palloc0(sizeof(CommandParams));
+	copy->nparams = n;
+	copy->values = palloc0(sizeof(char *) * Max(n, 1));
+	if (n > 0 && params->types)
+		copy->types = memcpy(palloc(sizeof(Oid) * n), params->types, sizeof(Oid) * n);
+	if (n > 0 && params->formats)
+	{
+		copy->formats = memcpy(palloc(sizeof(int) * n), params->formats, sizeof(int) * n);
+		copy->lengths = memcpy(palloc(sizeof(int) * n), params->lengths, sizeof(int) * n);
+	}
+	for (i = 0; i < n; i++)
+	{
+		const char *v = params->values[i];
+
+		if (v == NULL)
+			continue;
+		if (copy->formats && copy->formats[i] == 1)
+			copy->values[i] = memcpy(palloc(Max(copy->lengths[i], 1)), v, copy->lengths[i]);
+		else
+			copy->values[i] = pstrdup(v);
+	}
+	conn->retry_params = copy;
+	MemoryContextSwitchTo(old);
+}
+
+/* PQsendQueryParams of sql with params (NULL: none) */
+static bool
+send_query_params(DataNodeConn *conn, const char *sql, const CommandParams *params)
+{
+	if (params == NULL)
+		return PQsendQueryParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+	return PQsendQueryParams(conn->pg, sql, params->nparams, params->types,
+							 (const char *const *) params->values, params->lengths,
+							 params->formats, 0);
+}
+
+/*
+ * The queued statements and then sql with its parameters, as one pipeline:
+ * one Sync, so one round trip.  A failure of libpq here leaves the
+ * connection in an unknown state, so it is marked broken.
+ */
+static bool
+pipeline_of(DataNodeConn *conn, List *queued, const char *sql, const CommandParams *params)
+{
+	ListCell   *lc;
+	bool		ok = PQenterPipelineMode(conn->pg);
+
+	foreach(lc, queued)
+		ok = ok && send_query_params(conn, lfirst(lc), NULL);
+	return ok && send_query_params(conn, sql, params) && PQpipelineSync(conn->pg);
+}
+
+static void
+send_pipeline(DataNodeConn *conn, const char *sql, const CommandParams *params)
+{
+	if (!pipeline_of(conn, conn->queued, sql, params))
+	{
+		conn->broken = true;
+		RemoteReportError(ERROR, conn, NULL, sql);
+	}
+	keep_for_retry(conn, sql, params);
+	conn->pipeline = true;
+	queue_sent(conn);
+}
+
+/* sql with parameters, behind the queued statements when there are any */
+static void
+send_params(DataNodeConn *conn, const char *sql, const CommandParams *params)
+{
+	check_usable(conn, sql);
+	list_free_deep(conn->sent_queued);
+	conn->sent_queued = NIL;
+	conn->error_sql[0] = '\0';
+	conn->retry_sql = NULL;
+	if (conn->queued != NIL)
+		send_pipeline(conn, sql, params);
+	else if (!send_query_params(conn, sql, params))
 		RemoteReportError(ERROR, conn, NULL, sql);
 	conn->busy = true;
 	RemoteFlushOutput(conn, sql);
@@ -444,11 +621,9 @@ RemoteSend(DataNodeConn *conn, const char *sql)
 void
 RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams, const char *const *values)
 {
-	check_usable(conn, sql);
-	if (!PQsendQueryParams(conn->pg, sql, nparams, NULL, values, NULL, NULL, 0))
-		RemoteReportError(ERROR, conn, NULL, sql);
-	conn->busy = true;
-	RemoteFlushOutput(conn, sql);
+	CommandParams params = {.nparams = nparams, .values = (char **) values};
+
+	send_params(conn, sql, &params);
 }
 
 /*
@@ -461,11 +636,84 @@ void
 RemoteSendTypedParams(DataNodeConn *conn, const char *sql, int nparams, const Oid *types,
 					  const char *const *values, const int *lengths, const int *formats)
 {
-	check_usable(conn, sql);
-	if (!PQsendQueryParams(conn->pg, sql, nparams, types, values, lengths, formats, 0))
-		RemoteReportError(ERROR, conn, NULL, sql);
+	CommandParams params = {
+		.nparams = nparams,
+		.types = (Oid *) types,
+		.values = (char **) values,
+		.lengths = (int *) lengths,
+		.formats = (int *) formats,
+	};
+
+	send_params(conn, sql, &params);
+}
+
+/*
+ * Send sql and do not wait for its result: it is read at the connection's
+ * next use (RemoteSettle), when it has long arrived.  For commands whose
+ * answer nobody needs now (the COMMIT of a remote transaction that only
+ * read).  With warn_only its failure is then a warning, else an error.
+ */
+void
+RemoteSendDeferred(DataNodeConn *conn, const char *sql, bool warn_only)
+{
+	RemoteSend(conn, sql);
+	conn->busy = false;
+	conn->deferred = true;
+	conn->deferred_warns = warn_only;
+	strlcpy(conn->deferred_sql, sql, sizeof(conn->deferred_sql));
+}
+
+/*
+ * Read the result of a deferred command, if one is in flight.  Waits
+ * interruptibly; interrupted, the connection stays busy and the abort path
+ * cancels and closes it.  A lost connection is only marked broken: the
+ * caller decides whether that is an error.
+ */
+void
+RemoteSettle(DataNodeConn *conn)
+{
+	PGresult   *res;
+
+	if (!conn->deferred)
+		return;
+	conn->deferred = false;
 	conn->busy = true;
-	RemoteFlushOutput(conn, sql);
+	res = RemoteGetResult(conn, conn->deferred_sql);
+	if (res == NULL)
+	{
+		conn->broken = true;
+		return;
+	}
+	if (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)
+		PQclear(res);
+	else
+		RemoteReportError(conn->deferred_warns ? WARNING : ERROR, conn, res, conn->deferred_sql);
+}
+
+/*
+ * RemoteSettle for the commit and abort paths: never throws, gives up at
+ * the deadline.  Returns false (the connection marked broken) if the
+ * result did not come; its failure is ignored, the caller's command being
+ * a rollback or the like.
+ */
+bool
+RemoteSettleQuietly(DataNodeConn *conn, TimestampTz deadline)
+{
+	PGresult   *res;
+
+	if (!conn->deferred)
+		return true;
+	conn->deferred = false;
+	conn->busy = true;
+	res = RemoteGetResultQuietly(conn, deadline);
+	if (res == NULL)
+	{
+		conn->busy = false;
+		conn->broken = true;
+		return false;
+	}
+	PQclear(res);
+	return true;
 }
 
 /*
@@ -473,11 +721,18 @@ RemoteSendTypedParams(DataNodeConn *conn, const char *sql, int nparams, const Oi
  * of a multi-statement string are discarded; an error ends the string).  A
  * result in a COPY state is returned at once, leaving the connection busy.
  * Returns NULL if the connection broke.  The caller PQclear()s the result.
+ *
+ * A failure of a statement queued ahead of the command (RemoteSend) is
+ * noted in error_sql, so that RemoteReportError names that statement.  A
+ * pipeline (parameters behind queued statements) is read up to its Sync,
+ * skipping the results that its first failure aborted, and then left.
  */
-PGresult *
-RemoteGetResult(DataNodeConn *conn, const char *sql)
+static PGresult *
+get_result(DataNodeConn *conn)
 {
 	PGresult   *volatile last = NULL;
+	int			nres = 0;
+	bool		prev_null = false;
 
 	PG_TRY();
 	{
@@ -504,16 +759,38 @@ RemoteGetResult(DataNodeConn *conn, const char *sql)
 			}
 			res = PQgetResult(conn->pg);
 			if (res == NULL)
-				break;
+			{
+				/* in a pipeline, NULL ends one query's results, not all */
+				if (!conn->pipeline || prev_null || PQstatus(conn->pg) != CONNECTION_OK)
+					break;
+				prev_null = true;
+				continue;
+			}
+			prev_null = false;
 			st = PQresultStatus(res);
+			if (st == PGRES_PIPELINE_SYNC)
+			{
+				PQclear(res);
+				break;
+			}
+			if (st == PGRES_PIPELINE_ABORTED)
+			{
+				PQclear(res);
+				nres++;
+				continue;
+			}
 			/* keep the first error: later results of the string are not run */
 			if (last != NULL && PQresultStatus(last) == PGRES_FATAL_ERROR)
 				PQclear(res);
 			else
 			{
+				if (st == PGRES_FATAL_ERROR && nres < list_length(conn->sent_queued))
+					strlcpy(conn->error_sql, list_nth(conn->sent_queued, nres),
+							sizeof(conn->error_sql));
 				PQclear(last);
 				last = res;
 			}
+			nres++;
 			if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
 				break;
 		}
@@ -525,6 +802,12 @@ RemoteGetResult(DataNodeConn *conn, const char *sql)
 	}
 	PG_END_TRY();
 
+	if (conn->pipeline && !conn->broken)
+	{
+		conn->pipeline = false;
+		if (PQpipelineStatus(conn->pg) != PQ_PIPELINE_OFF && !PQexitPipelineMode(conn->pg))
+			conn->broken = true;
+	}
 	if (last == NULL || (PQresultStatus(last) != PGRES_COPY_IN &&
 						 PQresultStatus(last) != PGRES_COPY_OUT &&
 						 PQresultStatus(last) != PGRES_COPY_BOTH))
@@ -532,6 +815,42 @@ RemoteGetResult(DataNodeConn *conn, const char *sql)
 	if (PQstatus(conn->pg) != CONNECTION_OK)
 		conn->broken = true;
 	return last;
+}
+
+PGresult *
+RemoteGetResult(DataNodeConn *conn, const char *sql)
+{
+	PGresult   *res = get_result(conn);
+
+	if (conn->retry_sql != NULL && conn->broken && !conn->busy)
+	{
+		/* the first command of the transaction met a dead session: once more */
+		char	   *retry_sql = conn->retry_sql;
+		bool		pipeline = conn->pipeline;
+		List	   *queued = conn->sent_queued;
+
+		conn->retry_sql = NULL;
+		PQclear(res);
+		res = NULL;
+		if (RemoteConnReopen(conn))
+		{
+			if (pipeline ? pipeline_of(conn, queued, retry_sql, conn->retry_params) :
+				PQsendQuery(conn->pg, retry_sql))
+			{
+				conn->pipeline = pipeline;
+				conn->busy = true;
+				RemoteFlushOutput(conn, sql);
+				res = get_result(conn);
+			}
+			else
+				conn->broken = true;
+		}
+	}
+	conn->retry_sql = NULL;
+	/* the queued statements' results came first: later reads are the command's */
+	list_free_deep(conn->sent_queued);
+	conn->sent_queued = NIL;
+	return res;
 }
 
 static PGresult *
@@ -694,6 +1013,8 @@ drain_quietly(DataNodeConn *conn, TimestampTz deadline, bool *all_ok, PGresult *
 bool
 RemoteSendQuietly(DataNodeConn *conn, const char *sql, TimestampTz deadline)
 {
+	if (conn->pg != NULL && !RemoteSettleQuietly(conn, deadline))
+		return false;
 	if (conn->pg == NULL || conn->broken || conn->busy || PQstatus(conn->pg) != CONNECTION_OK)
 		return false;
 	if (!PQsendQuery(conn->pg, sql))
@@ -762,6 +1083,8 @@ RemoteExecCleanup(DataNodeConn *conn, const char *sql, int timeout_ms)
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
 	bool		ok;
 
+	if (conn->pg != NULL && !RemoteSettleQuietly(conn, deadline))
+		return false;
 	if (conn->pg == NULL || conn->broken || conn->busy || PQstatus(conn->pg) != CONNECTION_OK)
 		return false;
 	if (!PQsendQuery(conn->pg, sql))
@@ -796,6 +1119,9 @@ RemoteCancelAndDrain(DataNodeConn *conn, int timeout_ms)
 		return;
 	if (!RemoteSendCancel(conn->pg, deadline) || !drain_quietly(conn, deadline, &ok, NULL))
 		conn->broken = true;
+	/* the rest of an interrupted pipeline is not worth sorting out */
+	if (conn->pipeline)
+		conn->broken = true;
 	conn->busy = false;
 }
 
@@ -825,6 +1151,12 @@ RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res, const char *sql
 		PQclear(res);
 	}
 #undef COPY_FIELD
+	if (conn->error_sql[0] != '\0')
+	{
+		/* a statement queued ahead of sql failed (RemoteGetResult) */
+		sql = pstrdup(conn->error_sql);
+		conn->error_sql[0] = '\0';
+	}
 	if (sqlstate && strlen(sqlstate) == 5)
 		code = MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4]);
 

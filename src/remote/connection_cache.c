@@ -28,12 +28,14 @@
 #include "foreign/foreign.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "fdw/fdw.h"
 #include "guc.h"
@@ -41,6 +43,8 @@
 #include "remote/txn_internal.h"
 
 static HTAB *conn_cache = NULL;
+
+static void close_all_at_exit(int code, Datum arg);
 
 typedef struct Invalidation
 {
@@ -80,6 +84,7 @@ init_cache(void)
 	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, invalidate_callback, (Datum) 0);
+	before_shmem_exit(close_all_at_exit, (Datum) 0);
 }
 
 void
@@ -118,12 +123,44 @@ RemoteConnCacheForEachQuietly(void (*fn) (DataNodeConn *conn, void *arg), void *
 		fn(conn, arg);
 }
 
+/* how long closing a connection waits for a deferred answer still unread */
+#define SETTLE_BEFORE_CLOSE_MS 1000
+
+/*
+ * Read a deferred answer before the socket closes: closing it unread makes
+ * the node's kernel reset the connection, and the node log a receive error
+ * for what was an orderly goodbye.
+ */
+static void
+settle_before_close(DataNodeConn *conn)
+{
+	if (conn->pg != NULL && conn->deferred)
+		(void) RemoteSettleQuietly(conn, TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+																	 SETTLE_BEFORE_CLOSE_MS));
+}
+
+static void
+close_at_exit(DataNodeConn *conn, void *arg)
+{
+	settle_before_close(conn);
+	RemoteCloseConn(conn);
+}
+
+/* Backend exit: every session ends with an orderly goodbye (libpq's). */
+static void
+close_all_at_exit(int code, Datum arg)
+{
+	RemoteConnCacheForEachQuietly(close_at_exit, NULL);
+}
+
 static void
 close_if_stale(DataNodeConn *conn, void *arg)
 {
-	if (conn->pg != NULL && conn->xact_depth == 0 && !conn->busy &&
+	/* a deferred answer (a reader's COMMIT) may go unread: closing ends it */
+	if (conn->pg != NULL && conn->xact_depth == 0 && (!conn->busy || conn->deferred) &&
 		(conn->broken || conn->invalidated))
 	{
+		settle_before_close(conn);
 		RemoteCloseConn(conn);
 		conn->invalidated = false;
 	}
@@ -324,6 +361,10 @@ lookup_connection(Oid server_id, char **errmsg_out)
 		conn->cached = true;
 	}
 
+	/* the answer to the last transaction's COMMIT, if nobody read it yet */
+	if (conn->pg != NULL && conn->deferred && conn->xact_depth == 0)
+		RemoteSettle(conn);
+
 	/*
 	 * Between transactions, a connection the server closed (restart, idle
 	 * timeout) shows up as readable EOF: read twice, since a farewell FATAL
@@ -370,6 +411,28 @@ lookup_connection(Oid server_id, char **errmsg_out)
 }
 
 /*
+ * Replace conn's session by a new one, for connection.c: a command that
+ * started a remote transaction found the connection dead, so nothing of
+ * that transaction exists on the node and the command can be sent again.
+ * Returns false for a connection that is not cached; throws, as a first
+ * connection does, when the node cannot be reached now.
+ */
+bool
+RemoteConnReopen(DataNodeConn *conn)
+{
+	RemoteConnParams params = {NIL, NIL};
+	char	   *msg = NULL;
+
+	if (!conn->cached)
+		return false;
+	RemoteCloseConn(conn);
+	DataNodeConnParams(conn->key.server_id, conn->key.user_id, &params);
+	if (!RemoteConnectInto(conn, &params, &msg))
+		RemoteReportConnectFailure(conn->node_name, msg);
+	return true;
+}
+
+/*
  * The connection to data node server_id for the current role, opened if
  * needed.  With a transaction mode, the remote transaction is begun (and
  * savepoints brought level with the local ones); REMOTE_TXN_WRITE also makes
@@ -380,44 +443,7 @@ GetDataNodeConnection(Oid server_id, RemoteTxnMode mode)
 {
 	DataNodeConn *conn = lookup_connection(server_id, NULL);
 
-	if (mode != REMOTE_TXN_NONE && conn->xact_depth == 0)
-	{
-		/*
-		 * The check in lookup_connection() can miss a session that the node
-		 * is closing right now.  If starting the remote transaction finds the
-		 * connection dead, nothing was done on it yet, so reconnect and try
-		 * once more.  Only a broken connection is retried; cancels and other
-		 * errors propagate.
-		 */
-		MemoryContext cxt = CurrentMemoryContext;
-		bool		retry = false;
-
-		PG_TRY();
-		{
-			RemoteTxnBegin(conn, mode);
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			if (!conn->broken || conn->busy || conn->xact_depth != 0 ||
-				RemoteErrorIsInterrupt(edata))
-				PG_RE_THROW();
-			FlushErrorState();
-			FreeErrorData(edata);
-			retry = true;
-		}
-		PG_END_TRY();
-		if (retry)
-		{
-			close_if_stale(conn, NULL);
-			conn = lookup_connection(server_id, NULL);
-			RemoteTxnBegin(conn, mode);
-		}
-	}
-	else if (mode != REMOTE_TXN_NONE)
+	if (mode != REMOTE_TXN_NONE)
 		RemoteTxnBegin(conn, mode);
 	else if (conn->xact_depth > 0)
 		ereport(ERROR,

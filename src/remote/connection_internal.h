@@ -23,6 +23,16 @@ typedef struct ConnCacheKey
 	Oid			user_id;
 } ConnCacheKey;
 
+/* a command's parameters, as libpq takes them (types, lengths, formats may be NULL) */
+typedef struct CommandParams
+{
+	int			nparams;
+	Oid		   *types;
+	char	  **values;
+	int		   *lengths;
+	int		   *formats;
+} CommandParams;
+
 struct DataNodeConn
 {
 	ConnCacheKey key;			/* hash key; must be first */
@@ -35,6 +45,10 @@ struct DataNodeConn
 	bool		xact_written;	/* wrote something in this transaction */
 	bool		xact_read_only; /* the remote transaction is READ ONLY */
 	bool		xact_failed;	/* lost mid-transaction: must not commit */
+	bool		begin_pending;	/* START TRANSACTION not sent yet: the node has
+								 * no transaction of ours */
+	List	   *queued;			/* statements (char *, TopMemoryContext) that
+								 * go ahead of the next command (txn.c) */
 
 	/* two-phase commit state (txn_2pc.c) */
 	RemoteTxnGid *txn_gid;		/* this transaction's GID here, from pre-commit on */
@@ -44,6 +58,17 @@ struct DataNodeConn
 
 	/* connection state */
 	bool		busy;			/* a command is in flight */
+	bool		deferred;		/* a command whose result nobody waits for is
+								 * in flight: read at the next use */
+	bool		deferred_warns; /* its failure is only a warning */
+	char		deferred_sql[32];	/* that command, for its error */
+	List	   *sent_queued;	/* the queued statements sent with the
+								 * command in flight, for errors */
+	char		error_sql[64];	/* the queued statement that failed */
+	bool		pipeline;		/* the command in flight is a libpq pipeline */
+	char	   *retry_sql;		/* the command in flight started the remote */
+	CommandParams *retry_params; /* transaction: it may be sent again on a
+								 * new connection (TopTransactionContext) */
 	WaitEventSet *wait_set;		/* latch, postmaster death, socket (wait_conn) */
 	pgsocket	wait_sock;		/* the socket it watches */
 	int			wait_pos;		/* its position in the set */
@@ -62,6 +87,13 @@ extern bool RemoteSendQuietly(DataNodeConn *conn, const char *sql, TimestampTz d
 extern PGresult *RemoteGetResultQuietly(DataNodeConn *conn, TimestampTz deadline);
 extern bool RemoteResultIs(PGresult *res, const char *sqlstate);
 extern void RemoteFlushOutput(DataNodeConn *conn, const char *sql);
+extern void RemoteClearQueue(DataNodeConn *conn);
+extern void RemoteSendDeferred(DataNodeConn *conn, const char *sql, bool warn_only);
+extern void RemoteSettle(DataNodeConn *conn);
+extern bool RemoteSettleQuietly(DataNodeConn *conn, TimestampTz deadline);
+
+/* connection_cache.c */
+extern bool RemoteConnReopen(DataNodeConn *conn);
 
 /* credentials.c */
 extern void RemoteConnParamsSeal(RemoteConnParams *params);

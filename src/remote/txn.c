@@ -10,6 +10,20 @@
  * lazily: a connection first used at nesting level n gets savepoints up to
  * n, and subtransaction commit/abort releases or rolls back to them.
  *
+ * None of that costs a round trip of its own: START TRANSACTION, SAVEPOINT
+ * and RELEASE SAVEPOINT are queued on the connection and travel with the
+ * next command sent on it (connection.c), so a query's first visit to a
+ * node is one round trip.  Deferring them changes nothing the node can
+ * observe: a REPEATABLE READ transaction takes its snapshot at its first
+ * query, not at START TRANSACTION, and what is queued is sent, in order,
+ * before anything that depends on it.  A queued statement that was never
+ * sent needs no undoing: a subtransaction that aborts drops its own queued
+ * SAVEPOINT and what follows it; a remote transaction whose START is still
+ * queued has nothing on the node, so it is not a participant at commit and
+ * needs no ROLLBACK at abort.  A failure of a queued statement is reported
+ * under its own text, with the node's name, when the command it rode with
+ * is answered.
+ *
  * At local pre-commit, commit and after commit the commit protocol of
  * txn_2pc.c finishes the remote transactions.  At local abort they are
  * rolled back (prepared ones by txn_2pc.c); a connection interrupted
@@ -44,7 +58,9 @@ RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode)
 		snprintf(sql, sizeof(sql), "START TRANSACTION ISOLATION LEVEL %s%s",
 				 IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ",
 				 XactReadOnly ? " READ ONLY" : "");
-		RemoteExecCommand(conn, sql);
+		RemoteClearQueue(conn);
+		RemoteQueueStatement(conn, sql);
+		conn->begin_pending = true;
 		conn->xact_depth = 1;
 		conn->xact_read_only = XactReadOnly;
 		conn->xact_written = false;
@@ -55,7 +71,7 @@ RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode)
 		char		sql[64];
 
 		snprintf(sql, sizeof(sql), "SAVEPOINT s%d", conn->xact_depth + 1);
-		RemoteExecCommand(conn, sql);
+		RemoteQueueStatement(conn, sql);
 		conn->xact_depth++;
 	}
 	if (mode == REMOTE_TXN_WRITE)
@@ -67,7 +83,8 @@ collect_participant(DataNodeConn *conn, void *arg)
 {
 	List	  **list = arg;
 
-	if (conn->xact_depth > 0)
+	/* a transaction whose START is still queued has nothing on the node */
+	if (conn->xact_depth > 0 && !conn->begin_pending)
 		*list = lappend(*list, conn);
 }
 
@@ -85,6 +102,7 @@ static void
 abort_one(DataNodeConn *conn, void *arg)
 {
 	conn->release_fn = NULL;	/* its holder's memory is gone */
+	RemoteClearQueue(conn);
 	RemoteTxnAbortPrepared(conn);
 	if (conn->pg != NULL)
 	{
@@ -108,6 +126,7 @@ abort_one(DataNodeConn *conn, void *arg)
 static void
 forget_one(DataNodeConn *conn, void *arg)
 {
+	RemoteClearQueue(conn);
 	conn->xact_depth = 0;
 	conn->xact_written = false;
 	conn->xact_failed = false;
@@ -156,21 +175,65 @@ typedef struct SubXactArg
 	int			level;
 } SubXactArg;
 
+/* Where "SAVEPOINT s<level>" is in conn's queue; -1 if it was sent. */
+static int
+queued_savepoint(DataNodeConn *conn, int level)
+{
+	char		sql[64];
+	ListCell   *lc;
+
+	snprintf(sql, sizeof(sql), "SAVEPOINT s%d", level);
+	foreach(lc, conn->queued)
+		if (strcmp(lfirst(lc), sql) == 0)
+			return foreach_current_index(lc);
+	return -1;
+}
+
 static void
 subxact_one(DataNodeConn *conn, void *arg)
 {
 	SubXactArg *sa = arg;
 	char		sql[96];
+	int			queued_at;
 
 	if (conn->xact_depth < sa->level)
 		return;
+	queued_at = queued_savepoint(conn, sa->level);
 	if (sa->event == SUBXACT_EVENT_PRE_COMMIT_SUB)
 	{
-		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT s%d", sa->level);
-		RemoteExecCommand(conn, sql);
+		if (queued_at >= 0 && queued_at == list_length(conn->queued) - 1)
+		{
+			/* never sent, nothing since: nothing to release */
+			pfree(llast(conn->queued));
+			conn->queued = list_delete_last(conn->queued);
+		}
+		else
+		{
+			snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT s%d", sa->level);
+			RemoteQueueStatement(conn, sql);
+		}
+	}
+	else if (conn->begin_pending)
+	{
+		/* nothing of this transaction reached the node */
+		RemoteClearQueue(conn);
+		conn->xact_depth = 0;
+		return;
+	}
+	else if (queued_at >= 0)
+	{
+		/* the savepoint never reached the node: neither did anything after it */
+		while (list_length(conn->queued) > queued_at)
+		{
+			pfree(llast(conn->queued));
+			conn->queued = list_delete_last(conn->queued);
+		}
 	}
 	else if (conn->pg != NULL && !conn->xact_failed)
 	{
+		/* rolling back to the savepoint undoes whatever was queued after it */
+		list_free_deep(conn->queued);
+		conn->queued = NIL;
 		if (conn->busy)
 		{
 			conn->release_fn = NULL;

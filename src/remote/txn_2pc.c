@@ -9,8 +9,10 @@
  * A transaction on the access node (AN) has a remote transaction on every
  * data node (DN) it used (txn.c).  At local pre-commit:
  *
- *	1. Nodes the transaction only read from get COMMIT.  Nodes it wrote to
- *	   get PREPARE TRANSACTION '<gid>', all in parallel.  The GID names the
+ *	1. Nodes the transaction only read from get COMMIT, whose answer is
+ *	   read at the connection's next use (finish_remote_batch says why that
+ *	   is safe).  Nodes it wrote to get PREPARE TRANSACTION '<gid>', all in
+ *	   parallel.  The GID names the
  *	   AN's cluster and database, the AN transaction's full xid and the node
  *	   (txn_id.c).
  *	2. One row per written node goes into _timescaledb_catalog.remote_txn,
@@ -219,10 +221,33 @@ finish_remote_batch(List *conns, bool one_phase)
 	{
 		DataNodeConn *conn = lfirst(lc);
 
+		/* what is still queued (releases, cursors to close) ends with it */
+		list_free_deep(conn->queued);
+		conn->queued = NIL;
 		if (!one_phase && conn->xact_written)
 		{
 			conn->prepare_sent = true;
 			RemoteSend(conn, psprintf("PREPARE TRANSACTION %s", quote_literal_cstr(conn->txn_gid->gid)));
+		}
+		else if (!conn->xact_written && !IsolationIsSerializable())
+		{
+			/*
+			 * A node we only read from: its COMMIT goes out now, but nobody
+			 * waits for the answer, which is read at the connection's next
+			 * use (RemoteSettle).  Nothing depends on it: the rows read are
+			 * already ours, a REPEATABLE READ transaction that wrote nothing
+			 * cannot fail to commit for any reason but a lost connection,
+			 * and losing it now ends that transaction just as well.  The
+			 * node ends the transaction as soon as the message arrives, so
+			 * no snapshot or lock outlives our commit by more than that,
+			 * and the next command on the connection, this backend's next
+			 * remote transaction included, is behind it on the same socket.
+			 * A failure, if one comes, is a warning then.  SERIALIZABLE is
+			 * excepted: a reader can be the one its commit-time check
+			 * aborts, and then our commit must fail too.
+			 */
+			RemoteSendDeferred(conn, "COMMIT", true);
+			conn->xact_depth = 0;
 		}
 		else
 			RemoteSend(conn, "COMMIT");
@@ -232,7 +257,11 @@ finish_remote_batch(List *conns, bool one_phase)
 		DataNodeConn *conn = lfirst(lc);
 		bool		preparing = !one_phase && conn->xact_written;
 		const char *sql = preparing ? "PREPARE TRANSACTION" : "COMMIT";
-		PGresult   *res = RemoteGetResult(conn, sql);
+		PGresult   *res;
+
+		if (conn->deferred)
+			continue;
+		res = RemoteGetResult(conn, sql);
 
 		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK &&
 			strcmp(PQcmdStatus(res), sql) == 0)
