@@ -10,9 +10,11 @@
 #ifndef MULTINODE_GUC_H
 #define MULTINODE_GUC_H
 
+extern bool mn_access_node_session;
 extern int	mn_connect_timeout;
 extern char *mn_debug_fault;
 extern bool mn_enable_2pc;
+extern bool mn_enable_client_ddl_on_data_nodes;
 extern int	mn_max_background_workers;
 extern int	mn_max_insert_batch_size;
 extern int	mn_max_open_chunks_per_insert;
