@@ -99,6 +99,7 @@ typedef struct DDLState
 	Oid			trigger_root;	/* CREATE TRIGGER on this hypertable root */
 	char	   *trigger_name;
 	List	   *grant_roots;	/* hypertable roots of a GRANT/REVOKE */
+	List	   *grant_forward;	/* distributed Hypertable * among them */
 	Oid			renamed_root;
 	Oid			owner_root;		/* ALTER TABLE root OWNER TO */
 	char	   *new_owner;
@@ -620,6 +621,66 @@ grant_to_chunks(GrantStmt *stmt, Oid root)
 	}
 }
 
+static const char *
+rolespec_sql(RoleSpec *spec)
+{
+	switch (spec->roletype)
+	{
+		case ROLESPEC_CSTRING:
+			return quote_identifier(spec->rolename);
+		case ROLESPEC_CURRENT_ROLE:
+			return "CURRENT_ROLE";
+		case ROLESPEC_CURRENT_USER:
+			return "CURRENT_USER";
+		case ROLESPEC_SESSION_USER:
+			return "SESSION_USER";
+		case ROLESPEC_PUBLIC:
+			return "PUBLIC";
+	}
+	return "PUBLIC";			/* keep the compiler quiet */
+}
+
+/* stmt, a GRANT or REVOKE on tables, for the one table root. */
+static char *
+deparse_grant(GrantStmt *stmt, Oid root)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, stmt->is_grant ? "GRANT " : "REVOKE ");
+	if (!stmt->is_grant && stmt->grant_option)
+		appendStringInfoString(&buf, "GRANT OPTION FOR ");
+	if (stmt->privileges == NIL)
+		appendStringInfoString(&buf, "ALL");
+	foreach(lc, stmt->privileges)
+	{
+		AccessPriv *priv = lfirst(lc);
+		ListCell   *lc2;
+
+		if (lc != list_head(stmt->privileges))
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, priv->priv_name ? priv->priv_name : "ALL");
+		foreach(lc2, priv->cols)
+			appendStringInfo(&buf, "%s%s", lc2 == list_head(priv->cols) ? " (" : ", ",
+							 quote_identifier(strVal(lfirst(lc2))));
+		if (priv->cols != NIL)
+			appendStringInfoChar(&buf, ')');
+	}
+	appendStringInfo(&buf, " ON TABLE %s %s ", QualifiedRelationName(root),
+					 stmt->is_grant ? "TO" : "FROM");
+	foreach(lc, stmt->grantees)
+		appendStringInfo(&buf, "%s%s", lc == list_head(stmt->grantees) ? "" : ", ",
+						 rolespec_sql(lfirst(lc)));
+	if (stmt->is_grant && stmt->grant_option)
+		appendStringInfoString(&buf, " WITH GRANT OPTION");
+	if (stmt->grantor)
+		appendStringInfo(&buf, " GRANTED BY %s", rolespec_sql(stmt->grantor));
+	if (!stmt->is_grant && stmt->behavior == DROP_CASCADE)
+		appendStringInfoString(&buf, " CASCADE");
+	return buf.data;
+}
+
 static void
 rename_in_catalog(RenameStmt *stmt, Hypertable *ht)
 {
@@ -830,7 +891,7 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 						state = new_state();
 					state->grant_roots = lappend_oid(state->grant_roots, ht->relid);
 					if (HypertableIsDistributed(ht))
-						state->forward_to = lappend(state->forward_to, ht);
+						state->grant_forward = lappend(state->grant_forward, ht);
 				}
 
 				/*
@@ -943,8 +1004,17 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 	foreach(lc, state->rls_roots)
 		row_security_to_chunks(lfirst_oid(lc));
 	if (IsA(parsetree, GrantStmt))
+	{
 		foreach(lc, state->grant_roots)
 			grant_to_chunks((GrantStmt *) parsetree, lfirst_oid(lc));
+		/* one statement per hypertable: the others named may not exist on its nodes */
+		foreach(lc, state->grant_forward)
+		{
+			Hypertable *ht = lfirst(lc);
+
+			DDLForwardSQL(ht, deparse_grant((GrantStmt *) parsetree, ht->relid), false);
+		}
+	}
 	if (OidIsValid(state->renamed_root))
 		CatalogInvalidateHypertable(state->renamed_root);
 	if (OidIsValid(state->owner_root))

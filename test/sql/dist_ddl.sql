@@ -163,6 +163,21 @@ SELECT count(*) AS note_idx_left FROM pg_class WHERE relname LIKE '%Note Idx%';
 \c dd_access
 
 -------------------------------------------------------------------------------
+-- GRANT / REVOKE naming the hypertable and a plain table: each node gets its part
+-------------------------------------------------------------------------------
+CREATE ROLE "Dd Reader";
+ALTER TABLE "Sch"."Plain" ADD COLUMN "select" float, ADD COLUMN note text;
+GRANT SELECT, UPDATE ("select", note) ON "Sch"."Plain", "Sch"."Tab" TO "Dd Reader", CURRENT_USER
+  WITH GRANT OPTION;
+SELECT * FROM schema_diff('"Sch"."Tab"');
+REVOKE GRANT OPTION FOR SELECT ON "Sch"."Tab", "Sch"."Plain" FROM "Dd Reader" CASCADE;
+SELECT * FROM schema_diff('"Sch"."Tab"');
+SELECT relname, relacl FROM pg_class WHERE oid IN ('"Sch"."Plain"'::regclass, '"Sch"."Tab"'::regclass) ORDER BY 1;
+REVOKE ALL ON "Sch"."Plain", "Sch"."Tab" FROM "Dd Reader";
+SELECT * FROM schema_diff('"Sch"."Tab"');
+DROP ROLE "Dd Reader";
+
+-------------------------------------------------------------------------------
 -- a data node that fails halfway: nothing changes anywhere
 -------------------------------------------------------------------------------
 \c dd_dn2
