@@ -124,11 +124,10 @@ hypertable_of_relid(Oid relid, Oid *index_out)
 }
 
 static Hypertable *
-hypertable_of_names(List *names, bool missing_ok, Oid *index_out)
+hypertable_of_names(List *names, Oid *index_out)
 {
 	Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
 
-	(void) missing_ok;
 	return hypertable_of_relid(relid, index_out);
 }
 
@@ -363,7 +362,7 @@ before_comment(CommentStmt *stmt, PlannedStmt *pstmt, const char *query_string,
 	}
 	if (names == NIL)
 		return state;
-	ht = hypertable_of_names(names, true, NULL);
+	ht = hypertable_of_names(names, NULL);
 	if (ht != NULL && HypertableIsDistributed(ht))
 		state = add_forward(state, ht, DDLStatementText(pstmt, query_string), true);
 	return state;
@@ -382,7 +381,7 @@ before_drop_index(DropStmt *stmt, ObjectsState *state)
 	foreach(lc, stmt->objects)
 	{
 		Oid			index;
-		Hypertable *ht = hypertable_of_names(lfirst(lc), true, &index);
+		Hypertable *ht = hypertable_of_names(lfirst(lc), &index);
 
 		if (ht == NULL || !OidIsValid(index) || !HypertableIsDistributed(ht))
 			continue;

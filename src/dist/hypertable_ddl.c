@@ -46,7 +46,10 @@
  * of the hypertable, inside the distributed transaction, with the caller's
  * search_path so that its names resolve as they did here.  CREATE INDEX is
  * sent as deparsed by pg_get_indexdef (qualified names, the index's final
- * name), the others as the statement's own text.  CREATE TRIGGER first
+ * name), GRANT and REVOKE deparsed for each hypertable alone (the statement
+ * may name tables the nodes do not have), the others as the statement's
+ * own text.  Statements on a hypertable's indexes, constraints, triggers
+ * and comments are ddl_objects.c's.  CREATE TRIGGER first
  * checks that the trigger function exists on every data node.
  *
  * Copyright (c) 2026, multinode developers
