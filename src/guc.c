@@ -15,10 +15,12 @@
 #include "guc.h"
 #include "remote/remote.h"
 
+bool		mn_access_node_session = false;
 int			mn_connect_timeout = 5;
 char	   *mn_debug_fault = NULL;
 bool		mn_enable_2pc = true;
 bool		mn_enable_aggregate_pushdown = true;
+bool		mn_enable_client_ddl_on_data_nodes = false;
 bool		mn_explain_data_node_plans = false;
 int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
@@ -30,6 +32,21 @@ char	   *mn_ssl_rootcert = NULL;
 void
 MultinodeDefineGucs(void)
 {
+	/*
+	 * Set by the access node in each session it opens on a data node (the
+	 * session set-up of remote/connection.c): DDL on member hypertables is
+	 * theirs to send.  Not a privilege -- a user who sets it by hand only
+	 * loses the guard against changing one node alone.
+	 */
+	DefineCustomBoolVariable("multinode.access_node_session",
+							 "Marks a data node session opened by the access node.",
+							 NULL,
+							 &mn_access_node_session,
+							 false,
+							 PGC_USERSET,
+							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_NO_RESET_ALL,
+							 NULL, NULL, NULL);
+
 	DefineCustomIntVariable("multinode.connect_timeout",
 							"Seconds to wait for a connection to a data node.",
 							"A data node that does not answer within this time is reported "
@@ -68,6 +85,17 @@ MultinodeDefineGucs(void)
 							 "which does not govern it, this is on by default.",
 							 &mn_enable_aggregate_pushdown,
 							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("multinode.enable_client_ddl_on_data_nodes",
+							 "Allow DDL on member hypertables in a data node's own sessions.",
+							 "Off, a data node refuses DDL on the members of distributed "
+							 "hypertables unless the access node sends it, so that their "
+							 "schema stays the same on every node.",
+							 &mn_enable_client_ddl_on_data_nodes,
+							 false,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

@@ -10,10 +10,12 @@
 #ifndef MULTINODE_GUC_H
 #define MULTINODE_GUC_H
 
+extern bool mn_access_node_session;
 extern int	mn_connect_timeout;
 extern char *mn_debug_fault;
 extern bool mn_enable_2pc;
 extern bool mn_enable_aggregate_pushdown;
+extern bool mn_enable_client_ddl_on_data_nodes;
 extern bool mn_explain_data_node_plans;
 extern int	mn_max_background_workers;
 extern int	mn_max_insert_batch_size;

@@ -17,4 +17,10 @@
 #define MN_FUNCTIONS_SCHEMA "_timescaledb_functions"
 #define MN_INFORMATION_SCHEMA "timescaledb_information"
 
+/*
+ * TimescaleDB's own SQLSTATEs, kept where scripts written for it test them
+ * (class TS); everything else uses PostgreSQL's standard codes.
+ */
+#define ERRCODE_MN_HYPERTABLE_EXISTS MAKE_SQLSTATE('T','S','1','1','0')
+
 #endif							/* MULTINODE_H */

@@ -705,6 +705,13 @@ multinode_alter_data_node(PG_FUNCTION_ARGS)
 	server_id = GetDataNodeServerId(node_name, false);
 	server = GetForeignServer(server_id);
 
+	/* an empty host or database would make libpq fall back to its defaults */
+	if ((!PG_ARGISNULL(1) && VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(1)) == 0) ||
+		(!PG_ARGISNULL(2) && NameStr(*PG_GETARG_NAME(2))[0] == '\0'))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("host and database cannot be empty"),
+				 errhint("Give the data node's host name or address and its database, or leave them NULL to keep them.")));
 	if (!PG_ARGISNULL(1))
 		changes = lappend(changes, makeDefElem("host", (Node *) makeString(text_to_cstring(PG_GETARG_TEXT_PP(1))), -1));
 	if (!PG_ARGISNULL(2))

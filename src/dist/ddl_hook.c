@@ -18,10 +18,13 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "foreign/foreign.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
 
+#include "catalog/catalog.h"
+#include "dist/ddl_internal.h"
 #include "dist/dist.h"
 #include "fdw/fdw.h"
 #include "planner/planner.h"
@@ -75,6 +78,9 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 						  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
 	void	   *ddl_state;
+	void	   *objects_state = NULL;
+	List	   *vacuum_nodes = NIL;
+	bool		ours;
 
 	guard_data_nodes(pstmt->utilityStmt);
 	CheckDataNodeUserMapping(pstmt->utilityStmt);
@@ -83,8 +89,17 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 	if (IsA(pstmt->utilityStmt, CopyStmt) && HypertableCopyFrom(pstmt, queryString, qc))
 		return;
 
-	/* ANALYZE of distributed hypertables imports the data nodes' statistics */
-	DistStatsBeforeUtility(pstmt->utilityStmt);
+	/* not our database (or not yet, or not any more): PostgreSQL's alone */
+	ours = ExtensionIsInstalled() && OidIsValid(get_namespace_oid(MN_CATALOG_SCHEMA, true));
+	if (ours)
+	{
+		DDLCheckMemberGuard(pstmt);
+		/* ANALYZE of distributed hypertables imports the data nodes' statistics */
+		DistStatsBeforeUtility(pstmt->utilityStmt);
+		if (IsA(pstmt->utilityStmt, VacuumStmt))
+			pstmt = DDLVacuumBefore(pstmt, &vacuum_nodes);
+		objects_state = DDLObjectsBefore(pstmt, queryString);
+	}
 	ddl_state = HypertableDDLBefore(pstmt, queryString);
 
 	if (prev_process_utility)
@@ -95,7 +110,10 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 								dest, qc);
 
 	HypertableDDLAfter(pstmt, queryString, ddl_state);
-	DistStatsAfterUtility(pstmt->utilityStmt);
+	DDLObjectsAfter(objects_state);
+	DDLVacuumAfter(pstmt, vacuum_nodes);
+	if (ours)
+		DistStatsAfterUtility(pstmt->utilityStmt);
 }
 
 void

@@ -46,7 +46,10 @@
  * of the hypertable, inside the distributed transaction, with the caller's
  * search_path so that its names resolve as they did here.  CREATE INDEX is
  * sent as deparsed by pg_get_indexdef (qualified names, the index's final
- * name), the others as the statement's own text.  CREATE TRIGGER first
+ * name), GRANT and REVOKE deparsed for each hypertable alone (the statement
+ * may name tables the nodes do not have), the others as the statement's
+ * own text.  Statements on a hypertable's indexes, constraints, triggers
+ * and comments are ddl_objects.c's.  CREATE TRIGGER first
  * checks that the trigger function exists on every data node.
  *
  * Copyright (c) 2026, multinode developers
@@ -84,6 +87,7 @@
 
 #include "catalog/catalog.h"
 #include "dist/dist.h"
+#include "dist/ddl_internal.h"
 #include "hypertable/hypertable.h"
 #include "multinode.h"
 #include "remote/remote.h"
@@ -98,6 +102,7 @@ typedef struct DDLState
 	Oid			trigger_root;	/* CREATE TRIGGER on this hypertable root */
 	char	   *trigger_name;
 	List	   *grant_roots;	/* hypertable roots of a GRANT/REVOKE */
+	List	   *grant_forward;	/* distributed Hypertable * among them */
 	Oid			renamed_root;
 	Oid			owner_root;		/* ALTER TABLE root OWNER TO */
 	char	   *new_owner;
@@ -151,8 +156,8 @@ row_security_to_chunks(Oid root)
 }
 
 /* The statement's own text out of a possibly multi-statement string. */
-static char *
-statement_text(PlannedStmt *pstmt, const char *query_string)
+char *
+DDLStatementText(PlannedStmt *pstmt, const char *query_string)
 {
 	int			loc = pstmt->stmt_location > 0 ? pstmt->stmt_location : 0;
 	int			len = pstmt->stmt_len > 0 ? pstmt->stmt_len : (int) strlen(query_string + loc);
@@ -169,8 +174,8 @@ statement_text(PlannedStmt *pstmt, const char *query_string)
  * session's own settings, so that no schema of the user's captures its bare
  * built-in operators and functions.
  */
-static void
-forward_sql(const Hypertable *ht, const char *sql, bool callers_settings)
+void
+DDLForwardSQL(const Hypertable *ht, const char *sql, bool callers_settings)
 {
 	List	   *conns = NIL;
 	ListCell   *lc;
@@ -187,8 +192,8 @@ forward_sql(const Hypertable *ht, const char *sql, bool callers_settings)
 }
 
 /* Drop a hypertable's chunks and catalog rows here, leaving the root. */
-static void
-drop_hypertable_catalog(Hypertable *ht)
+void
+DDLDropHypertableCatalog(Hypertable *ht)
 {
 	Oid			types[1] = {INT4OID};
 	Datum		values[1] = {Int32GetDatum(ht->id)};
@@ -213,10 +218,34 @@ drop_hypertable_catalog(Hypertable *ht)
 	CommandCounterIncrement();
 }
 
-/* DROP SCHEMA ... CASCADE: the hypertables in it go the way of DROP TABLE. */
-/* The tables (candidate hypertable roots) of schema nsp. */
-static List *
-tables_in_schema(Oid nsp)
+/* Whether role holds a privilege in the ACL of pg_class row tup. */
+static bool
+acl_names_role(HeapTuple tup, TupleDesc desc, Oid role)
+{
+	bool		isnull;
+	Datum		datum = heap_getattr(tup, Anum_pg_class_relacl, desc, &isnull);
+	Acl		   *acl;
+	AclItem    *items;
+	int			i;
+
+	if (isnull)
+		return false;
+	acl = DatumGetAclP(datum);
+	items = ACL_DAT(acl);
+	for (i = 0; i < ACL_NUM(acl); i++)
+		if (items[i].ai_grantee == role)
+			return true;
+	return false;
+}
+
+/*
+ * The tables (candidate hypertable roots) of this database in schema nsp,
+ * owned by owner, and on which grantee (not their owner) holds privileges;
+ * InvalidOid matches any.  For DROP SCHEMA and DROP OWNED, whose objects
+ * PostgreSQL finds itself.
+ */
+List *
+DDLTablesMatching(Oid nsp, Oid owner, Oid grantee)
 {
 	List	   *roots = NIL;
 	Relation	rel = table_open(RelationRelationId, AccessShareLock);
@@ -227,14 +256,21 @@ tables_in_schema(Oid nsp)
 	{
 		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
 
-		if (cls->relnamespace == nsp && cls->relkind == RELKIND_RELATION)
-			roots = lappend_oid(roots, cls->oid);
+		if (cls->relkind != RELKIND_RELATION ||
+			(OidIsValid(nsp) && cls->relnamespace != nsp) ||
+			(OidIsValid(owner) && cls->relowner != owner))
+			continue;
+		if (OidIsValid(grantee) &&
+			(cls->relowner == grantee || !acl_names_role(tup, RelationGetDescr(rel), grantee)))
+			continue;
+		roots = lappend_oid(roots, cls->oid);
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return roots;
 }
 
+/* DROP SCHEMA ... CASCADE: the hypertables in it go the way of DROP TABLE. */
 static void
 before_drop_schema(DropStmt *stmt)
 {
@@ -251,7 +287,7 @@ before_drop_schema(DropStmt *stmt)
 
 		if (!OidIsValid(nsp) || !pg_namespace_ownercheck(nsp, GetUserId()))
 			continue;
-		roots = tables_in_schema(nsp);
+		roots = DDLTablesMatching(nsp, InvalidOid, InvalidOid);
 		foreach(lc2, roots)
 		{
 			Hypertable *ht = HypertableGetByRelid(lfirst_oid(lc2));
@@ -259,10 +295,10 @@ before_drop_schema(DropStmt *stmt)
 			if (ht == NULL)
 				continue;
 			if (HypertableIsDistributed(ht))
-				forward_sql(ht, psprintf("DROP TABLE IF EXISTS %s CASCADE",
+				DDLForwardSQL(ht, psprintf("DROP TABLE IF EXISTS %s CASCADE",
 										 quote_qualified_identifier(ht->schema_name, ht->table_name)),
 							false);
-			drop_hypertable_catalog(ht);
+			DDLDropHypertableCatalog(ht);
 		}
 	}
 }
@@ -313,11 +349,11 @@ before_drop(DropStmt *stmt, DDLState *state)
 		if (!pg_class_ownercheck(ht->relid, GetUserId()))
 			continue;			/* the drop itself will fail with the usual error */
 		if (HypertableIsDistributed(ht))
-			forward_sql(ht, psprintf("DROP TABLE IF EXISTS %s%s",
+			DDLForwardSQL(ht, psprintf("DROP TABLE IF EXISTS %s%s",
 									 quote_qualified_identifier(ht->schema_name, ht->table_name),
 									 stmt->behavior == DROP_CASCADE ? " CASCADE" : ""),
 						false);
-		drop_hypertable_catalog(ht);
+		DDLDropHypertableCatalog(ht);
 	}
 }
 
@@ -588,6 +624,66 @@ grant_to_chunks(GrantStmt *stmt, Oid root)
 	}
 }
 
+static const char *
+rolespec_sql(RoleSpec *spec)
+{
+	switch (spec->roletype)
+	{
+		case ROLESPEC_CSTRING:
+			return quote_identifier(spec->rolename);
+		case ROLESPEC_CURRENT_ROLE:
+			return "CURRENT_ROLE";
+		case ROLESPEC_CURRENT_USER:
+			return "CURRENT_USER";
+		case ROLESPEC_SESSION_USER:
+			return "SESSION_USER";
+		case ROLESPEC_PUBLIC:
+			return "PUBLIC";
+	}
+	return "PUBLIC";			/* keep the compiler quiet */
+}
+
+/* stmt, a GRANT or REVOKE on tables, for the one table root. */
+static char *
+deparse_grant(GrantStmt *stmt, Oid root)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, stmt->is_grant ? "GRANT " : "REVOKE ");
+	if (!stmt->is_grant && stmt->grant_option)
+		appendStringInfoString(&buf, "GRANT OPTION FOR ");
+	if (stmt->privileges == NIL)
+		appendStringInfoString(&buf, "ALL");
+	foreach(lc, stmt->privileges)
+	{
+		AccessPriv *priv = lfirst(lc);
+		ListCell   *lc2;
+
+		if (lc != list_head(stmt->privileges))
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, priv->priv_name ? priv->priv_name : "ALL");
+		foreach(lc2, priv->cols)
+			appendStringInfo(&buf, "%s%s", lc2 == list_head(priv->cols) ? " (" : ", ",
+							 quote_identifier(strVal(lfirst(lc2))));
+		if (priv->cols != NIL)
+			appendStringInfoChar(&buf, ')');
+	}
+	appendStringInfo(&buf, " ON TABLE %s %s ", QualifiedRelationName(root),
+					 stmt->is_grant ? "TO" : "FROM");
+	foreach(lc, stmt->grantees)
+		appendStringInfo(&buf, "%s%s", lc == list_head(stmt->grantees) ? "" : ", ",
+						 rolespec_sql(lfirst(lc)));
+	if (stmt->is_grant && stmt->grant_option)
+		appendStringInfoString(&buf, " WITH GRANT OPTION");
+	if (stmt->grantor)
+		appendStringInfo(&buf, " GRANTED BY %s", rolespec_sql(stmt->grantor));
+	if (!stmt->is_grant && stmt->behavior == DROP_CASCADE)
+		appendStringInfoString(&buf, " CASCADE");
+	return buf.data;
+}
+
 static void
 rename_in_catalog(RenameStmt *stmt, Hypertable *ht)
 {
@@ -642,7 +738,9 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 				if (stmt->concurrent && HypertableIsDistributed(ht))
 					ereport(ERROR,
 							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("CREATE INDEX CONCURRENTLY is not supported on distributed hypertables")));
+							 errmsg("CREATE INDEX CONCURRENTLY is not supported on distributed hypertables"),
+							 errdetail("The index is built on every data node in one distributed transaction, which CONCURRENTLY cannot run in."),
+							 errhint("Use CREATE INDEX without CONCURRENTLY.")));
 				state = new_state();
 				state->index_root = ht->relid;
 				{
@@ -796,7 +894,7 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 						state = new_state();
 					state->grant_roots = lappend_oid(state->grant_roots, ht->relid);
 					if (HypertableIsDistributed(ht))
-						state->forward_to = lappend(state->forward_to, ht);
+						state->grant_forward = lappend(state->grant_forward, ht);
 				}
 
 				/*
@@ -815,7 +913,7 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 
 						if (!OidIsValid(nsp))
 							continue;
-						foreach(lc2, tables_in_schema(nsp))
+						foreach(lc2, DDLTablesMatching(nsp, InvalidOid, InvalidOid))
 						{
 							if (HypertableGetByRelid(lfirst_oid(lc2)) == NULL)
 								continue;
@@ -865,7 +963,7 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 			(void) TransmissionModesBegin();
 			def = TextDatumGetCString(DirectFunctionCall1(pg_get_indexdef, ObjectIdGetDatum(idx)));
 			CatalogUnpinSearchPath(nestlevel);
-			forward_sql(ht, def, false);
+			DDLForwardSQL(ht, def, false);
 		}
 		return;
 	}
@@ -909,8 +1007,17 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 	foreach(lc, state->rls_roots)
 		row_security_to_chunks(lfirst_oid(lc));
 	if (IsA(parsetree, GrantStmt))
+	{
 		foreach(lc, state->grant_roots)
 			grant_to_chunks((GrantStmt *) parsetree, lfirst_oid(lc));
+		/* one statement per hypertable: the others named may not exist on its nodes */
+		foreach(lc, state->grant_forward)
+		{
+			Hypertable *ht = lfirst(lc);
+
+			DDLForwardSQL(ht, deparse_grant((GrantStmt *) parsetree, ht->relid), false);
+		}
+	}
 	if (OidIsValid(state->renamed_root))
 		CatalogInvalidateHypertable(state->renamed_root);
 	if (OidIsValid(state->owner_root))
@@ -932,9 +1039,9 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 	}
 	if (state->forward_to != NIL)
 	{
-		char	   *sql = statement_text(pstmt, query_string);
+		char	   *sql = DDLStatementText(pstmt, query_string);
 
 		foreach(lc, state->forward_to)
-			forward_sql(lfirst(lc), sql, true);
+			DDLForwardSQL(lfirst(lc), sql, true);
 	}
 }

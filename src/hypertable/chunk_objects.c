@@ -44,7 +44,9 @@
 #include "catalog/dependency.h"
 #include "catalog/index.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_trigger.h"
 #include "commands/defrem.h"
@@ -534,4 +536,240 @@ ChunkCopyRootRowSecurity(Oid root_relid, Oid chunk_relid)
 						 root_forced ? "FORCE" : "NO FORCE"));
 	CommandCounterIncrement();
 	CatalogAsOwnerEnd(&scope);
+}
+
+/*
+ * The chunks' copies of the root's object (an index, a constraint or a
+ * trigger): the objects of the same class that depend automatically on it
+ * (depend_auto above), each with its chunk table.  A UNIQUE or PRIMARY KEY
+ * index is reached through its constraint, whose copies own the copied
+ * indexes.
+ */
+typedef struct ChunkCopy
+{
+	Oid			chunk;
+	Oid			copy;			/* of the class asked for */
+} ChunkCopy;
+
+static Oid
+trigger_relid(Oid trigger)
+{
+	Relation	rel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			relid = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(trigger));
+	scan = systable_beginscan(rel, TriggerOidIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+		relid = ((Form_pg_trigger) GETSTRUCT(tup))->tgrelid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return relid;
+}
+
+static Oid
+constraint_relid(Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	Oid			relid;
+
+	if (!HeapTupleIsValid(tup))
+		return InvalidOid;
+	relid = ((Form_pg_constraint) GETSTRUCT(tup))->conrelid;
+	ReleaseSysCache(tup);
+	return relid;
+}
+
+static List *
+copies_of(Oid classid, Oid original)
+{
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *result = NIL;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(original));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		ChunkCopy  *copy;
+
+		if (dep->classid != classid || dep->deptype != DEPENDENCY_AUTO || dep->objsubid != 0)
+			continue;
+		copy = palloc(sizeof(ChunkCopy));
+		copy->copy = dep->objid;
+		if (classid == RelationRelationId)
+			copy->chunk = IndexGetRelation(dep->objid, true);
+		else if (classid == ConstraintRelationId)
+			copy->chunk = constraint_relid(dep->objid);
+		else
+			copy->chunk = trigger_relid(dep->objid);
+		if (OidIsValid(copy->chunk))
+			result = lappend(result, copy);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/* Run sql on a chunk table as its owner (see ChunkCopyRootObject). */
+static void
+alter_chunk_as_owner(Oid chunk_relid, const char *sql)
+{
+	CatalogOwnerScope scope;
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(chunk_relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", chunk_relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	CatalogAsRoleBegin(&scope, owner);
+	alter_chunk(sql);
+	CatalogAsOwnerEnd(&scope);
+	CommandCounterIncrement();
+}
+
+/*
+ * The chunk index copies of the root's index root_index, with their chunk:
+ * an index of a constraint is copied with the constraint.
+ */
+static List *
+index_copies(Oid root_index)
+{
+	Oid			con = get_index_constraint(root_index);
+	List	   *copies;
+	ListCell   *lc;
+
+	if (!OidIsValid(con))
+		return copies_of(RelationRelationId, root_index);
+	copies = copies_of(ConstraintRelationId, con);
+	foreach(lc, copies)
+	{
+		ChunkCopy  *copy = lfirst(lc);
+
+		copy->copy = get_constraint_index(copy->copy);
+	}
+	return copies;
+}
+
+/*
+ * After the root's index, constraint or trigger was renamed to newname,
+ * give its chunk copies the names a copy made now would get: a trigger's
+ * copies share its name; index and constraint copies are named after the
+ * chunk and newname, as copy_index and copy_foreign_key name them.  CHECK
+ * constraints need nothing: PostgreSQL renames the inherited ones itself.
+ */
+void
+ChunkRenameCopies(Oid classid, Oid original, const char *newname)
+{
+	ListCell   *lc;
+
+	if (classid == RelationRelationId && OidIsValid(get_index_constraint(original)))
+	{
+		ChunkRenameCopies(ConstraintRelationId, get_index_constraint(original), newname);
+		return;
+	}
+	foreach(lc, copies_of(classid, original))
+	{
+		ChunkCopy  *copy = lfirst(lc);
+		Relation	chunk = table_open(copy->chunk, AccessShareLock);
+		char	   *chunk_name = QualifiedRelationName(copy->chunk);
+		char	   *sql;
+
+		if (classid == TriggerRelationId)
+		{
+			HeapTuple	tup;
+			Relation	trel = table_open(TriggerRelationId, AccessShareLock);
+			ScanKeyData key;
+			SysScanDesc scan;
+			char	   *oldname = NULL;
+
+			ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
+						ObjectIdGetDatum(copy->copy));
+			scan = systable_beginscan(trel, TriggerOidIndexId, true, NULL, 1, &key);
+			if (HeapTupleIsValid(tup = systable_getnext(scan)))
+				oldname = pstrdup(NameStr(((Form_pg_trigger) GETSTRUCT(tup))->tgname));
+			systable_endscan(scan);
+			table_close(trel, AccessShareLock);
+			sql = oldname ? psprintf("ALTER TRIGGER %s ON %s RENAME TO %s",
+									 quote_identifier(oldname), chunk_name,
+									 quote_identifier(newname)) : NULL;
+		}
+		else if (classid == RelationRelationId)
+			sql = psprintf("ALTER INDEX %s RENAME TO %s", QualifiedRelationName(copy->copy),
+						   quote_identifier(ChooseRelationName(RelationGetRelationName(chunk), NULL,
+															   copy_label(chunk, newname),
+															   RelationGetNamespace(chunk), false)));
+		else
+		{
+			char		contype = constraint_type(copy->copy);
+			char	   *label = copy_label(chunk, newname);
+			char	   *name = contype == CONSTRAINT_FOREIGN
+				? ChooseConstraintName(RelationGetRelationName(chunk), NULL, label,
+									   RelationGetNamespace(chunk), NIL)
+				: ChooseRelationName(RelationGetRelationName(chunk), NULL, label,
+									 RelationGetNamespace(chunk), false);
+
+			sql = psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", chunk_name,
+						   quote_identifier(get_constraint_name(copy->copy)),
+						   quote_identifier(name));
+		}
+		table_close(chunk, AccessShareLock);
+		if (sql)
+			alter_chunk_as_owner(copy->chunk, sql);
+	}
+}
+
+/*
+ * Run "ALTER INDEX <copy> <clause>" on every chunk copy of root_index (a
+ * SET or RESET of storage parameters made on the root's index), or, when
+ * reindex, "REINDEX INDEX <copy>".
+ */
+void
+ChunkAlterIndexCopies(Oid root_index, const char *clause, bool reindex)
+{
+	ListCell   *lc;
+
+	foreach(lc, index_copies(root_index))
+	{
+		ChunkCopy  *copy = lfirst(lc);
+
+		if (!OidIsValid(copy->copy))
+			continue;
+		alter_chunk_as_owner(copy->chunk,
+							 reindex ? psprintf("REINDEX INDEX %s", QualifiedRelationName(copy->copy))
+							 : psprintf("ALTER INDEX %s %s", QualifiedRelationName(copy->copy), clause));
+	}
+}
+
+/* The copy of the root's index root_index on chunk_relid, or InvalidOid. */
+Oid
+ChunkIndexCopy(Oid root_index, Oid chunk_relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, index_copies(root_index))
+	{
+		ChunkCopy  *copy = lfirst(lc);
+
+		if (copy->chunk == chunk_relid)
+			return copy->copy;
+	}
+	return InvalidOid;
+}
+
+/* Run sql (naming the chunk) on a chunk table as its owner. */
+void
+ChunkRunAsOwner(Oid chunk_relid, const char *sql)
+{
+	alter_chunk_as_owner(chunk_relid, sql);
 }

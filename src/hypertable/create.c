@@ -368,6 +368,18 @@ refuse_row_security(Oid relid)
 				 errhint("Disable it with ALTER TABLE ... DISABLE ROW LEVEL SECURITY and NO FORCE ROW LEVEL SECURITY, or use create_hypertable().")));
 }
 
+/* Whether no data node of this database is available (privileges aside). */
+static bool
+no_available_data_node(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, GetDataNodeServerIds())
+		if (DataNodeOptionAvailable(GetForeignServer(lfirst_oid(lc))->options))
+			return false;
+	return true;
+}
+
 /* The data nodes the caller may use, for data_nodes => NULL. */
 static List *
 usable_data_nodes(List *requested, bool explicit)
@@ -419,23 +431,26 @@ create_hypertable_catalog(CreateArgs *args, bool *created)
 	List	   *part_columns = NIL;
 	int			ndims = args->space_column ? 2 : 1;
 
-	check_relation(relid);
+	/* before check_relation: a hypertable has chunks, which it refuses */
+	if (get_rel_relkind(relid) != '\0' && !pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, table);
 	existing = HypertableGetByRelid(relid);
 	if (existing != NULL)
 	{
 		if (args->if_not_exists)
 		{
 			ereport(NOTICE,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					(errcode(ERRCODE_MN_HYPERTABLE_EXISTS),
 					 errmsg("table \"%s\" is already a hypertable, skipping", table)));
 			*created = false;
 			return existing->id;
 		}
 		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				(errcode(ERRCODE_MN_HYPERTABLE_EXISTS),
 				 errmsg("table \"%s\" is already a hypertable", table),
 				 errhint("Use if_not_exists => true to skip tables that already are.")));
 	}
+	check_relation(relid);
 
 	if (args->time_column == NULL)
 		ereport(ERROR,
@@ -791,6 +806,17 @@ create_distributed(FunctionCallInfo fcinfo, CreateArgs *args, int replication_fa
 
 	refuse_row_security(args->relid);
 	args->data_nodes = usable_data_nodes(DataNodeIdsFromArray(data_nodes, true), data_nodes != NULL);
+
+	/*
+	 * Nodes there are, but the caller may use none of them: a missing
+	 * privilege, said as such (TimescaleDB's 42501), not a missing node.
+	 */
+	if (args->data_nodes == NIL && !no_available_data_node())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("no data nodes can be assigned to the hypertable"),
+				 errdetail("The current user lacks USAGE on every available data node."),
+				 errhint("GRANT USAGE ON FOREIGN SERVER to the user creating the hypertable.")));
 	if (args->data_nodes == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

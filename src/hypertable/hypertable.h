@@ -44,6 +44,10 @@ extern void ChunkCopyRootObjects(Oid root_relid, Oid chunk_relid);
 extern List *RelationForeignKeys(Oid relid);
 extern List *RelationCopiedTriggers(Oid relid);
 extern void ChunkCopyRootRowSecurity(Oid root_relid, Oid chunk_relid);
+extern void ChunkRenameCopies(Oid classid, Oid original, const char *newname);
+extern void ChunkAlterIndexCopies(Oid root_index, const char *clause, bool reindex);
+extern Oid	ChunkIndexCopy(Oid root_index, Oid chunk_relid);
+extern void ChunkRunAsOwner(Oid chunk_relid, const char *sql);
 
 /* deparse.c: SQL that recreates a table on a data node */
 extern List *DeparseTableForDataNode(Oid relid);

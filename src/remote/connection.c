@@ -36,11 +36,14 @@
  * with their offsets.  Scans read their cursors to the end, so the nodes
  * should plan cursors for all rows, not the first ones.  Remote NOTICEs
  * about internal commands are noise, so only warnings and errors come back.
+ * The last setting tells the data node that the access node is speaking,
+ * whose DDL on member hypertables it accepts (dist/member_guard.c).
  */
 static const char *const session_setup_sql =
 "SET search_path = pg_catalog; SET timezone = 'UTC'; SET datestyle = ISO; "
 "SET intervalstyle = postgres; SET extra_float_digits = 3; "
-"SET client_min_messages = warning; SET cursor_tuple_fraction = 1.0";
+"SET client_min_messages = warning; SET cursor_tuple_fraction = 1.0; "
+"SET multinode.access_node_session = on";
 
 void
 RemoteConnParamsAdd(RemoteConnParams *params, const char *keyword, const char *value)

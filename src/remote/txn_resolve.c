@@ -385,6 +385,20 @@ PG_FUNCTION_INFO_V1(multinode_remote_txn_heal_data_node);
 Datum
 multinode_remote_txn_heal_data_node(PG_FUNCTION_ARGS)
 {
+	/*
+	 * It commits and rolls back prepared transactions on the node, which a
+	 * transaction block's ROLLBACK could not undo.  Not PreventInTransaction-
+	 * Block itself, which refuses any call from a function and any
+	 * subtransaction: heal_all_data_nodes (and the jobs that run it) calls
+	 * it in one subtransaction per node, which IsTransactionBlock counts as
+	 * a block.  So a call straight inside BEGIN ... COMMIT is refused.
+	 */
+	if (IsTransactionBlock() && !IsSubTransaction())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("remote_txn_heal_data_node cannot run inside a transaction block"),
+				 errdetail("It commits and rolls back transactions on the data node, which a rollback here could not undo."),
+				 errhint("Run it outside BEGIN ... COMMIT.")));
 	PG_RETURN_INT32(RemoteTxnHealDataNode(PG_GETARG_OID(0), NULL));
 }
 
