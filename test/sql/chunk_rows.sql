@@ -88,7 +88,10 @@ SELECT _timescaledb_functions.create_member_chunk('plain', '_timescaledb_interna
   '{0,1}');
 -- a role without INSERT on the hypertable
 CREATE ROLE cr_reader;
+-- (the data node's own session: DDL on a member needs the operators' override)
+SET multinode.enable_client_ddl_on_data_nodes = on;
 GRANT SELECT ON m TO cr_reader;
+RESET multinode.enable_client_ddl_on_data_nodes;
 SET ROLE cr_reader;
 SELECT _timescaledb_functions.create_member_chunk('m', '_timescaledb_internal', 'x_chunk',
   '{1609459200000000,1609462800000000,0,1073741824}');
