@@ -17,13 +17,12 @@
  *	- partial pushdown otherwise: each node returns, per group, the
  *	  transition state of every aggregate, and an Agg in AGGSPLIT_FINAL_DESERIAL
  *	  mode combines the states with the aggregate's own combine function and
- *	  finalizes them here (HAVING too).  When every state has a plain SQL
- *	  form, a node computes it so: for an aggregate without final function
- *	  whose state is its result (count, sum of integers and floats, min,
- *	  max, bool_and, bit_or, ...) the state is the aggregate itself; avg of
- *	  int2/int4 is {count, sum}; avg of float4/float8 is {N, Sx, Sxx}; this
- *	  works whatever the nodes' PostgreSQL versions.  Otherwise (stddev,
- *	  sum/avg of int8 and numeric, ...: any aggregate with a combine function,
+ *	  finalizes them here (HAVING too).  When every aggregate is one
+ *	  without final function whose state is its result (count, sum of
+ *	  integers and floats, min, max, bool_and, bit_or, ...), a node computes
+ *	  the aggregate itself, which works whatever the nodes' PostgreSQL
+ *	  versions.  Otherwise (avg, stddev, sum of int8 and numeric, ...: any
+ *	  aggregate with a combine function,
  *	  and serial/deserial functions when its state is internal) every
  *	  aggregate of the query is wrapped in partial_state(), and the node's
  *	  planner (partialize.c) returns the states of its own partial aggregate,
@@ -81,8 +80,6 @@ typedef enum PartialForm
 {
 	PARTIAL_NONE,	   /* it cannot */
 	PARTIAL_SELF,	   /* the state is the aggregate's result */
-	PARTIAL_AVG_INT,   /* int8[] {count, sum} */
-	PARTIAL_AVG_FLOAT, /* float8[] {N, Sx, Sxx} */
 	PARTIAL_STATE,	   /* the node's partial aggregate (partialize.c) */
 } PartialForm;
 
@@ -120,17 +117,6 @@ partial_form(Aggref *agg)
 	/* a node's DISTINCT or ordered input is only part of the group's */
 	if (agg->aggdistinct != NIL || agg->aggorder != NIL)
 		return PARTIAL_NONE;
-	switch (agg->aggfnoid)
-	{
-		case F_AVG_INT2:
-		case F_AVG_INT4:
-			return PARTIAL_AVG_INT;
-		case F_AVG_FLOAT4:
-		case F_AVG_FLOAT8:
-			return PARTIAL_AVG_FLOAT;
-		default:
-			break;
-	}
 	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(agg->aggfnoid));
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "cache lookup failed for aggregate %u", agg->aggfnoid);
@@ -275,40 +261,6 @@ deparse_partial(StringInfo buf, AggPushdown *ap, Aggref *agg, List **params)
 		case PARTIAL_SELF:
 			DeparseAggregateCall(buf, ap->reloid, varno, agg, NULL, params);
 			break;
-		case PARTIAL_AVG_INT:
-			/* int2_avg_accum/int4_avg_accum's {count, sum}, sum 0 when none */
-			appendStringInfoString(buf, "ARRAY[");
-			DeparseAggregateCall(buf, ap->reloid, varno, agg, "count", params);
-			appendStringInfoString(buf, ", COALESCE(");
-			DeparseAggregateCall(buf, ap->reloid, varno, agg, "sum", params);
-			appendStringInfoString(buf, ", 0::bigint)]::bigint[]");
-			break;
-		case PARTIAL_AVG_FLOAT:
-		{
-			/*
-			 * float8_accum's {N, Sx, Sxx}, accumulated in float8 as it
-			 * does (also for float4).  Sxx, which avg's result ignores, is
-			 * still what the combine function expects: NaN once an
-			 * infinity was seen, else the sum of squared deviations.
-			 */
-			Aggref		*f8 = copyObject(agg);
-			TargetEntry *tle = linitial_node(TargetEntry, f8->args);
-
-			if (exprType((Node *) tle->expr) != FLOAT8OID)
-				tle->expr = (Expr *) makeFuncExpr(F_FLOAT8_FLOAT4, FLOAT8OID, list_make1(tle->expr),
-												  InvalidOid, InvalidOid, COERCE_EXPLICIT_CAST);
-			appendStringInfoString(buf, "ARRAY[(");
-			DeparseAggregateCall(buf, ap->reloid, varno, f8, "count", params);
-			appendStringInfoString(buf, ")::double precision, COALESCE(");
-			DeparseAggregateCall(buf, ap->reloid, varno, f8, "sum", params);
-			appendStringInfoString(buf, ", 0::double precision), COALESCE(");
-			DeparseAggregateCall(buf, ap->reloid, varno, f8, "var_pop", params);
-			appendStringInfoString(buf, " * (");
-			DeparseAggregateCall(buf, ap->reloid, varno, f8, "count", params);
-			appendStringInfoString(buf, ")::double precision, 0::double precision)]");
-			appendStringInfoString(buf, "::double precision[]");
-			break;
-		}
 		case PARTIAL_STATE:
 			/* as mark_partial_aggref types it for AGGSPLIT_INITIAL_SERIAL */
 			DeparsePartialStateCall(buf, ap->reloid, varno, agg,
