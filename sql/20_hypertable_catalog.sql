@@ -90,6 +90,17 @@ CREATE TABLE _timescaledb_catalog.hypertable_data_node (
 	PRIMARY KEY (hypertable_id, node_name)
 );
 
+-- A replica that missed writes while its data node was unreachable: a row
+-- here means the copy of chunk_id on node_name is behind its other replicas.
+-- Reads never use it and the repair job brings it back in sync.  A table of
+-- its own keeps chunk_data_node shaped as TimescaleDB 2.13's.
+CREATE TABLE _timescaledb_catalog.chunk_replica_stale (
+	chunk_id integer NOT NULL REFERENCES _timescaledb_catalog.chunk (id) ON DELETE CASCADE,
+	node_name name NOT NULL,
+	stale_since timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	PRIMARY KEY (chunk_id, node_name)
+);
+
 -- Keep the catalog in pg_dump output of the extension's database.
 SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.hypertable', '');
 SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.hypertable_id_seq', '');
@@ -102,6 +113,7 @@ SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.chunk_id_seq', 
 SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.chunk_constraint', '');
 SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.chunk_data_node', '');
 SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.hypertable_data_node', '');
+SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.chunk_replica_stale', '');
 
 -- Anyone may read the catalog (the information views are built on it); only
 -- multinode's functions, running as the caller, write it, so writing is
@@ -109,4 +121,4 @@ SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.hypertable_data
 GRANT SELECT ON _timescaledb_catalog.hypertable, _timescaledb_catalog.dimension,
 	_timescaledb_catalog.dimension_slice, _timescaledb_catalog.chunk,
 	_timescaledb_catalog.chunk_constraint, _timescaledb_catalog.chunk_data_node,
-	_timescaledb_catalog.hypertable_data_node TO PUBLIC;
+	_timescaledb_catalog.hypertable_data_node, _timescaledb_catalog.chunk_replica_stale TO PUBLIC;
