@@ -17,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include "access/sysattr.h"
 #include "commands/explain.h"
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
@@ -118,6 +119,7 @@ chunk_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *local_exprs = NIL;
 	List	   *retrieved_attrs;
 	List	   *params = NIL;
+	Bitmapset  *attrs_used;
 	StringInfoData sql;
 	ListCell   *lc;
 
@@ -134,8 +136,18 @@ chunk_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
-	DeparseColumnList(&sql, foreigntableid, ScanAttrsUsed(baserel, info->local_conds),
-					  &retrieved_attrs);
+	attrs_used = ScanAttrsUsed(baserel, info->local_conds);
+	DeparseColumnList(&sql, foreigntableid, attrs_used, &retrieved_attrs);
+	/* the row identity of a row-by-row UPDATE or DELETE (modify_row.c) */
+	if (bms_is_member(SelfItemPointerAttributeNumber - FirstLowInvalidHeapAttributeNumber,
+					  attrs_used))
+	{
+		/* instead of the "NULL" of an empty column list */
+		if (retrieved_attrs == NIL)
+			sql.len = strlen("SELECT ");
+		appendStringInfoString(&sql, retrieved_attrs == NIL ? "ctid" : ", ctid");
+		retrieved_attrs = lappend_int(retrieved_attrs, SelfItemPointerAttributeNumber);
+	}
 	appendStringInfo(&sql, " FROM %s", DeparseRelationName(foreigntableid));
 	DeparseWhereClause(&sql, foreigntableid, baserel->relid, info->remote_conds, &params);
 	append_row_lock(&sql, root, baserel);
@@ -240,6 +252,13 @@ ChunkFdwScanRoutine(FdwRoutine *routine)
 	routine->EndForeignScan = chunk_end_scan;
 	routine->ExplainForeignScan = chunk_explain;
 	routine->AnalyzeForeignTable = chunk_analyze;
+}
+
+/* The data node a chunk scan reads, whose ctids a row-by-row modify uses. */
+Oid
+ChunkScanServer(ForeignScan *fs)
+{
+	return (Oid) intVal(list_nth(fs->fdw_private, CHUNK_SCAN_SERVER));
 }
 
 /* The remote conditions a chunk scan ships, for direct modification. */

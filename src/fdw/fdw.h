@@ -138,6 +138,24 @@ extern const char **RemoteParamsEval(RemoteParams *rp);
 extern void ChunkFdwScanRoutine(FdwRoutine *routine);
 extern void ChunkFdwModifyRoutine(FdwRoutine *routine);
 extern List *ChunkScanRemoteConds(ForeignScan *fs);
+extern Oid	ChunkScanServer(ForeignScan *fs);
+
+/*
+ * modify_row.c: UPDATE and DELETE row by row.  Rows an UPDATE moves to
+ * another chunk are inserted through the hypertable's routing, which
+ * planner/ (above us) registers at load: begin for the root relid, with rows
+ * in the chunk's descriptor desc, route each, end once all are sent.
+ */
+typedef struct ChunkRowRouter
+{
+	void	   *(*begin) (Oid root_relid, TupleDesc desc, EState *estate);
+	void		(*route) (void *state, TupleTableSlot *slot);
+	void		(*end) (void *state);
+} ChunkRowRouter;
+
+extern void ChunkSetRowRouter(const ChunkRowRouter *router);
+extern void ChunkFdwRowModifyRoutine(FdwRoutine *routine);
+extern bool ChunkColumnIsDimension(Oid chunk_relid, AttrNumber chunk_attno);
 
 /* costs of a scan through a data node, shared with planner/ */
 #define DATA_NODE_SCAN_STARTUP_COST 100.0	/* a round trip, a cursor */

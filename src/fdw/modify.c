@@ -14,11 +14,10 @@
  * commits or rolls back on every node together.  The row count is the
  * count of one replica: the replicas hold the same rows.
  *
- * Row-by-row modification would need a row identity that survives the trip
- * (a ctid names a row on one replica only), so statements that cannot be
- * sent whole -- conditions or new values the nodes cannot evaluate, joins,
- * RETURNING, row triggers on the chunks -- are refused with an error that
- * says why, never run half-way.
+ * Statements that cannot be sent whole -- conditions or new values the
+ * nodes cannot evaluate, joins, RETURNING, a new time or space value (the
+ * row may belong to another chunk), row-level security checks of the new
+ * rows -- run row by row instead (modify_row.c).
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -58,24 +57,6 @@ typedef struct DirectModifyState
 	int64	   *rows;			/* per server: rows it changed, for EXPLAIN ANALYZE */
 } DirectModifyState;
 
-/*
- * Refuse the statement, naming the table the user named: the statement's
- * target (the hypertable), not the chunk being planned.
- */
-static void
-refuse(PlannerInfo *root, const char *why, const char *hint)
-{
-	CmdType		op = root->parse->commandType;
-	Oid			target = planner_rt_fetch(root->parse->resultRelation, root)->relid;
-
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("cannot %s distributed hypertable \"%s\"",
-					op == CMD_UPDATE ? "update" : "delete from", get_rel_name(target)),
-			 errdetail("%s", why),
-			 hint ? errhint("%s", hint) : 0));
-}
-
 /* The chunk's own ForeignScan among the subplans of the ModifyTable. */
 static ForeignScan *
 find_chunk_scan(Plan *plan, Index rtindex)
@@ -99,27 +80,10 @@ find_chunk_scan(Plan *plan, Index rtindex)
 	return NULL;
 }
 
-/* Is attno a partitioning column of the chunk's hypertable? */
-static bool
-is_dimension_column(Oid chunk_relid, AttrNumber chunk_attno)
-{
-	Chunk	   *chunk = ChunkGetByRelid(chunk_relid);
-	Hypertable *ht = chunk ? HypertableGetById(chunk->hypertable_id) : NULL;
-	char	   *name = get_attname(chunk_relid, chunk_attno, false);
-	int			i;
-
-	if (ht == NULL)
-		return false;
-	for (i = 0; i < ht->num_dimensions; i++)
-		if (strcmp(ht->dimensions[i].column_name, name) == 0)
-			return true;
-	return false;
-}
-
 /*
- * Turn the chunk's ForeignScan into the remote UPDATE or DELETE, or refuse
- * the statement.  Never returns false for UPDATE/DELETE: the row-by-row
- * alternative does not exist (see the file header).
+ * Turn the chunk's ForeignScan into the remote UPDATE or DELETE when the
+ * whole statement can run there; else return false and PostgreSQL plans
+ * the row-by-row modification of modify_row.c.
  */
 static bool
 chunk_plan_direct_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
@@ -133,15 +97,10 @@ chunk_plan_direct_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
 
 	if (op != CMD_UPDATE && op != CMD_DELETE)
 		return false;
+	/* a join, local conditions or RETURNING need the rows here */
 	fs = find_chunk_scan(outerPlan(plan), rtindex);
-	if (fs == NULL)
-		refuse(root, "The statement joins the hypertable with other tables.",
-			   "Use a subquery in WHERE instead, or a plain condition on the hypertable's columns.");
-	if (fs->scan.plan.qual != NIL)
-		refuse(root, "Its conditions cannot all be evaluated on the data nodes.",
-			   "Use conditions with built-in immutable operators and functions only.");
-	if (plan->returningLists != NIL)
-		refuse(root, "RETURNING is not supported for distributed hypertables.", NULL);
+	if (fs == NULL || fs->scan.plan.qual != NIL || plan->returningLists != NIL)
+		return false;
 
 	initStringInfo(&sql);
 	if (op == CMD_UPDATE)
@@ -159,16 +118,10 @@ chunk_plan_direct_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
 			TargetEntry *tle = lfirst_node(TargetEntry, lc1);
 			AttrNumber	attno = lfirst_int(lc2);
 
-			if (is_dimension_column(rte->relid, attno))
-				refuse(root,
-					   psprintf("Column \"%s\" partitions the hypertable; a new value could belong to another chunk.",
-								get_attname(rte->relid, attno, false)),
-					   "Delete the rows and insert them again with the new values.");
-			if (!IsShippableExpr(root, rel, tle->expr))
-				refuse(root,
-					   psprintf("The new value of column \"%s\" cannot be computed on the data nodes.",
-								get_attname(rte->relid, attno, false)),
-					   "Use built-in immutable operators and functions only.");
+			/* a new time or space value may belong to another chunk */
+			if (ChunkColumnIsDimension(rte->relid, attno) ||
+				!IsShippableExpr(root, rel, tle->expr))
+				return false;
 			if (lc1 != list_head(tlist))
 				appendStringInfoString(&sql, ", ");
 			appendStringInfo(&sql, "%s = ", quote_identifier(get_attname(rte->relid, attno, false)));
@@ -294,36 +247,6 @@ chunk_explain_direct_modify(ForeignScanState *node, ExplainState *es)
 	ExplainCloseGroup("Data Nodes", "Data Nodes", false, es);
 }
 
-/*
- * Reached only when PostgreSQL does not even try a direct modification
- * (row triggers on a chunk, WITH CHECK OPTION of a view): refuse.
- */
-static List *
-chunk_plan_foreign_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
-						  int subplan_index)
-{
-	CmdType		op = plan->operation;
-
-	if (op == CMD_INSERT)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot insert into chunk \"%s\" directly",
-						get_rel_name(planner_rt_fetch(rtindex, root)->relid)),
-				 errhint("Insert into the distributed hypertable instead.")));
-	refuse(root,
-		   "Row-by-row modification of distributed hypertables is not supported.",
-		   "Remove row triggers and views WITH CHECK OPTION from the statement.");
-	return NIL;
-}
-
-static TupleTableSlot *
-chunk_exec_foreign_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-					   TupleTableSlot *planSlot)
-{
-	elog(ERROR, "row-by-row modification of a chunk was not planned");
-	return NULL;
-}
-
 static int
 chunk_is_updatable(Relation rel)
 {
@@ -338,8 +261,6 @@ ChunkFdwModifyRoutine(FdwRoutine *routine)
 	routine->IterateDirectModify = chunk_iterate_direct_modify;
 	routine->EndDirectModify = chunk_end_direct_modify;
 	routine->ExplainDirectModify = chunk_explain_direct_modify;
-	routine->PlanForeignModify = chunk_plan_foreign_modify;
-	routine->ExecForeignUpdate = chunk_exec_foreign_row;
-	routine->ExecForeignDelete = chunk_exec_foreign_row;
 	routine->IsForeignRelUpdatable = chunk_is_updatable;
+	ChunkFdwRowModifyRoutine(routine);
 }

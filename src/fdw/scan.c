@@ -30,7 +30,9 @@
  */
 #include "postgres.h"
 
+#include "access/sysattr.h"
 #include "access/tupdesc.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -109,12 +111,23 @@ RemoteScanCreate(List *server_ids, List *sqls, TupleDesc tupdesc, List *retrieve
 	i = 0;
 	foreach(lc1, retrieved_attrs)
 	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, lfirst_int(lc1) - 1);
+		int			attno = lfirst_int(lc1);
 		Oid			infunc;
 
-		getTypeInputInfo(att->atttypid, &infunc, &scan->typioparams[i]);
+		/* the only system column fetched: a chunk's ctid, for row-by-row modify */
+		if (attno == SelfItemPointerAttributeNumber)
+		{
+			getTypeInputInfo(TIDOID, &infunc, &scan->typioparams[i]);
+			scan->typmods[i] = -1;
+		}
+		else
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, attno - 1);
+
+			getTypeInputInfo(att->atttypid, &infunc, &scan->typioparams[i]);
+			scan->typmods[i] = att->atttypmod;
+		}
 		fmgr_info(infunc, &scan->infuncs[i]);
-		scan->typmods[i] = att->atttypmod;
 		i++;
 	}
 	scan->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "multinode remote scan row",
@@ -304,6 +317,7 @@ store_row(RemoteScan *scan, PGresult *res, int row, TupleTableSlot *slot)
 	MemoryContext old;
 	ListCell   *lc;
 	int			col = 0;
+	ItemPointer tid = NULL;
 
 	ExecClearTuple(slot);
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
@@ -313,7 +327,11 @@ store_row(RemoteScan *scan, PGresult *res, int row, TupleTableSlot *slot)
 	{
 		int			attno = lfirst_int(lc);
 
-		if (!PQgetisnull(res, row, col))
+		if (attno == SelfItemPointerAttributeNumber)
+			tid = (ItemPointer) DatumGetPointer(InputFunctionCall(&scan->infuncs[col],
+																  PQgetvalue(res, row, col),
+																  scan->typioparams[col], -1));
+		else if (!PQgetisnull(res, row, col))
 		{
 			slot->tts_values[attno - 1] =
 				InputFunctionCall(&scan->infuncs[col], PQgetvalue(res, row, col),
@@ -324,6 +342,8 @@ store_row(RemoteScan *scan, PGresult *res, int row, TupleTableSlot *slot)
 	}
 	MemoryContextSwitchTo(old);
 	ExecStoreVirtualTuple(slot);
+	if (tid)
+		slot->tts_tid = *tid;
 }
 
 /* Fill slot with the next row; false when every node is done. */

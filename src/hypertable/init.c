@@ -2,7 +2,7 @@
  *
  * init.c
  *	  One call from _PG_init for the write path's hooks (the insert
- *	  planner hook and its custom scan).
+ *	  planner hook and its custom scan, the routing of rows an UPDATE moves).
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -18,4 +18,5 @@ void
 HypertableInit(void)
 {
 	HypertableInsertInit();
+	RowMoveInit();
 }

@@ -146,6 +146,9 @@ typedef struct ChunkDispatchNodeCount
 extern char *ChunkDispatchRemoteCommand(struct ChunkDispatch *cd);
 extern List *ChunkDispatchNodeCounts(struct ChunkDispatch *cd);
 
+/* row_move.c: rows an UPDATE moves to another chunk go through the dispatcher */
+extern void RowMoveInit(void);
+
 /* copy_from.c: COPY ... FROM into a hypertable; false if not ours */
 extern bool HypertableCopyFrom(struct PlannedStmt *pstmt, const char *query_string,
 							   struct QueryCompletion *qc);
