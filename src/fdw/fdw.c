@@ -138,8 +138,12 @@ chunk_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	appendStringInfoString(&sql, "SELECT ");
 	attrs_used = ScanAttrsUsed(baserel, info->local_conds);
 	DeparseColumnList(&sql, foreigntableid, attrs_used, &retrieved_attrs);
-	/* the row identity of a row-by-row UPDATE or DELETE (modify_row.c) */
-	if (bms_is_member(SelfItemPointerAttributeNumber - FirstLowInvalidHeapAttributeNumber,
+	/*
+	 * The row identity of a row-by-row UPDATE or DELETE (modify_row.c); a
+	 * row lock's ctid is not ours to fetch (the lock is taken remotely).
+	 */
+	if (bms_is_member(baserel->relid, root->all_result_relids) &&
+		bms_is_member(SelfItemPointerAttributeNumber - FirstLowInvalidHeapAttributeNumber,
 					  attrs_used))
 	{
 		/* instead of the "NULL" of an empty column list */

@@ -169,8 +169,8 @@ SELECT * FROM ddl;
 SELECT * FROM defs('ddl2', 'ddl2_recent');
 SELECT * FROM ddl2;
 
--- a plain UPDATE with a volatile SET either computes the value here once
--- per row or is refused: the replicas stay identical
+-- a plain UPDATE with a volatile SET computes the value here once per row
+-- and sends it to every replica: the replicas stay identical
 \c tm_access
 UPDATE w SET v = random(), t = clock_timestamp()::text;
 SELECT v AS v1, t AS t1 FROM w \gset
