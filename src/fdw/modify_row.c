@@ -120,7 +120,7 @@ typedef struct RowModifyState
 	FmgrInfo   *out_funcs;		/* per column */
 	FmgrInfo   *in_funcs;
 	Oid		   *in_ioparams;
-	MemoryContext row_cxt;		/* one row's texts, reset per row */
+	MemoryContext row_cxt;		/* one row's texts and returned values, reset per row */
 	/* moving rows */
 	Oid			root_relid;
 	int			nranges;
@@ -685,10 +685,11 @@ chunk_exec_foreign_update(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 	if (list_length(state->servers) > 1)
 		old_row_texts(state, planSlot, others_values + nset);
 	TransmissionModesEnd(nestlevel);
-	MemoryContextSwitchTo(old);
+	/* the returned row's values too live until the next row */
 	changed = modify_row(state, state->update_read, nset + 1, read_values,
 						 state->update_others, nset + ncols, others_values,
 						 (state->flags & ROW_MODIFY_RETURNING) != 0, slot);
+	MemoryContextSwitchTo(old);
 	return changed ? slot : NULL;
 }
 

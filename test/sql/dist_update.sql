@@ -194,6 +194,24 @@ UPDATE "Up Rep" t SET "value" = 1 FROM devs d WHERE d.id = t."Device" AND d.name
 UPDATE rep_local t SET "value" = 1 FROM devs d WHERE d.id = t."Device" AND d.name = 'echo' AND t."time" BETWEEN '2024-01-02 06:00+00' AND '2024-01-02 11:00+00' RETURNING t."user";
 SELECT * FROM check_same('SELECT 1');
 
+-- a replica that lost a row: the statement fails instead of letting the
+-- replicas drift further apart
+\c mn_u_dn2
+DELETE FROM _timescaledb_internal._dist_hyper_2_10_chunk x
+ WHERE ctid = (SELECT min(ctid) FROM _timescaledb_internal._dist_hyper_2_10_chunk)
+RETURNING x::text AS lost, "time" AS lost_time, "Device" AS lost_device \gset
+\c mn_u_access
+SET timezone = 'PST8PDT';
+\set VERBOSITY default
+UPDATE "Up Rep" SET "value" = 0 WHERE "time" = :'lost_time' AND "Device" = :lost_device RETURNING "Device";
+\set VERBOSITY terse
+\c mn_u_dn2
+INSERT INTO _timescaledb_internal._dist_hyper_2_10_chunk
+SELECT (:'lost'::_timescaledb_internal._dist_hyper_2_10_chunk).*;
+\c mn_u_access
+SET timezone = 'PST8PDT';
+SET datestyle = 'SQL, DMY';
+
 -- every replica of the replicated table holds the same rows: the same
 -- count and checksum per chunk on both of its nodes
 SELECT count(*) AS rows, sum("value") AS total FROM "Up Rep";
