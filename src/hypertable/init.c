@@ -2,7 +2,8 @@
  *
  * init.c
  *	  One call from _PG_init for the write path's hooks (the insert
- *	  planner hook and its custom scan, the routing of rows an UPDATE moves).
+ *	  planner hook and its custom scan, the routing of rows an UPDATE moves, IN subqueries
+ *	  of UPDATE/DELETE sent as arrays).
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -19,4 +20,5 @@ HypertableInit(void)
 {
 	HypertableInsertInit();
 	RowMoveInit();
+	ModifyInListInit();
 }

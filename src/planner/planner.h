@@ -148,6 +148,8 @@ extern List *ChunkDispatchNodeCounts(struct ChunkDispatch *cd);
 
 /* row_move.c: rows an UPDATE moves to another chunk go through the dispatcher */
 extern void RowMoveInit(void);
+/* modify_in_list.c: "x IN (SELECT ...)" of an UPDATE/DELETE sent as an array */
+extern void ModifyInListInit(void);
 
 /* copy_from.c: COPY ... FROM into a hypertable; false if not ours */
 extern bool HypertableCopyFrom(struct PlannedStmt *pstmt, const char *query_string,

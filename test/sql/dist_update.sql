@@ -103,6 +103,13 @@ SELECT * FROM check_same('UPDATE %s t SET "value" = t."value" + d.id FROM devs d
 SELECT * FROM check_same('DELETE FROM %s t USING devs d WHERE d.id = t."Device" AND d.name = ''gone'' AND t."time" > ''2024-01-03 12:00+00''');
 SELECT * FROM check_same('DELETE FROM %s WHERE "Device" IN (SELECT id FROM devs WHERE name = ''alpha'') AND "time" < ''2024-01-01 12:00+00''');
 SELECT * FROM check_same('UPDATE %s SET "user" = ''seen'' WHERE EXISTS (SELECT 1 FROM devs WHERE devs.id = "Device" + 1) AND "time" > ''2024-01-03 12:00+00''');
+-- an uncorrelated IN subquery is evaluated here once and sent as an array:
+-- the statement runs whole on the nodes (NULLs and no rows alike)
+EXPLAIN (VERBOSE, COSTS OFF)
+DELETE FROM "Up Dist" WHERE "Device" IN (SELECT id FROM devs WHERE name = 'alpha') AND "time" < '2024-01-01 03:00+00';
+SELECT * FROM check_same('UPDATE %s SET "user" = ''in'' WHERE "Device" IN (SELECT id FROM devs WHERE name LIKE ''%%a'' UNION ALL SELECT NULL) AND "time" < ''2024-01-01 18:00+00''');
+SELECT * FROM check_same('DELETE FROM %s WHERE "Device" IN (SELECT id FROM devs WHERE false)');
+SELECT * FROM check_same('UPDATE %s SET "value" = "value" + 1 WHERE "Device" IN (SELECT id + 1 FROM devs WHERE name = ''beta'') AND "Device" IN (SELECT 3) RETURNING "Device"');
 -- a row matched twice by the join changes once, as in PostgreSQL
 SELECT * FROM check_same('UPDATE %s t SET "value" = t."value" + 100 FROM (VALUES (3), (3)) v(id) WHERE v.id = t."Device" AND t."time" < ''2024-01-01 10:00+00''');
 
