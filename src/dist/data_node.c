@@ -285,6 +285,8 @@ bootstrap_database(DataNodeConn *conn, const char *node_name, const char *dbname
 					 errmsg("database \"%s\" on data node \"%s\" has a different encoding or collation",
 							dbname, node_name),
 					 errdetail_internal("%s", detail)));
+		ereport(NOTICE,
+				(errmsg("database \"%s\" already exists on data node, skipping", dbname)));
 		return false;
 	}
 	PQclear(res);
@@ -343,6 +345,11 @@ prepare_node_database(DataNodeConn *conn, const char *node_name, const char *dbn
 		version = RemoteExecValue(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
 							   0, NULL);
 	}
+	else if (bootstrap)
+		ereport(NOTICE,
+				(errmsg("extension \"%s\" already exists on data node, skipping", MN_EXTENSION_NAME),
+				 errdetail("The multinode extension version on data node \"%s\" was %s.",
+						   node_name, version)));
 	if (version == NULL || strcmp(version, local_version) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

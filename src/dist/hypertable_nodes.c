@@ -214,9 +214,10 @@ hypertables_on_node(const char *node_name)
 /*
  * Called by delete_data_node before the server goes: take the node out of
  * every hypertable, which the caller must own (the server takes them all
- * with it); refuse a node that holds chunks unless force, and the last copy
- * of a chunk even then... except that force drops those chunks from the
- * catalog.
+ * with it).  A node that holds chunks is refused unless force; with force,
+ * the chunks whose only copy it held are dropped from the catalog (where
+ * TimescaleDB refused even then: a node that is gone for good must be
+ * deletable).
  */
 void
 DistBeforeDeleteDataNode(Oid server_id, bool force)
@@ -325,7 +326,15 @@ multinode_attach_data_node(PG_FUNCTION_ARGS)
 		ht = HypertableRequire(ht->relid);
 		sdim = HypertableSpaceDimension(ht);
 		if (repartition && sdim && sdim->num_slices < list_length(ht->data_nodes))
+		{
+			char	   *column = pstrdup(sdim->column_name);
+
 			ht = set_partitions_to_nodes(fcinfo, ht, sdim);
+			ereport(NOTICE,
+					(errmsg("the number of partitions in dimension \"%s\" was increased to %d",
+							column, list_length(ht->data_nodes)),
+					 errdetail("To make use of all attached data nodes, a distributed hypertable needs at least as many partitions in the first closed (space) dimension as there are attached data nodes.")));
+		}
 		else
 			HypertableCheckPartitioning(ht);
 	}
@@ -423,7 +432,17 @@ multinode_detach_data_node(PG_FUNCTION_ARGS)
 		sdim = HypertableSpaceDimension(ht);
 		if (repartition && sdim && list_length(ht->data_nodes) > 0 &&
 			sdim->num_slices > list_length(ht->data_nodes))
+		{
+			char	   *column = pstrdup(sdim->column_name);
+			char	   *table = pstrdup(ht->table_name);
+			int			nodes = list_length(ht->data_nodes);
+
 			set_partitions_to_nodes(fcinfo, ht, sdim);
+			ereport(NOTICE,
+					(errmsg("the number of partitions in dimension \"%s\" of hypertable \"%s\" was decreased to %d",
+							column, table, nodes),
+					 errdetail("To make efficient use of all attached data nodes, the number of space partitions was set to match the number of data nodes.")));
+		}
 		detached++;
 	}
 	PG_RETURN_INT32(detached);
