@@ -38,6 +38,9 @@
 -- | 31 | permission denied for hypertable "%s" (42501)                        | delete_data_node                 | not the owner of its hypertables   |
 -- | 32 | unable to assign data nodes from an existing distributed database (TS171) | add_data_node               | run on a data node                 |
 -- | 33 | invalid number of partitions for dimension "%s" (22023)              | create_distributed_hypertable    | number_partitions 0                |
+-- | 34 | NOTICE database "%s" already exists on data node, skipping           | add_data_node                    | bootstrap into an existing database (6, 7) |
+-- | 35 | NOTICE extension "multinode" already exists on data node, skipping   | add_data_node                    | bootstrap, extension there (6, 7)  |
+-- | 36 | NOTICE the number of partitions in dimension "%s" of hypertable "%s" was decreased to %d | detach_data_node | repartition (27) |
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 SET client_min_messages = notice;
