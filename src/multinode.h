@@ -21,6 +21,14 @@
  * TimescaleDB's own SQLSTATEs, kept where scripts written for it test them
  * (class TS); everything else uses PostgreSQL's standard codes.
  */
+#define ERRCODE_MN_HYPERTABLE_NOT_EXIST MAKE_SQLSTATE('T','S','0','0','1')
 #define ERRCODE_MN_HYPERTABLE_EXISTS MAKE_SQLSTATE('T','S','1','1','0')
+#define ERRCODE_MN_DATA_NODE_ASSIGNMENT_ALREADY_EXISTS MAKE_SQLSTATE('T','S','1','7','1')
+#define ERRCODE_MN_DATA_NODE_ALREADY_ATTACHED MAKE_SQLSTATE('T','S','1','7','2')
+#define ERRCODE_MN_DATA_NODE_NOT_ATTACHED MAKE_SQLSTATE('T','S','1','7','3')
+#define ERRCODE_MN_DATA_NODE_IN_USE MAKE_SQLSTATE('T','S','5','0','4')
+/* the two below could not be checked against 2.13's errors.h */
+#define ERRCODE_MN_INSUFFICIENT_NUM_DATA_NODES MAKE_SQLSTATE('T','S','5','0','5')
+#define ERRCODE_MN_DATA_NODE_INVALID_CONFIG MAKE_SQLSTATE('T','S','5','0','6')
 
 #endif							/* MULTINODE_H */

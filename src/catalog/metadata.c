@@ -65,12 +65,10 @@ MetadataSet(const char *key, const char *value)
 
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(key));
 	args[1] = CStringGetTextDatum(value);
-	SPI_connect();
-	if (SPI_execute_with_args("INSERT INTO _timescaledb_catalog.metadata (key, value) VALUES ($1, $2) "
-							  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-							  2, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write multinode metadata");
-	SPI_finish();
+	/* as the owner: a non-superuser adding the first data node has no rights here */
+	(void) CatalogExec("INSERT INTO _timescaledb_catalog.metadata (key, value) VALUES ($1, $2) "
+					   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+					   2, argtypes, args, NULL, false);
 }
 
 void
@@ -80,11 +78,8 @@ MetadataDelete(const char *key)
 	Datum		args[1];
 
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(key));
-	SPI_connect();
-	if (SPI_execute_with_args("DELETE FROM _timescaledb_catalog.metadata WHERE key OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not write multinode metadata");
-	SPI_finish();
+	(void) CatalogExec("DELETE FROM _timescaledb_catalog.metadata WHERE key OPERATOR(pg_catalog.=) $1",
+					   1, argtypes, args, NULL, false);
 }
 
 DistRole

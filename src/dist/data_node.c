@@ -94,22 +94,33 @@ GetDataNodeServerIds(void)
 
 /*
  * The server OID of the data node called node_name; InvalidOid if missing_ok
- * and there is none.  A server of another wrapper is not a data node.
+ * and there is none.  A server of another wrapper is not a data node, and
+ * naming one is an error even when missing_ok.  The messages are
+ * TimescaleDB's: scripts written for it match on them.
  */
 Oid
 GetDataNodeServerId(const char *node_name, bool missing_ok)
 {
-	ForeignServer *server = GetForeignServerByName(node_name, true);
+	ForeignServer *server;
 
-	if (server == NULL || server->fdwid != fdw_oid())
+	if (node_name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("data node name cannot be NULL")));
+	server = GetForeignServerByName(node_name, true);
+	if (server == NULL)
 	{
 		if (missing_ok)
 			return InvalidOid;
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("data node \"%s\" does not exist", node_name),
+				 errmsg("server \"%s\" does not exist", node_name),
 				 errhint("The data nodes are listed in timescaledb_information.data_nodes.")));
 	}
+	if (server->fdwid != fdw_oid())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("data node \"%s\" is not a TimescaleDB server", node_name)));
 	return server->serverid;
 }
 
@@ -274,6 +285,8 @@ bootstrap_database(DataNodeConn *conn, const char *node_name, const char *dbname
 					 errmsg("database \"%s\" on data node \"%s\" has a different encoding or collation",
 							dbname, node_name),
 					 errdetail_internal("%s", detail)));
+		ereport(NOTICE,
+				(errmsg("database \"%s\" already exists on data node, skipping", dbname)));
 		return false;
 	}
 	PQclear(res);
@@ -332,6 +345,11 @@ prepare_node_database(DataNodeConn *conn, const char *node_name, const char *dbn
 		version = RemoteExecValue(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'multinode'",
 							   0, NULL);
 	}
+	else if (bootstrap)
+		ereport(NOTICE,
+				(errmsg("extension \"%s\" already exists on data node, skipping", MN_EXTENSION_NAME),
+				 errdetail("The multinode extension version on data node \"%s\" was %s.",
+						   node_name, version)));
 	if (version == NULL || strcmp(version, local_version) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -383,15 +401,6 @@ add_result(FunctionCallInfo fcinfo, const char *node_name, const char *host, int
 	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
 }
 
-static void
-require_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s cannot be NULL", argname)));
-}
-
 static int
 checked_port(int port)
 {
@@ -399,7 +408,7 @@ checked_port(int port)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid port number %d", port),
-				 errhint("A port is an integer between 1 and 65535.")));
+				 errhint("The port number must be between 1 and 65535.")));
 	return port;
 }
 
@@ -425,8 +434,15 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 	char	   *local_uuid;
 	DataNodeConn *volatile conn = NULL;
 
-	require_arg(fcinfo, 0, "node_name");
-	require_arg(fcinfo, 1, "host");
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a host needs to be specified"),
+				 errhint("Provide a host name or IP address of a data node to add.")));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("data node name cannot be NULL")));
 	node_name = NameStr(*PG_GETARG_NAME(0));
 	host = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	dbname = PG_ARGISNULL(2) ? get_database_name(MyDatabaseId) : NameStr(*PG_GETARG_NAME(2));
@@ -442,8 +458,8 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 	require_fdw_usage("add data nodes");
 	if (GetDistRole() == DIST_ROLE_DATA_NODE)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot add a data node to a data node"),
+				(errcode(ERRCODE_MN_DATA_NODE_ASSIGNMENT_ALREADY_EXISTS),
+				 errmsg("unable to assign data nodes from an existing distributed database"),
 				 errdetail("This database is a data node of a distributed database."),
 				 errhint("Add data nodes on the access node.")));
 
@@ -532,9 +548,15 @@ server_option(ForeignServer *server, const char *name)
 	return NULL;
 }
 
-/* Unclaim the node in the current distributed transaction. */
+/*
+ * Unclaim the node in the current distributed transaction.  A node that
+ * cannot be reached (down, its database dropped) does not stop the deletion,
+ * as it does not in TimescaleDB, which never contacts the node here: the
+ * failure is a warning, and the claim left behind is only in the way of
+ * adding that database to another access node.
+ */
 static void
-release_node(Oid server_id, const char *node_name, bool force)
+release_node(Oid server_id, const char *node_name)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -553,7 +575,7 @@ release_node(Oid server_id, const char *node_name, bool force)
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		if (!force || RemoteErrorIsInterrupt(edata))
+		if (RemoteErrorIsInterrupt(edata))
 			PG_RE_THROW();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
@@ -576,6 +598,38 @@ release_node(Oid server_id, const char *node_name, bool force)
  * decision log still names it (rows live until the next heal of the node
  * after their commit).
  */
+/*
+ * Is the node's database gone (dropped behind our back)?  Then nothing of
+ * ours can be in doubt there: PostgreSQL refuses to drop a database that has
+ * prepared transactions.  False when the node cannot be asked.
+ */
+static bool
+node_database_gone(Oid server_id, const char *node_name)
+{
+	RemoteConnParams params = {NIL, NIL};
+	DataNodeConn *conn;
+	char	   *msg = NULL;
+	const char *dbname[1];
+	char	   *found = NULL;
+
+	dbname[0] = server_option(GetForeignServer(server_id), "dbname");
+	DataNodeConnParams(server_id, GetUserId(), &params);
+	conn = connect_maintenance(node_name, &params, &msg);
+	if (conn == NULL || dbname[0] == NULL)
+		return false;
+	PG_TRY();
+	{
+		found = RemoteExecValue(conn, "SELECT 'found' FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) $1",
+								1, dbname);
+	}
+	PG_FINALLY();
+	{
+		RemoteDisconnect(conn);
+	}
+	PG_END_TRY();
+	return found == NULL;
+}
+
 static void
 heal_before_delete(Oid server_id, const char *node_name, bool force)
 {
@@ -583,6 +637,8 @@ heal_before_delete(Oid server_id, const char *node_name, bool force)
 	int			in_doubt;
 
 	(void) RemoteTxnHealDataNode(server_id, &in_doubt);
+	if (in_doubt < 0 && log_rows > 0 && !force && node_database_gone(server_id, node_name))
+		in_doubt = 0;
 	if (in_doubt > 0)
 		ereport(force ? WARNING : ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -619,8 +675,7 @@ multinode_delete_data_node(PG_FUNCTION_ARGS)
 	ForeignServer *server;
 	ObjectAddress addr;
 
-	require_arg(fcinfo, 0, "node_name");
-	node_name = NameStr(*PG_GETARG_NAME(0));
+	node_name = PG_ARGISNULL(0) ? NULL : NameStr(*PG_GETARG_NAME(0));
 	server_id = GetDataNodeServerId(node_name, if_exists);
 	if (!OidIsValid(server_id))
 	{
@@ -632,10 +687,11 @@ multinode_delete_data_node(PG_FUNCTION_ARGS)
 	if (drop_database)
 		PreventInTransactionBlock(true, "delete_data_node with drop_database");
 	require_fdw_usage("delete data nodes");
-	require_server_owner(server_id, node_name);
 	server = GetForeignServer(server_id);
 
+	/* the hypertables first, as in TimescaleDB, then the server's owner */
 	DistBeforeDeleteDataNode(server_id, force);
+	require_server_owner(server_id, node_name);
 	heal_before_delete(server_id, node_name, force);
 
 	if (drop_database)
@@ -667,7 +723,7 @@ multinode_delete_data_node(PG_FUNCTION_ARGS)
 		}
 	}
 	else
-		release_node(server_id, node_name, force);
+		release_node(server_id, node_name);
 
 	addr.classId = ForeignServerRelationId;
 	addr.objectId = server_id;
@@ -700,8 +756,7 @@ multinode_alter_data_node(PG_FUNCTION_ARGS)
 	bool		nulls[5] = {0};
 	char	   *port;
 
-	require_arg(fcinfo, 0, "node_name");
-	node_name = NameStr(*PG_GETARG_NAME(0));
+	node_name = PG_ARGISNULL(0) ? NULL : NameStr(*PG_GETARG_NAME(0));
 	server_id = GetDataNodeServerId(node_name, false);
 	server = GetForeignServer(server_id);
 

@@ -51,7 +51,7 @@ guard_data_nodes(Node *parsetree)
 		if (strcmp(stmt->fdwname, MN_FDW_NAME) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("cannot create a data node with CREATE SERVER"),
+					 errmsg("operation not supported for a TimescaleDB data node"),
 					 errhint("Use add_data_node() to add a data node.")));
 	}
 	else if (IsA(parsetree, DropStmt) &&
@@ -66,9 +66,30 @@ guard_data_nodes(Node *parsetree)
 			if (is_data_node_name(name))
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot drop data node \"%s\" with DROP SERVER", name),
+						 errmsg("operation not supported on a TimescaleDB data node"),
+						 errdetail("\"%s\" is a data node.", name),
 						 errhint("Use delete_data_node() to remove a data node.")));
 		}
+	}
+	else if (IsA(parsetree, AlterForeignServerStmt) &&
+			 is_data_node_name(((AlterForeignServerStmt *) parsetree)->servername))
+	{
+		AlterForeignServerStmt *stmt = (AlterForeignServerStmt *) parsetree;
+		ListCell   *lc;
+
+		/* a data node has no version of its own: the node's is what counts */
+		if (stmt->has_version)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("version not supported"),
+					 errdetail("It is not possible to set a version on the data node configuration.")));
+		/* availability moves chunks' reads: alter_data_node() does that */
+		foreach(lc, stmt->options)
+			if (strcmp(lfirst_node(DefElem, lc)->defname, "available") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot set \"available\" using ALTER SERVER"),
+						 errhint("Use alter_data_node() to set \"available\".")));
 	}
 }
 

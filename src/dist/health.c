@@ -135,11 +135,7 @@ multinode_ping_data_node(PG_FUNCTION_ARGS)
 	int			saved_timeout = mn_connect_timeout;
 	NodeCheck	check;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("node_name cannot be NULL")));
-	server_id = GetDataNodeServerId(NameStr(*PG_GETARG_NAME(0)), false);
+	server_id = GetDataNodeServerId(PG_ARGISNULL(0) ? NULL : NameStr(*PG_GETARG_NAME(0)), false);
 
 	if (!PG_ARGISNULL(1))
 	{
@@ -147,10 +143,9 @@ multinode_ping_data_node(PG_FUNCTION_ARGS)
 		double		secs = (double) timeout->time / USECS_PER_SEC +
 			(double) timeout->day * SECS_PER_DAY + (double) timeout->month * 30 * SECS_PER_DAY;
 
+		/* no time to answer in: not answering, as in TimescaleDB */
 		if (secs <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("timeout must be positive")));
+			PG_RETURN_BOOL(false);
 		mn_connect_timeout = secs < 1 ? 1 : (int) secs;
 	}
 	PG_TRY();

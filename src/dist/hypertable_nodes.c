@@ -77,12 +77,16 @@ set_chunk_server(Oid chunk_relid, Oid old_server, Oid new_server)
 
 /*
  * Take node_name out of ht: forget its chunk replicas and its
- * hypertable_data_node row.  Chunks with no other replica are an error,
- * unless lose_data, when they are dropped from the access node.
+ * hypertable_data_node row.  As in TimescaleDB, a node holding chunks stays
+ * unless forced, and leaving fewer nodes than the replication factor is an
+ * error unless forced (a warning then).  Chunks with no other replica are an
+ * error even when forced, except for a forced delete_data_node (deleting),
+ * which drops them from the access node: the node's data is gone for good.
  */
 static void
-remove_node(Hypertable *ht, const char *node_name, Oid server_id, bool force, bool lose_data)
+remove_node(Hypertable *ht, const char *node_name, Oid server_id, bool force, bool deleting)
 {
+	bool		lose_data = deleting && force;
 	ListCell   *lc;
 	List	   *orphans = NIL;
 	int			held = 0;
@@ -104,27 +108,36 @@ remove_node(Hypertable *ht, const char *node_name, Oid server_id, bool force, bo
 				orphans = lappend(orphans, chunk);
 		}
 	}
-	if (held > 0 && !force)
+	/* TimescaleDB's messages and their order */
+	if (orphans != NIL && !lose_data)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_IN_USE),
+				(errcode(ERRCODE_MN_INSUFFICIENT_NUM_DATA_NODES),
+				 errmsg("insufficient number of data nodes"),
+				 errdetail("Distributed hypertable \"%s\" would lose data if data node \"%s\" is %s.",
+						   ht->table_name, node_name, deleting ? "deleted" : "detached"),
+				 errhint("Ensure all chunks on the data node are fully replicated before %s it.",
+						 deleting ? "deleting" : "detaching")));
+	if (held > 0 && force)
+		ereport(WARNING,
+				(errcode(ERRCODE_MN_INSUFFICIENT_NUM_DATA_NODES),
+				 errmsg("distributed hypertable \"%s\" is under-replicated", ht->table_name),
+				 errdetail("Some chunks no longer meet the replication target after %s data node \"%s\".",
+						   deleting ? "deleting" : "detaching", node_name)));
+	else if (held > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_MN_DATA_NODE_IN_USE),
 				 errmsg("data node \"%s\" still holds data for distributed hypertable \"%s\"",
 						node_name, ht->table_name),
 				 errdetail("It holds %d chunks of the hypertable.", held),
 				 errhint("Drop or move the chunks first, or use force => true if every chunk has another replica.")));
-	if (orphans != NIL && !lose_data)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_IN_USE),
-				 errmsg("data node \"%s\" holds the only copy of %d chunks of hypertable \"%s\"",
-						node_name, list_length(orphans), ht->table_name),
-				 errhint("Replicate or drop those chunks first.")));
 	if (remaining < ht->replication_factor)
 		ereport(force ? WARNING : ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_MN_INSUFFICIENT_NUM_DATA_NODES),
 				 errmsg("insufficient number of data nodes for distributed hypertable \"%s\"",
 						ht->table_name),
-				 errdetail("Without \"%s\" it would have %d data nodes, fewer than its replication factor %d.",
-						   node_name, remaining, ht->replication_factor),
-				 force ? 0 : errhint("Lower the replication factor with set_replication_factor() first.")));
+				 errdetail("Reducing the number of available data nodes on distributed hypertable \"%s\" prevents full replication of new chunks.",
+						   ht->table_name),
+				 force ? 0 : errhint("Use force => true to force this operation.")));
 
 	/* repoint chunks whose foreign table names this node, drop replicas */
 	foreach(lc, HypertableGetChunks(ht))
@@ -199,9 +212,12 @@ hypertables_on_node(const char *node_name)
 }
 
 /*
- * Called by delete_data_node before the server goes: refuse if the node
- * holds the last copy of any chunk, unless force (then those chunks are
- * dropped from the catalog); take the node out of every hypertable.
+ * Called by delete_data_node before the server goes: take the node out of
+ * every hypertable, which the caller must own (the server takes them all
+ * with it).  A node that holds chunks is refused unless force; with force,
+ * the chunks whose only copy it held are dropped from the catalog (where
+ * TimescaleDB refused even then: a node that is gone for good must be
+ * deletable).
  */
 void
 DistBeforeDeleteDataNode(Oid server_id, bool force)
@@ -213,9 +229,24 @@ DistBeforeDeleteDataNode(Oid server_id, bool force)
 	{
 		Hypertable *ht = HypertableGetById(lfirst_int(lc));
 
-		if (ht != NULL)
-			remove_node(ht, node_name, server_id, true, force);
+		if (ht == NULL)
+			continue;
+		if (!pg_class_ownercheck(ht->relid, GetUserId()))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for hypertable \"%s\"", ht->table_name),
+					 errdetail("The data node is attached to hypertables that the current user lacks permissions for.")));
+		remove_node(ht, node_name, server_id, force, true);
 	}
+}
+
+static void
+require_hypertable_owner(const Hypertable *ht)
+{
+	if (!pg_class_ownercheck(ht->relid, GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of hypertable \"%s\"", ht->table_name)));
 }
 
 /*
@@ -258,20 +289,19 @@ multinode_attach_data_node(PG_FUNCTION_ARGS)
 	bool		nulls[3] = {false, false, false};
 	ListCell   *lc;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	if (PG_ARGISNULL(1))
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("node_name and hypertable cannot be NULL")));
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hypertable cannot be NULL")));
 	RequireAccessNode("attach_data_node");
-	node_name = NameStr(*PG_GETARG_NAME(0));
-	server_id = GetDataNodeServerId(node_name, false);
+	node_name = PG_ARGISNULL(0) ? NULL : NameStr(*PG_GETARG_NAME(0));
 	ht = HypertableRequire(PG_GETARG_OID(1));
-	if (!pg_class_ownercheck(ht->relid, GetUserId()))
-		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, ht->table_name);
 	if (!HypertableIsDistributed(ht))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("hypertable \"%s\" is not distributed", ht->table_name)));
+	require_hypertable_owner(ht);
+	server_id = GetDataNodeServerId(node_name, false);
 	CheckDataNodeUsage(server_id, GetUserId());
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -280,12 +310,13 @@ multinode_attach_data_node(PG_FUNCTION_ARGS)
 	{
 		if (!if_not_attached)
 			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					(errcode(ERRCODE_MN_DATA_NODE_ALREADY_ATTACHED),
 					 errmsg("data node \"%s\" is already attached to hypertable \"%s\"",
 							node_name, ht->table_name),
 					 errhint("Use if_not_attached => true to skip.")));
 		ereport(NOTICE,
-				(errmsg("data node \"%s\" is already attached to hypertable \"%s\", skipping",
+				(errcode(ERRCODE_MN_DATA_NODE_ALREADY_ATTACHED),
+				 errmsg("data node \"%s\" is already attached to hypertable \"%s\", skipping",
 						node_name, ht->table_name)));
 	}
 	else
@@ -295,7 +326,17 @@ multinode_attach_data_node(PG_FUNCTION_ARGS)
 		ht = HypertableRequire(ht->relid);
 		sdim = HypertableSpaceDimension(ht);
 		if (repartition && sdim && sdim->num_slices < list_length(ht->data_nodes))
+		{
+			char	   *column = pstrdup(sdim->column_name);
+
 			ht = set_partitions_to_nodes(fcinfo, ht, sdim);
+			ereport(NOTICE,
+					(errmsg("the number of partitions in dimension \"%s\" was increased to %d",
+							column, list_length(ht->data_nodes)),
+					 errdetail("To make use of all attached data nodes, a distributed hypertable needs at least as many partitions in the first closed (space) dimension as there are attached data nodes.")));
+		}
+		else
+			HypertableCheckPartitioning(ht);
 	}
 	values[0] = Int32GetDatum(ht->id);
 	values[1] = Int32GetDatum(0);
@@ -331,18 +372,15 @@ multinode_detach_data_node(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	int			detached = 0;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("node_name cannot be NULL")));
 	RequireAccessNode("detach_data_node");
-	node_name = NameStr(*PG_GETARG_NAME(0));
+	node_name = PG_ARGISNULL(0) ? NULL : NameStr(*PG_GETARG_NAME(0));
 	server_id = GetDataNodeServerId(node_name, false);
 
 	if (!PG_ARGISNULL(1))
 	{
 		Hypertable *ht = HypertableRequire(PG_GETARG_OID(1));
 
+		require_hypertable_owner(ht);
 		if (!HypertableIsDistributed(ht))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -351,12 +389,13 @@ multinode_detach_data_node(PG_FUNCTION_ARGS)
 		{
 			if (!if_attached)
 				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						(errcode(ERRCODE_MN_DATA_NODE_NOT_ATTACHED),
 						 errmsg("data node \"%s\" is not attached to hypertable \"%s\"",
 								node_name, ht->table_name),
 						 errhint("Use if_attached => true to skip.")));
 			ereport(NOTICE,
-					(errmsg("data node \"%s\" is not attached to hypertable \"%s\", skipping",
+					(errcode(ERRCODE_MN_DATA_NODE_NOT_ATTACHED),
+					 errmsg("data node \"%s\" is not attached to hypertable \"%s\", skipping",
 							node_name, ht->table_name)));
 			PG_RETURN_INT32(0);
 		}
@@ -372,21 +411,38 @@ multinode_detach_data_node(PG_FUNCTION_ARGS)
 
 		if (ht == NULL)
 			continue;
-		if (!pg_class_ownercheck(ht->relid, GetUserId()))
-			aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, ht->table_name);
+		/* all of the node's hypertables: those of others are skipped */
+		if (PG_ARGISNULL(1) && !pg_class_ownercheck(ht->relid, GetUserId()))
+		{
+			ereport(NOTICE,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("skipping hypertable \"%s\" due to missing permissions",
+							ht->table_name)));
+			continue;
+		}
 		remove_node(ht, node_name, server_id, force, false);
 		if (drop_remote_data)
 		{
 			DataNodeConn *conn = GetDataNodeConnection(server_id, REMOTE_TXN_WRITE);
 
-			RemoteExecCommand(conn, psprintf("DROP TABLE %s CASCADE",
+			RemoteExecCommand(conn, psprintf("DROP TABLE IF EXISTS %s CASCADE",
 											 quote_qualified_identifier(ht->schema_name, ht->table_name)));
 		}
 		ht = HypertableRequire(ht->relid);
 		sdim = HypertableSpaceDimension(ht);
 		if (repartition && sdim && list_length(ht->data_nodes) > 0 &&
 			sdim->num_slices > list_length(ht->data_nodes))
+		{
+			char	   *column = pstrdup(sdim->column_name);
+			char	   *table = pstrdup(ht->table_name);
+			int			nodes = list_length(ht->data_nodes);
+
 			set_partitions_to_nodes(fcinfo, ht, sdim);
+			ereport(NOTICE,
+					(errmsg("the number of partitions in dimension \"%s\" of hypertable \"%s\" was decreased to %d",
+							column, table, nodes),
+					 errdetail("To make efficient use of all attached data nodes, the number of space partitions was set to match the number of data nodes.")));
+		}
 		detached++;
 	}
 	PG_RETURN_INT32(detached);

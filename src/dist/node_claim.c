@@ -32,6 +32,7 @@
 #include "utils/xid8.h"
 
 #include "dist/dist.h"
+#include "multinode.h"
 #include "remote/remote.h"
 
 typedef enum ClaimState
@@ -102,32 +103,36 @@ DataNodeClaim(DataNodeConn *conn, const char *node_name, const char *dbname,
 	PGresult   *res;
 	bool		claimed;
 
+	/* the messages are TimescaleDB's, the hints say which case it was */
 	if (remote_uuid && strcmp(remote_uuid, local_uuid) == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot add the access node itself as a data node"),
-				 errdetail("Data node \"%s\" is this database.", node_name),
-				 errhint("Give the host, port and database of another PostgreSQL database.")));
+				(errcode(ERRCODE_MN_DATA_NODE_INVALID_CONFIG),
+				 errmsg("cannot add the current database as a data node to itself"),
+				 errdetail("Adding the current database as a data node to itself would create a "
+						   "cycle. Use a different instance or database for the data node."),
+				 errhint("Check that the 'port' parameter refers to a different instance or that "
+						 "the 'database' parameter refers to a different database.")));
 	if (dist_uuid && strcmp(dist_uuid, local_uuid) != 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("data node \"%s\" is already a member of another distributed database",
-						node_name),
+				(errcode(ERRCODE_MN_DATA_NODE_INVALID_CONFIG),
+				 errmsg("cannot add \"%s\" as a data node", node_name),
+				 errdetail("database is already a member of a distributed database"),
 				 remote_uuid && strcmp(remote_uuid, dist_uuid) == 0
-					 ? errdetail("Database \"%s\" on that node is an access node.", dbname)
-					 : errdetail("Database \"%s\" on that node belongs to distributed database %s.",
-								 dbname, dist_uuid),
-				 errhint("Delete it from its access node first, or use another database.")));
+					 ? errhint("Database \"%s\" on that node is an access node.", dbname)
+					 : errhint("Database \"%s\" on that node belongs to another distributed "
+							   "database; delete it from that access node first, or use another "
+							   "database.", dbname)));
 	if (dist_uuid)
 	{
 		switch (claim_state(claim_xid))
 		{
 			case CLAIM_MEMBER:
-				ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
-								errmsg("database \"%s\" of data node \"%s\" is already a data node "
-									   "of this distributed database",
-									   dbname, node_name),
-								errhint("Each data node needs a database of its own.")));
+				ereport(ERROR, (errcode(ERRCODE_MN_DATA_NODE_INVALID_CONFIG),
+								errmsg("cannot add \"%s\" as a data node", node_name),
+								errdetail("database is already a member of a distributed database"),
+								errhint("Database \"%s\" is already a data node of this distributed "
+										"database; each data node needs a database of its own.",
+										dbname)));
 				break;
 			case CLAIM_IN_PROGRESS:
 				ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE),

@@ -30,6 +30,11 @@ extern bool IsDataNodeLibpqOption(const char *name);
 
 /* The server option "available", false when an operator took the node out. */
 extern bool DataNodeOptionAvailable(List *options);
+extern int	DataNodeFetchSize(Oid server_id, int default_size);
+extern void DataNodeScanCosts(List *server_ids, Cost *startup_cost, Cost *row_cost);
+extern int	DataNodeCopyRowsPerMessage(void);
+extern List *DataNodeReferenceTables(void);
+extern bool DataNodeExtensionShippable(Oid extoid);
 extern void CheckDataNodeUserMapping(Node *parsetree);
 
 /* replica.c: which data node serves a chunk */

@@ -5,8 +5,12 @@
  *
  * Data nodes are foreign servers of timescaledb_fdw.  Server options say
  * where the node is and how to reach it (libpq keywords); user mapping
- * options say who to connect as.  Anything else is rejected with the list of
- * the valid names, so typos do not silently fall back to defaults.
+ * options say who to connect as.  The tuning options TimescaleDB 2.13
+ * accepted are accepted where it accepted them, with its messages: cost
+ * factors, shippable extensions and fetch_size on the wrapper or a server
+ * (a server's value wins), reference_tables and copy_rows_per_message on the
+ * wrapper.  Anything else is rejected with the list of the valid names, so
+ * typos do not silently fall back to defaults.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -14,7 +18,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/reloptions.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "commands/extension.h"
+#include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_user_mapping.h"
@@ -26,6 +37,9 @@
 #include "nodes/parsenodes.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/varlena.h"
 
 #include "fdw/fdw.h"
 #include "multinode.h"
@@ -47,6 +61,16 @@ static const DataNodeOption valid_options[] = {
 	{"sslcert", ForeignServerRelationId, true},
 	{"sslkey", ForeignServerRelationId, true},
 	{"connect_timeout", ForeignServerRelationId, true},
+	{"fdw_startup_cost", ForeignDataWrapperRelationId, false},
+	{"fdw_startup_cost", ForeignServerRelationId, false},
+	{"fdw_tuple_cost", ForeignDataWrapperRelationId, false},
+	{"fdw_tuple_cost", ForeignServerRelationId, false},
+	{"extensions", ForeignDataWrapperRelationId, false},
+	{"extensions", ForeignServerRelationId, false},
+	{"fetch_size", ForeignDataWrapperRelationId, false},
+	{"fetch_size", ForeignServerRelationId, false},
+	{"reference_tables", ForeignDataWrapperRelationId, false},
+	{"copy_rows_per_message", ForeignDataWrapperRelationId, false},
 	{"user", UserMappingRelationId, true},
 	{"password", UserMappingRelationId, true},
 	/* chunks on the access node remember which hypertable they belong to */
@@ -91,11 +115,150 @@ DataNodeOptionAvailable(List *options)
 	return true;
 }
 
+/*
+ * The names in a comma-separated option value.  Names are split as
+ * identifiers (quotes keep case and commas); errname says what the list is
+ * of, for the message.
+ */
+static List *
+option_name_list(DefElem *def, const char *errname)
+{
+	List	   *names = NIL;
+
+	if (!SplitIdentifierString(pstrdup(defGetString(def)), ',', &names))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" must be a list of %s", def->defname, errname)));
+	return names;
+}
+
+/*
+ * The extensions an "extensions" option names, as OIDs; names that are not
+ * installed are skipped, with a warning if warn (when the option is set).
+ */
+static List *
+extension_list(DefElem *def, bool warn)
+{
+	List	   *oids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, option_name_list(def, "extension names"))
+	{
+		Oid			extoid = get_extension_oid(lfirst(lc), true);
+
+		if (OidIsValid(extoid))
+			oids = lappend_oid(oids, extoid);
+		else if (warn)
+			ereport(WARNING,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("extension \"%s\" is not installed", (char *) lfirst(lc))));
+	}
+	return oids;
+}
+
+/*
+ * The (possibly qualified, possibly quoted) table names of a comma-separated
+ * list, as the text of each; commas inside double quotes do not split.
+ */
+static List *
+table_name_list(const char *value)
+{
+	List	   *names = NIL;
+	StringInfoData buf;
+	bool		quoted = false;
+	const char *p;
+
+	initStringInfo(&buf);
+	for (p = value;; p++)
+	{
+		if (*p == '"')
+			quoted = !quoted;
+		if (*p == '\0' || (*p == ',' && !quoted))
+		{
+			names = lappend(names, pstrdup(buf.data));
+			resetStringInfo(&buf);
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		appendStringInfoChar(&buf, *p);
+	}
+	return names;
+}
+
+/*
+ * The tables a "reference_tables" option names: ordinary tables, that every
+ * data node has a copy of.  Unqualified names are looked up on the search
+ * path; missing_ok leaves out the ones that do not exist (any more).
+ */
+static List *
+reference_table_list(DefElem *def, bool missing_ok)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, table_name_list(defGetString(def)))
+	{
+		char	   *name = lfirst(lc);
+		RangeVar   *rv;
+		Oid			relid;
+
+		rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+		relid = RangeVarGetRelid(rv, NoLock, true);
+		if (!OidIsValid(relid) && missing_ok)
+			continue;
+
+		if (!OidIsValid(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("table \"%s\" does not exist", name)));
+		if (get_rel_relkind(relid) != RELKIND_RELATION)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("relation \"%s\" is not an ordinary table. Only ordinary tables can be used as reference tables", name)));
+		relids = lappend_oid(relids, relid);
+	}
+	return relids;
+}
+
+/* Is the option's value an integer from 1 to INT_MAX? */
+static bool
+is_positive_int(DefElem *def)
+{
+	char	   *end;
+	long		val = strtol(defGetString(def), &end, 10);
+
+	return *end == '\0' && end != defGetString(def) && val > 0 && val <= PG_INT32_MAX;
+}
+
 static void
 validate_value(DefElem *def)
 {
 	if (strcmp(def->defname, "available") == 0)
 		(void) defGetBoolean(def);
+	else if (strcmp(def->defname, "fdw_startup_cost") == 0 ||
+			 strcmp(def->defname, "fdw_tuple_cost") == 0)
+	{
+		char	   *end;
+		double		val = strtod(defGetString(def), &end);
+
+		if (*end != '\0' || end == defGetString(def) || val < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("%s requires a non-negative numeric value", def->defname)));
+	}
+	else if (strcmp(def->defname, "fetch_size") == 0 && !is_positive_int(def))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("%s requires a non-negative integer value", def->defname)));
+	else if (strcmp(def->defname, "copy_rows_per_message") == 0 && !is_positive_int(def))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("%s requires a non-zero and positive integer value", def->defname)));
+	else if (strcmp(def->defname, "extensions") == 0)
+		(void) extension_list(def, true);
+	else if (strcmp(def->defname, "reference_tables") == 0)
+		(void) reference_table_list(def, false);
 	else if (strcmp(def->defname, "port") == 0 || strcmp(def->defname, "connect_timeout") == 0)
 	{
 		char	   *value = defGetString(def);
@@ -233,4 +396,133 @@ CheckDataNodeUserMapping(Node *parsetree)
 					 errdetail("Only a superuser may make a user mapping whose \"user\" option names another role."),
 					 errhint("Leave out the \"user\" option: a role reaches a data node as itself.")));
 	}
+}
+
+/* The option called name: the server's if it has one, else the wrapper's. */
+static DefElem *
+tuning_option(Oid server_id, const char *name)
+{
+	ForeignServer *server = GetForeignServer(server_id);
+	List	   *lists[2];
+	int			i;
+	ListCell   *lc;
+
+	lists[0] = server->options;
+	lists[1] = GetForeignDataWrapper(server->fdwid)->options;
+	for (i = 0; i < lengthof(lists); i++)
+		foreach(lc, lists[i])
+		{
+			DefElem    *def = lfirst_node(DefElem, lc);
+
+			if (strcmp(def->defname, name) == 0)
+				return def;
+		}
+	return NULL;
+}
+
+/* Rows per FETCH from the node: its fetch_size, or default_size. */
+int
+DataNodeFetchSize(Oid server_id, int default_size)
+{
+	DefElem    *def = tuning_option(server_id, "fetch_size");
+
+	return def ? (int) strtol(defGetString(def), NULL, 10) : default_size;
+}
+
+/*
+ * The planner's cost of a scan on these nodes: the highest startup and
+ * per-row costs among them (fdw_startup_cost, fdw_tuple_cost, defaulting to
+ * DATA_NODE_SCAN_STARTUP_COST and DATA_NODE_SCAN_ROW_COST), as the slowest
+ * node decides when the scan ends.
+ */
+void
+DataNodeScanCosts(List *server_ids, Cost *startup_cost, Cost *row_cost)
+{
+	ListCell   *lc;
+
+	*startup_cost = DATA_NODE_SCAN_STARTUP_COST;
+	*row_cost = DATA_NODE_SCAN_ROW_COST;
+	if (server_ids == NIL)
+		return;
+	*startup_cost = 0;
+	*row_cost = 0;
+	foreach(lc, server_ids)
+	{
+		DefElem    *startup = tuning_option(lfirst_oid(lc), "fdw_startup_cost");
+		DefElem    *row = tuning_option(lfirst_oid(lc), "fdw_tuple_cost");
+
+		*startup_cost = Max(*startup_cost,
+							startup ? strtod(defGetString(startup), NULL) : DATA_NODE_SCAN_STARTUP_COST);
+		*row_cost = Max(*row_cost, row ? strtod(defGetString(row), NULL) : DATA_NODE_SCAN_ROW_COST);
+	}
+}
+
+/* The wrapper's copy_rows_per_message; 0 when not set (no limit). */
+int
+DataNodeCopyRowsPerMessage(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, GetForeignDataWrapperByName(MN_FDW_NAME, false)->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, "copy_rows_per_message") == 0)
+			return (int) strtol(defGetString(def), NULL, 10);
+	}
+	return 0;
+}
+
+/*
+ * The reference tables of the wrapper, as OIDs: tables with a copy on every
+ * data node.  Tables dropped since the option was set are left out.
+ */
+List *
+DataNodeReferenceTables(void)
+{
+	ListCell   *lc;
+	List	   *relids = NIL;
+
+	foreach(lc, GetForeignDataWrapperByName(MN_FDW_NAME, false)->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, "reference_tables") == 0)
+			relids = reference_table_list(def, true);
+	}
+	return relids;
+}
+
+/*
+ * May data nodes run the immutable functions and operators of extension
+ * extoid?  Yes when "extensions" lists it for every data node (through the
+ * wrapper's option or each server's own): a distributed scan may reach any
+ * of them.
+ */
+bool
+DataNodeExtensionShippable(Oid extoid)
+{
+	Oid			fdwid = GetForeignDataWrapperByName(MN_FDW_NAME, false)->fdwid;
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		any = false;
+	bool		all = true;
+
+	rel = table_open(ForeignServerRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (all && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_foreign_server srv = (Form_pg_foreign_server) GETSTRUCT(tup);
+		DefElem    *def;
+
+		if (srv->srvfdw != fdwid)
+			continue;
+		any = true;
+		def = tuning_option(srv->oid, "extensions");
+		all = def != NULL && list_member_oid(extension_list(def, false), extoid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return any && all;
 }

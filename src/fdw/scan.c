@@ -42,12 +42,16 @@
 #include "fdw/fdw.h"
 #include "remote/remote.h"
 
-/* rows per FETCH and node: enough to hide round trips, small enough to hold */
+/*
+ * rows per FETCH and node: enough to hide round trips, small enough to hold;
+ * a node's fetch_size option (or the wrapper's) says otherwise
+ */
 #define FETCH_SIZE 2000
 
 typedef struct NodeCursor
 {
 	Oid			server_id;
+	int			fetch_size;		/* rows per FETCH */
 	char	   *sql;			/* the query the cursor runs */
 	DataNodeConn *conn;			/* set when the cursor is declared */
 	bool		declared;
@@ -99,6 +103,7 @@ RemoteScanCreate(List *server_ids, List *sqls, TupleDesc tupdesc, List *retrieve
 	forboth(lc1, server_ids, lc2, sqls)
 	{
 		scan->nodes[i].server_id = lfirst_oid(lc1);
+		scan->nodes[i].fetch_size = DataNodeFetchSize(lfirst_oid(lc1), FETCH_SIZE);
 		scan->nodes[i].sql = lfirst(lc2);
 		i++;
 	}
@@ -168,7 +173,12 @@ run_direct(RemoteScan *scan, const char **values)
 		if (errno != 0 || *end != '\0')
 			return false;
 	}
-	return bound >= 0 && bound < FETCH_SIZE;
+	if (bound < 0)
+		return false;
+	for (int i = 0; i < scan->nnodes; i++)
+		if (bound >= scan->nodes[i].fetch_size)
+			return false;
+	return true;
 }
 
 static void
@@ -185,7 +195,7 @@ take_batch(NodeCursor *nc, PGresult *res)
 	check_tuples(nc, res, nc->sql, PGRES_TUPLES_OK);
 	nc->res = res;
 	nc->next_row = 0;
-	nc->eof = PQntuples(res) < FETCH_SIZE;
+	nc->eof = PQntuples(res) < nc->fetch_size;
 }
 
 /* For EXPLAIN ANALYZE: an answer from nc arrived. */
@@ -212,7 +222,6 @@ start_scan(RemoteScan *scan)
 	int			nparams = scan->params->nparams;
 
 	scan->params_sent = true;
-	snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", FETCH_SIZE, scan->cursor_name);
 	scan->direct = run_direct(scan, values);
 	for (i = 0; i < scan->nnodes; i++)
 	{
@@ -236,6 +245,7 @@ start_scan(RemoteScan *scan)
 			continue;
 		}
 		sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);
+		snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", nc->fetch_size, scan->cursor_name);
 		if (nparams > 0)
 			RemoteSendParams(nc->conn, sql, nparams, values);
 		else
@@ -285,7 +295,6 @@ fetch_round(RemoteScan *scan)
 	bool		any = false;
 	int			i;
 
-	snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", FETCH_SIZE, scan->cursor_name);
 	for (i = 0; i < scan->nnodes; i++)
 	{
 		NodeCursor *nc = &scan->nodes[i];
@@ -294,6 +303,7 @@ fetch_round(RemoteScan *scan)
 		nc->res = NULL;
 		if (!nc->eof)
 		{
+			snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", nc->fetch_size, scan->cursor_name);
 			RemoteSend(nc->conn, fetch);
 			any = true;
 		}
@@ -405,7 +415,7 @@ RemoteScanNextFromNode(RemoteScan *scan, int i, TupleTableSlot *slot)
 			ExecClearTuple(slot);
 			return false;
 		}
-		snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", FETCH_SIZE, scan->cursor_name);
+		snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", nc->fetch_size, scan->cursor_name);
 		RemoteSend(nc->conn, fetch);
 		take_batch(nc, RemoteGetResult(nc->conn, fetch));
 		note_answer(scan, nc, nc->res);

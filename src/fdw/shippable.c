@@ -32,6 +32,7 @@
 #include "catalog/dependency.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -131,18 +132,32 @@ multinode_node_timezone(PG_FUNCTION_ARGS)
 static bool
 shippable_function(Oid funcid)
 {
+	Oid			extoid;
+
 	if (func_volatile(funcid) != PROVOLATILE_IMMUTABLE)
 		return false;
 	if (funcid < FirstGenbkiObjectId)
 		return true;
-	return getExtensionOfObject(ProcedureRelationId, funcid) ==
-		get_extension_oid(MN_EXTENSION_NAME, true);
+	extoid = getExtensionOfObject(ProcedureRelationId, funcid);
+	return OidIsValid(extoid) &&
+		(extoid == get_extension_oid(MN_EXTENSION_NAME, true) ||
+		 DataNodeExtensionShippable(extoid));
 }
 
+/*
+ * Built-in operators, and those of an extension the "extensions" option
+ * lists (TimescaleDB's, after postgres_fdw's).
+ */
 static bool
 shippable_operator(Oid opno)
 {
-	return opno < FirstGenbkiObjectId && shippable_function(get_opcode(opno));
+	Oid			extoid;
+
+	if (opno < FirstGenbkiObjectId)
+		return shippable_function(get_opcode(opno));
+	extoid = getExtensionOfObject(OperatorRelationId, opno);
+	return OidIsValid(extoid) && DataNodeExtensionShippable(extoid) &&
+		shippable_function(get_opcode(opno));
 }
 
 /*

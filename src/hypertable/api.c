@@ -41,7 +41,7 @@ HypertableRequire(Oid relid)
 
 	if (ht == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
+				(errcode(ERRCODE_MN_HYPERTABLE_NOT_EXIST),
 				 errmsg("table \"%s\" is not a hypertable", get_rel_name(relid)),
 				 errhint("Make it one with create_hypertable() or create_distributed_hypertable().")));
 	return ht;
@@ -523,8 +523,8 @@ multinode_set_replication_factor(PG_FUNCTION_ARGS)
 	if (rf < 1 || rf > PG_INT16_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid replication_factor"),
-				 errdetail("replication_factor must be between 1 and the number of data nodes.")));
+				 errmsg("invalid replication factor"),
+				 errhint("A hypertable's replication factor must be between 1 and %d.", PG_INT16_MAX)));
 	if (rf > nodes)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -542,8 +542,7 @@ multinode_set_replication_factor(PG_FUNCTION_ARGS)
 	if (under > 0)
 		ereport(WARNING,
 				(errmsg("hypertable \"%s\" is under-replicated", ht->table_name),
-				 errdetail("%d existing chunks have fewer than %d replicas; new chunks get %d.",
-						   under, rf, rf)));
+				 errdetail("Some chunks have less than %d replicas.", rf)));
 	CatalogInvalidateHypertable(ht->relid);
 	PG_RETURN_VOID();
 }

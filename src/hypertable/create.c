@@ -505,7 +505,8 @@ create_hypertable_catalog(CreateArgs *args, bool *created)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid number of partitions for dimension \"%s\"", args->space_column),
-					 errdetail("number_partitions must be between 1 and %d.", PG_INT16_MAX)));
+					 errhint("A closed (space) dimension must specify between 1 and %d partitions.",
+							 PG_INT16_MAX)));
 		part_columns = lappend(part_columns, (char *) args->space_column);
 	}
 	else if (args->num_partitions != 0)
@@ -759,8 +760,11 @@ common_args(FunctionCallInfo fcinfo, CreateArgs *args)
 	if (!PG_ARGISNULL(3) && args->num_partitions < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 args->space_column ?
+				 errmsg("invalid number of partitions for dimension \"%s\"", args->space_column) :
 				 errmsg("invalid number of partitions"),
-				 errdetail("number_partitions must be between 1 and %d.", PG_INT16_MAX)));
+				 errhint("A closed (space) dimension must specify between 1 and %d partitions.",
+						 PG_INT16_MAX)));
 	args->assoc_schema = name_arg(fcinfo, 4);
 	args->assoc_prefix = name_arg(fcinfo, 5);
 	if (!PG_ARGISNULL(6))
@@ -794,8 +798,8 @@ create_distributed(FunctionCallInfo fcinfo, CreateArgs *args, int replication_fa
 	if (replication_factor < 1 || replication_factor > PG_INT16_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid replication_factor"),
-				 errdetail("replication_factor must be between 1 and the number of data nodes.")));
+				 errmsg("invalid replication factor"),
+				 errhint("A hypertable's replication factor must be between 1 and %d.", PG_INT16_MAX)));
 
 	/* settle if_not_exists before touching any node */
 	if (HypertableGetByRelid(args->relid) != NULL)
@@ -838,7 +842,27 @@ create_distributed(FunctionCallInfo fcinfo, CreateArgs *args, int replication_fa
 	id = create_hypertable_catalog(args, &created);
 	HypertableAddDataNodes(HypertableGetByRelid(args->relid), args->data_nodes, table_cmds,
 						   args->create_default_indexes);
+	HypertableCheckPartitioning(HypertableGetByRelid(args->relid));
 	return create_result(fcinfo, id, args->relid, created);
+}
+
+/*
+ * A distributed hypertable with fewer space partitions than data nodes
+ * leaves some nodes without new chunks: TimescaleDB's warning.
+ */
+void
+HypertableCheckPartitioning(const Hypertable *ht)
+{
+	const Dimension *space = HypertableSpaceDimension(ht);
+
+	if (space != NULL && HypertableIsDistributed(ht) &&
+		space->num_slices < list_length(ht->data_nodes))
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("insufficient number of partitions for dimension \"%s\"", space->column_name),
+				 errdetail("There are not enough partitions to make use of all data nodes."),
+				 errhint("Increase the number of partitions in dimension \"%s\" to match or exceed the number of attached data nodes.",
+						 space->column_name)));
 }
 
 PG_FUNCTION_INFO_V1(multinode_create_hypertable);

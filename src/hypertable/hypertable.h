@@ -63,6 +63,9 @@ extern void HypertableAddDataNodes(Hypertable *ht, List *server_ids, List *table
 /* create.c: data nodes of a distributed hypertable, as server OIDs */
 extern List *HypertableDataNodeServerIds(const Hypertable *ht);
 
+/* create.c: warn when the space partitions are fewer than the data nodes */
+extern void HypertableCheckPartitioning(const Hypertable *ht);
+
 /* api.c */
 extern Hypertable *HypertableRequire(Oid relid);
 extern void HypertableExecOnDataNodes(const Hypertable *ht, const char *sql, int nparams,

@@ -72,6 +72,7 @@
 #include "utils/tuplestore.h"
 
 #include "catalog/catalog.h"
+#include "fdw/fdw.h"
 #include "guc.h"
 #include "hypertable/hypertable.h"
 #include "planner/planner.h"
@@ -140,6 +141,7 @@ struct ChunkDispatch
 	FmgrInfo   *out_funcs;		/* per attribute: text output */
 	FmgrInfo   *send_funcs;		/* per attribute: binary send, if binary */
 	bool		binary;			/* COPY in binary format (built-in types only) */
+	int			rows_per_message;	/* copy_rows_per_message, 0: no limit */
 	bool		fixed_modes;	/* a column's text depends on output settings */
 	Oid		   *collations;		/* per dimension */
 	char	   *column_list;	/* "(a, b, c)" */
@@ -249,6 +251,7 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	}
 	cd->batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "multinode insert batch",
 										  ALLOCSET_DEFAULT_SIZES);
+	cd->rows_per_message = DataNodeCopyRowsPerMessage();
 	initStringInfo(&cd->row);
 	cd->row_values = palloc0(sizeof(char *) * desc->natts);
 	return cd;
@@ -810,14 +813,71 @@ start_copy_finish(struct ChunkDispatch *cd, NodeBuffer *nb)
 	RemoteConnSetHolder(nb->conn, release_open_copy, nb);
 }
 
-/* Send cb's rows on the node's open COPY, which must be cb's. */
+/*
+ * Length of the COPY row at p: a text row ends with its newline (newlines in
+ * values are escaped); a binary one is a field count and the fields, each a
+ * length (-1: NULL) and its bytes.
+ */
+static int
+copy_row_length(const char *p, const char *end, bool binary)
+{
+	const char *q = p;
+
+	if (!binary)
+	{
+		const char *nl = memchr(p, '\n', end - p);
+
+		return nl ? (int) (nl - p) + 1 : (int) (end - p);
+	}
+	else
+	{
+		uint16		nfields;
+		int			f;
+
+		memcpy(&nfields, q, 2);
+		q += 2;
+		for (f = 0; f < pg_ntoh16(nfields); f++)
+		{
+			uint32		len;
+
+			memcpy(&len, q, 4);
+			q += 4;
+			if ((int32) pg_ntoh32(len) > 0)
+				q += pg_ntoh32(len);
+		}
+		return (int) (q - p);
+	}
+}
+
+/*
+ * Send cb's rows on the node's open COPY, which must be cb's: in one
+ * CopyData message, or in messages of copy_rows_per_message rows when the
+ * wrapper sets it (TimescaleDB's option).
+ */
 static void
 send_rows(NodeBuffer *nb, ChunkBuffer *cb)
 {
+	int			per_message = nb->cd->rows_per_message;
+
 	Assert(nb->open_sql != NULL && nb->open_chunk_id == cb->chunk_id);
 	CHECK_FOR_INTERRUPTS();
-	if (cb->data.len > 0)
+	if (cb->data.len > 0 && (per_message <= 0 || cb->nrows <= per_message))
 		RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
+	else if (cb->data.len > 0)
+	{
+		const char *p = cb->data.data;
+		const char *end = cb->data.data + cb->data.len;
+
+		while (p < end)
+		{
+			const char *start = p;
+			int			r;
+
+			for (r = 0; r < per_message && p < end; r++)
+				p += copy_row_length(p, end, nb->cd->binary);
+			RemoteCopySend(nb->conn, start, (int) (p - start), nb->open_sql);
+		}
+	}
 	nb->bytes -= cb->data.len;
 	nb->nrows -= cb->nrows;
 	resetStringInfo(&cb->data);

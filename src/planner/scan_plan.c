@@ -256,9 +256,19 @@ data_node_scan_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblE
 	cpath->path.parallel_safe = false;
 	cpath->path.parallel_workers = 0;
 	cpath->path.rows = rel->rows;
-	cpath->path.startup_cost = DATA_NODE_SCAN_STARTUP_COST;
-	cpath->path.total_cost = DATA_NODE_SCAN_STARTUP_COST +
-		rel->rows * (DATA_NODE_SCAN_ROW_COST + cpu_tuple_cost);
+	/* the nodes' fdw_startup_cost and fdw_tuple_cost, when set */
+	{
+		List	   *server_ids = NIL;
+		Cost		startup_cost;
+		Cost		row_cost;
+
+		foreach(lc, ht->data_nodes)
+			if (OidIsValid(((HypertableDataNode *) lfirst(lc))->server_id))
+				server_ids = lappend_oid(server_ids, ((HypertableDataNode *) lfirst(lc))->server_id);
+		DataNodeScanCosts(server_ids, &startup_cost, &row_cost);
+		cpath->path.startup_cost = startup_cost;
+		cpath->path.total_cost = startup_cost + rel->rows * (row_cost + cpu_tuple_cost);
+	}
 	cpath->path.pathkeys = NIL;
 	cpath->flags = 0;
 	cpath->custom_paths = NIL;
