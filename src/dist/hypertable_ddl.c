@@ -177,10 +177,17 @@ DDLStatementText(PlannedStmt *pstmt, const char *query_string)
 void
 DDLForwardSQL(const Hypertable *ht, const char *sql, bool callers_settings)
 {
+	DDLForwardSQLToNodes(HypertableDataNodeServerIds(ht), sql, callers_settings);
+}
+
+/* DDLForwardSQL to the data nodes server_ids. */
+void
+DDLForwardSQLToNodes(List *server_ids, const char *sql, bool callers_settings)
+{
 	List	   *conns = NIL;
 	ListCell   *lc;
 
-	foreach(lc, HypertableDataNodeServerIds(ht))
+	foreach(lc, server_ids)
 		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE));
 	if (callers_settings)
 		foreach(lc, conns)
@@ -643,9 +650,27 @@ rolespec_sql(RoleSpec *spec)
 	return "PUBLIC";			/* keep the compiler quiet */
 }
 
-/* stmt, a GRANT or REVOKE on tables, for the one table root. */
+/* A list of RoleSpec as SQL: "a, PUBLIC, CURRENT_USER". */
 static char *
-deparse_grant(GrantStmt *stmt, Oid root)
+role_list_sql(List *rolespecs)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, rolespecs)
+		appendStringInfo(&buf, "%s%s", lc == list_head(rolespecs) ? "" : ", ",
+						 rolespec_sql(lfirst(lc)));
+	return buf.data;
+}
+
+/*
+ * stmt, a GRANT or REVOKE, for the one object "<kind> <name>" (object_sql:
+ * "TABLE s.t", "DATABASE d"): the statement may name objects the nodes do
+ * not have, or have under another name.
+ */
+char *
+DDLDeparseGrant(GrantStmt *stmt, const char *object_sql)
 {
 	StringInfoData buf;
 	ListCell   *lc;
@@ -670,11 +695,8 @@ deparse_grant(GrantStmt *stmt, Oid root)
 		if (priv->cols != NIL)
 			appendStringInfoChar(&buf, ')');
 	}
-	appendStringInfo(&buf, " ON TABLE %s %s ", QualifiedRelationName(root),
-					 stmt->is_grant ? "TO" : "FROM");
-	foreach(lc, stmt->grantees)
-		appendStringInfo(&buf, "%s%s", lc == list_head(stmt->grantees) ? "" : ", ",
-						 rolespec_sql(lfirst(lc)));
+	appendStringInfo(&buf, " ON %s %s %s", object_sql,
+					 stmt->is_grant ? "TO" : "FROM", role_list_sql(stmt->grantees));
 	if (stmt->is_grant && stmt->grant_option)
 		appendStringInfoString(&buf, " WITH GRANT OPTION");
 	if (stmt->grantor)
@@ -900,9 +922,10 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 				/*
 				 * ON ALL TABLES IN SCHEMA reaches the hypertables there but not
 				 * their chunks, which live in another schema: give them the
-				 * same privileges.  The statement is not forwarded: the roles
-				 * it names may not exist on the data nodes yet (the MST page
-				 * creates them afterwards), and the pages run it there with
+				 * same privileges.  The statement goes to the data nodes only
+				 * with multinode.enable_distributed_ddl (ddl_global.c): the
+				 * roles it names may not exist there yet (the MST page creates
+				 * them afterwards), and the pages run it there with
 				 * distributed_exec, where this hook reaches the chunks.
 				 */
 				if (stmt->targtype == ACL_TARGET_ALL_IN_SCHEMA)
@@ -1014,8 +1037,11 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 		foreach(lc, state->grant_forward)
 		{
 			Hypertable *ht = lfirst(lc);
+			GrantStmt  *stmt = (GrantStmt *) parsetree;
 
-			DDLForwardSQL(ht, deparse_grant((GrantStmt *) parsetree, ht->relid), false);
+			DDLCheckRolesOnNodes(HypertableDataNodeServerIds(ht), DDLNamedRoles(stmt->grantees));
+			DDLForwardSQL(ht, DDLDeparseGrant(stmt, psprintf("TABLE %s", QualifiedRelationName(ht->relid))),
+						  false);
 		}
 	}
 	if (OidIsValid(state->renamed_root))
