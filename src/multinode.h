@@ -22,5 +22,8 @@
  * (class TS); everything else uses PostgreSQL's standard codes.
  */
 #define ERRCODE_MN_HYPERTABLE_EXISTS MAKE_SQLSTATE('T','S','1','1','0')
+#define ERRCODE_MN_OPERATION_NOT_SUPPORTED MAKE_SQLSTATE('T','S','1','0','1')
+#define ERRCODE_MN_TABLESPACE_ALREADY_ATTACHED MAKE_SQLSTATE('T','S','1','4','0')
+#define ERRCODE_MN_TABLESPACE_NOT_ATTACHED MAKE_SQLSTATE('T','S','1','5','0')
 
 #endif							/* MULTINODE_H */
