@@ -15,6 +15,7 @@
  *	 GRANT / REVOKE ... ON ALL TABLES IN SCHEMA, when one of the schemas
  *	   holds a distributed hypertable
  *	 ALTER DEFAULT PRIVILEGES
+ *	 REASSIGN OWNED
  *	 GRANT / REVOKE ... ON DATABASE of this database, rewritten for each
  *	   node's own database name
  *
@@ -208,6 +209,8 @@ classify(Node *parsetree, GlobalDDLState *state)
 	switch (nodeTag(parsetree))
 	{
 		case T_CreateSchemaStmt:
+			if (((CreateSchemaStmt *) parsetree)->authrole != NULL)
+				state->roles = DDLNamedRoles(list_make1(((CreateSchemaStmt *) parsetree)->authrole));
 			return true;
 		case T_DropStmt:
 			return ((DropStmt *) parsetree)->removeType == OBJECT_SCHEMA;
@@ -217,6 +220,10 @@ classify(Node *parsetree, GlobalDDLState *state)
 			if (((AlterOwnerStmt *) parsetree)->objectType != OBJECT_SCHEMA)
 				return false;
 			state->roles = DDLNamedRoles(list_make1(((AlterOwnerStmt *) parsetree)->newowner));
+			return true;
+		case T_ReassignOwnedStmt:
+			state->roles = DDLNamedRoles(lappend(list_copy(((ReassignOwnedStmt *) parsetree)->roles),
+												 ((ReassignOwnedStmt *) parsetree)->newrole));
 			return true;
 		case T_AlterDefaultPrivilegesStmt:
 			{

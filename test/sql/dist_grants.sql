@@ -186,6 +186,12 @@ CREATE SCHEMA by_old_name;
 RESET timescaledb_experimental.enable_distributed_ddl;
 \c gr_dn1
 SELECT nspname FROM pg_namespace WHERE nspname IN ('gone', 'by_old_name', 'app2') ORDER BY 1;
+\c gr_access
+-- REASSIGN OWNED: the nodes' objects change hands too
+SET multinode.enable_distributed_ddl = on;
+REASSIGN OWNED BY gr_owner TO gr_helper;
+\c gr_dn2
+SELECT nspname, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = 'app2';
 
 \c regression
 DROP DATABASE gr_access;

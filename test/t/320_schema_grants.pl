@@ -106,6 +106,11 @@ $err = $c->psql_fails('an', "$on GRANT USAGE ON SCHEMA metrics_app TO an_only",
 like($err, qr/role "an_only" does not exist on data node "dn1"/, 'the same error for a schema grant');
 is($c->safe_psql('an', q{SELECT has_schema_privilege('an_only', 'metrics_app', 'USAGE')}),
 	'f', 'the refused schema grant left nothing on the access node');
+$err = $c->psql_fails('an', "$on CREATE SCHEMA for_an_only AUTHORIZATION an_only",
+	'a schema for a role missing on the data nodes is refused');
+like($err, qr/role "an_only" does not exist on data node "dn1"/, 'the same error for CREATE SCHEMA AUTHORIZATION');
+is($c->safe_psql('an', q{SELECT count(*) FROM pg_namespace WHERE nspname = 'for_an_only'}),
+	'0', 'the refused schema was not created on the access node');
 
 # the role drops its hypertable everywhere; the schema goes from every node
 $c->safe_psql('an', 'DROP TABLE metrics_app.m', user => 'app_user');
