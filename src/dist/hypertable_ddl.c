@@ -466,6 +466,36 @@ check_unique_constraint(Hypertable *ht, Oid index_oid)
 	ReleaseSysCache(tup);
 }
 
+/*
+ * Every row needs a time slice and a point in each dimension: the
+ * partitioning columns stay, and time columns stay NOT NULL (TimescaleDB's
+ * messages and SQLSTATEs).
+ */
+static void
+refuse_partitioning_column_change(Hypertable *ht, AlterTableCmd *cmd)
+{
+	int			d;
+
+	if ((cmd->subtype != AT_DropNotNull && cmd->subtype != AT_DropColumn) || cmd->name == NULL)
+		return;
+	for (d = 0; d < ht->num_dimensions; d++)
+	{
+		const Dimension *dim = &ht->dimensions[d];
+
+		if (strcmp(dim->column_name, cmd->name) != 0)
+			continue;
+		if (cmd->subtype == AT_DropColumn)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+					 errmsg("cannot drop column named in partition key"),
+					 errdetail("Cannot drop column that is a hypertable partitioning (space or time) dimension.")));
+		if (!dim->is_space)
+			ereport(ERROR,
+					(errcode(ERRCODE_MN_OPERATION_NOT_SUPPORTED),
+					 errmsg("cannot drop not-null constraint from a time-partitioned column")));
+	}
+}
+
 static void
 refuse_distributed_foreign_key(Hypertable *ht, Node *def)
 {
@@ -807,6 +837,7 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 							refuse_distributed_foreign_key(ht, cmd->def);
 						if (HypertableIsDistributed(ht))
 							refuse_distributed_row_security(ht, cmd);
+						refuse_partitioning_column_change(ht, cmd);
 						if (cmd->subtype == AT_EnableRowSecurity ||
 							cmd->subtype == AT_DisableRowSecurity ||
 							cmd->subtype == AT_ForceRowSecurity ||

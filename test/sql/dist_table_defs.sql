@@ -35,6 +35,13 @@ SELECT DISTINCT c.reloptions FROM pg_inherits i JOIN pg_class c ON c.oid = i.inh
 ALTER TABLE opts SET (fillfactor = 50);
 ALTER TABLE opts RESET (autovacuum_enabled);
 SELECT * FROM schema_diff('opts');
+-- the time column stays NOT NULL, the partitioning columns stay (2.13's
+-- messages), here and on the nodes
+ALTER TABLE opts ALTER COLUMN time DROP NOT NULL;
+ALTER TABLE opts DROP COLUMN device;
+ALTER TABLE opts DROP COLUMN time;
+ALTER TABLE opts ALTER COLUMN val SET NOT NULL, ALTER COLUMN val DROP NOT NULL;
+SELECT * FROM schema_diff('opts');
 -- no NOTICE when the time column is NOT NULL already
 CREATE TABLE quiet (time timestamptz NOT NULL, device int);
 SELECT table_name FROM create_distributed_hypertable('quiet', 'time');
