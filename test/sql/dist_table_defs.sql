@@ -83,6 +83,16 @@ SELECT table_name FROM create_distributed_hypertable('ident', 'time', 'device');
 INSERT INTO ident (time, device) VALUES ('2021-01-01', 1), ('2021-01-01', 2), ('2021-01-02', 1);
 SELECT id, device FROM ident ORDER BY id;
 SELECT * FROM schema_diff('ident');
+-- an identity column cannot be added once there are chunks (PostgreSQL's
+-- rule for tables with children), so the access node always draws them
+ALTER TABLE gen ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+-- before the first chunk it can: the values are the access node's, on
+-- every node, whichever way rows travel
+ALTER TABLE quiet ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+INSERT INTO quiet (time, device) VALUES ('2021-01-04', 5);
+INSERT INTO quiet (time, device) SELECT '2021-01-05', d FROM generate_series(6, 7) d;
+SELECT device, seq FROM quiet ORDER BY device;
+SELECT * FROM schema_diff('quiet');
 -- RETURNING shows the values the data nodes computed
 INSERT INTO gen (time, device, celsius) VALUES ('2021-01-02', 3, 37) RETURNING device, fahrenheit;
 -- COPY sends the other columns too
