@@ -65,7 +65,7 @@ typedef struct GlobalDDLState
 	List	   *server_ids;
 	List	   *roles;			/* role names the nodes must have */
 	char	   *sql;			/* the user's text, or NULL: per node */
-	List	   *grant_on_database;	/* GrantStmt on this database */
+	GrantStmt  *grant_on_database;	/* or GRANT ... ON DATABASE of this one */
 } GlobalDDLState;
 
 static bool
@@ -255,7 +255,7 @@ classify(Node *parsetree, GlobalDDLState *state)
 					return true;
 				if (stmt->objtype == OBJECT_DATABASE && grant_on_this_database(stmt))
 				{
-					state->grant_on_database = list_make1(stmt);
+					state->grant_on_database = stmt;
 					return true;
 				}
 				return false;
@@ -283,7 +283,7 @@ DDLGlobalBefore(PlannedStmt *pstmt, const char *query_string)
 	if (state->server_ids == NIL)
 		return NULL;			/* not an access node */
 	DDLCheckRolesOnNodes(state->server_ids, state->roles);
-	if (state->grant_on_database == NIL)
+	if (state->grant_on_database == NULL)
 		state->sql = DDLStatementText(pstmt, query_string);
 	return state;
 }
@@ -307,7 +307,7 @@ DDLGlobalAfter(void *arg)
 		Oid			server_id = lfirst_oid(lc);
 
 		DDLForwardSQLToNodes(list_make1_oid(server_id),
-							 DDLDeparseGrant(linitial(state->grant_on_database),
+							 DDLDeparseGrant(state->grant_on_database,
 											 psprintf("DATABASE %s", quote_identifier(node_dbname(server_id)))),
 							 false);
 	}
