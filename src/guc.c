@@ -21,6 +21,7 @@ char	   *mn_debug_fault = NULL;
 bool		mn_enable_2pc = true;
 bool		mn_enable_aggregate_pushdown = true;
 bool		mn_enable_client_ddl_on_data_nodes = false;
+bool		mn_enable_distributed_ddl = false;
 bool		mn_explain_data_node_plans = false;
 int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
@@ -95,6 +96,19 @@ MultinodeDefineGucs(void)
 							 "hypertables unless the access node sends it, so that their "
 							 "schema stays the same on every node.",
 							 &mn_enable_client_ddl_on_data_nodes,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("multinode.enable_distributed_ddl",
+							 "Send DDL on schemas, default privileges and database grants to every data node.",
+							 "When on (on an access node), CREATE, ALTER and DROP SCHEMA, GRANT and "
+							 "REVOKE on schemas, on the database and ON ALL TABLES IN SCHEMA, and "
+							 "ALTER DEFAULT PRIVILEGES also run on every data node in the same "
+							 "distributed transaction. Off by default, as TimescaleDB 2.13's "
+							 "timescaledb_experimental.enable_distributed_ddl, which is honoured too.",
+							 &mn_enable_distributed_ddl,
 							 false,
 							 PGC_USERSET,
 							 0,

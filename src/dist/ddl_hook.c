@@ -100,6 +100,7 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 {
 	void	   *ddl_state;
 	void	   *objects_state = NULL;
+	void	   *global_state = NULL;
 	List	   *vacuum_nodes = NIL;
 	bool		ours;
 
@@ -120,6 +121,7 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 		if (IsA(pstmt->utilityStmt, VacuumStmt))
 			pstmt = DDLVacuumBefore(pstmt, &vacuum_nodes);
 		objects_state = DDLObjectsBefore(pstmt, queryString);
+		global_state = DDLGlobalBefore(pstmt, queryString);
 	}
 	ddl_state = HypertableDDLBefore(pstmt, queryString);
 
@@ -132,6 +134,7 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 
 	HypertableDDLAfter(pstmt, queryString, ddl_state);
 	DDLObjectsAfter(objects_state);
+	DDLGlobalAfter(global_state);
 	DDLVacuumAfter(pstmt, vacuum_nodes);
 	if (ours)
 		DistStatsAfterUtility(pstmt->utilityStmt);

@@ -14,6 +14,9 @@
 
 /* hypertable_ddl.c */
 extern void DDLForwardSQL(const Hypertable *ht, const char *sql, bool callers_settings);
+extern void DDLForwardSQLToNodes(List *server_ids, const char *sql, bool callers_settings);
+struct GrantStmt;
+extern char *DDLDeparseGrant(struct GrantStmt *stmt, const char *object_sql);
 extern void DDLDropHypertableCatalog(Hypertable *ht);
 extern List *DDLTablesMatching(Oid nsp, Oid owner, Oid grantee);
 struct PlannedStmt;
@@ -22,6 +25,12 @@ extern char *DDLStatementText(struct PlannedStmt *pstmt, const char *query_strin
 /* ddl_objects.c: statements on a hypertable's indexes, constraints, triggers */
 extern void *DDLObjectsBefore(struct PlannedStmt *pstmt, const char *query_string);
 extern void DDLObjectsAfter(void *state);
+
+/* ddl_global.c: schemas, default privileges, grants on the database */
+extern void *DDLGlobalBefore(struct PlannedStmt *pstmt, const char *query_string);
+extern void DDLGlobalAfter(void *state);
+extern void DDLCheckRolesOnNodes(List *server_ids, List *roles);
+extern List *DDLNamedRoles(List *rolespecs);
 
 /* vacuum.c */
 extern struct PlannedStmt *DDLVacuumBefore(struct PlannedStmt *pstmt, List **dist_out);

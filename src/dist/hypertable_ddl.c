@@ -177,10 +177,17 @@ DDLStatementText(PlannedStmt *pstmt, const char *query_string)
 void
 DDLForwardSQL(const Hypertable *ht, const char *sql, bool callers_settings)
 {
+	DDLForwardSQLToNodes(HypertableDataNodeServerIds(ht), sql, callers_settings);
+}
+
+/* DDLForwardSQL to the data nodes server_ids. */
+void
+DDLForwardSQLToNodes(List *server_ids, const char *sql, bool callers_settings)
+{
 	List	   *conns = NIL;
 	ListCell   *lc;
 
-	foreach(lc, HypertableDataNodeServerIds(ht))
+	foreach(lc, server_ids)
 		conns = lappend(conns, GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE));
 	if (callers_settings)
 		foreach(lc, conns)
@@ -459,6 +466,36 @@ check_unique_constraint(Hypertable *ht, Oid index_oid)
 	ReleaseSysCache(tup);
 }
 
+/*
+ * Every row needs a time slice and a point in each dimension: the
+ * partitioning columns stay, and time columns stay NOT NULL (TimescaleDB's
+ * messages and SQLSTATEs).
+ */
+static void
+refuse_partitioning_column_change(Hypertable *ht, AlterTableCmd *cmd)
+{
+	int			d;
+
+	if ((cmd->subtype != AT_DropNotNull && cmd->subtype != AT_DropColumn) || cmd->name == NULL)
+		return;
+	for (d = 0; d < ht->num_dimensions; d++)
+	{
+		const Dimension *dim = &ht->dimensions[d];
+
+		if (strcmp(dim->column_name, cmd->name) != 0)
+			continue;
+		if (cmd->subtype == AT_DropColumn)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+					 errmsg("cannot drop column named in partition key"),
+					 errdetail("Cannot drop column that is a hypertable partitioning (space or time) dimension.")));
+		if (!dim->is_space)
+			ereport(ERROR,
+					(errcode(ERRCODE_MN_OPERATION_NOT_SUPPORTED),
+					 errmsg("cannot drop not-null constraint from a time-partitioned column")));
+	}
+}
+
 static void
 refuse_distributed_foreign_key(Hypertable *ht, Node *def)
 {
@@ -643,9 +680,27 @@ rolespec_sql(RoleSpec *spec)
 	return "PUBLIC";			/* keep the compiler quiet */
 }
 
-/* stmt, a GRANT or REVOKE on tables, for the one table root. */
+/* A list of RoleSpec as SQL: "a, PUBLIC, CURRENT_USER". */
 static char *
-deparse_grant(GrantStmt *stmt, Oid root)
+role_list_sql(List *rolespecs)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, rolespecs)
+		appendStringInfo(&buf, "%s%s", lc == list_head(rolespecs) ? "" : ", ",
+						 rolespec_sql(lfirst(lc)));
+	return buf.data;
+}
+
+/*
+ * stmt, a GRANT or REVOKE, for the one object "<kind> <name>" (object_sql:
+ * "TABLE s.t", "DATABASE d"): the statement may name objects the nodes do
+ * not have, or have under another name.
+ */
+char *
+DDLDeparseGrant(GrantStmt *stmt, const char *object_sql)
 {
 	StringInfoData buf;
 	ListCell   *lc;
@@ -670,11 +725,8 @@ deparse_grant(GrantStmt *stmt, Oid root)
 		if (priv->cols != NIL)
 			appendStringInfoChar(&buf, ')');
 	}
-	appendStringInfo(&buf, " ON TABLE %s %s ", QualifiedRelationName(root),
-					 stmt->is_grant ? "TO" : "FROM");
-	foreach(lc, stmt->grantees)
-		appendStringInfo(&buf, "%s%s", lc == list_head(stmt->grantees) ? "" : ", ",
-						 rolespec_sql(lfirst(lc)));
+	appendStringInfo(&buf, " ON %s %s %s", object_sql,
+					 stmt->is_grant ? "TO" : "FROM", role_list_sql(stmt->grantees));
 	if (stmt->is_grant && stmt->grant_option)
 		appendStringInfoString(&buf, " WITH GRANT OPTION");
 	if (stmt->grantor)
@@ -785,6 +837,7 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 							refuse_distributed_foreign_key(ht, cmd->def);
 						if (HypertableIsDistributed(ht))
 							refuse_distributed_row_security(ht, cmd);
+						refuse_partitioning_column_change(ht, cmd);
 						if (cmd->subtype == AT_EnableRowSecurity ||
 							cmd->subtype == AT_DisableRowSecurity ||
 							cmd->subtype == AT_ForceRowSecurity ||
@@ -900,9 +953,10 @@ HypertableDDLBefore(PlannedStmt *pstmt, const char *query_string)
 				/*
 				 * ON ALL TABLES IN SCHEMA reaches the hypertables there but not
 				 * their chunks, which live in another schema: give them the
-				 * same privileges.  The statement is not forwarded: the roles
-				 * it names may not exist on the data nodes yet (the MST page
-				 * creates them afterwards), and the pages run it there with
+				 * same privileges.  The statement goes to the data nodes only
+				 * with multinode.enable_distributed_ddl (ddl_global.c): the
+				 * roles it names may not exist there yet (the MST page creates
+				 * them afterwards), and the pages run it there with
 				 * distributed_exec, where this hook reaches the chunks.
 				 */
 				if (stmt->targtype == ACL_TARGET_ALL_IN_SCHEMA)
@@ -1014,8 +1068,11 @@ HypertableDDLAfter(PlannedStmt *pstmt, const char *query_string, void *arg)
 		foreach(lc, state->grant_forward)
 		{
 			Hypertable *ht = lfirst(lc);
+			GrantStmt  *stmt = (GrantStmt *) parsetree;
 
-			DDLForwardSQL(ht, deparse_grant((GrantStmt *) parsetree, ht->relid), false);
+			DDLCheckRolesOnNodes(HypertableDataNodeServerIds(ht), DDLNamedRoles(stmt->grantees));
+			DDLForwardSQL(ht, DDLDeparseGrant(stmt, psprintf("TABLE %s", QualifiedRelationName(ht->relid))),
+						  false);
 		}
 	}
 	if (OidIsValid(state->renamed_root))

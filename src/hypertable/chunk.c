@@ -65,8 +65,9 @@
 #include "multinode.h"
 #include "remote/remote.h"
 
-static Oid
-rel_owner(Oid relid)
+/* The owner of relation relid. */
+Oid
+RelationOwner(Oid relid)
 {
 	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	Oid			owner;
@@ -340,6 +341,8 @@ create_local_chunk(const Hypertable *ht, int32 chunk_id, const int64 *start, con
 	if (OidIsValid(server_id))
 		appendStringInfo(&sql, " SERVER %s OPTIONS (chunk_id '%d')",
 						 quote_identifier(GetForeignServer(server_id)->servername), chunk_id);
+	else
+		appendStringInfoString(&sql, ChunkStorageClause(ht, placement_index(ht, start)));
 	CatalogExec(sql.data, 0, NULL, NULL, NULL, false);
 
 	nsp = get_namespace_oid(schema_name, false);
@@ -354,7 +357,7 @@ create_local_chunk(const Hypertable *ht, int32 chunk_id, const int64 *start, con
 	 */
 	CatalogExec(psprintf("ALTER %sTABLE %s OWNER TO %s", OidIsValid(server_id) ? "FOREIGN " : "",
 						 quote_qualified_identifier(schema_name, table_name),
-						 quote_identifier(GetUserNameFromId(rel_owner(ht->relid), false))),
+						 quote_identifier(GetUserNameFromId(RelationOwner(ht->relid), false))),
 				0, NULL, NULL, NULL, false);
 	CatalogAsOwnerBegin(&scope);
 	copy_root_acl(ht->relid, relid);

@@ -535,6 +535,9 @@ create_hypertable_catalog(CreateArgs *args, bool *created)
 	/* the time column may not be NULL: every row needs a time slice */
 	if (!column_is_not_null(relid, tattno))
 	{
+		ereport(NOTICE,
+				(errmsg("adding not-null constraint to column \"%s\"", args->time_column),
+				 errdetail("Time dimensions cannot have NULL values.")));
 		SPI_connect();
 		SPI_execute(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
 							 QualifiedRelationName(relid), quote_identifier(args->time_column)),

@@ -2,7 +2,7 @@
  *
  * deparse.c
  *	  The SQL that recreates a table on a data node: columns, defaults,
- *	  constraints and indexes.
+ *	  constraints, access method, storage parameters and indexes.
  *
  * Everything is deparsed under the pinned search_path (CatalogPinSearchPath),
  * so every name outside pg_catalog comes out schema-qualified and quoted, and
@@ -22,6 +22,10 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/index.h"
@@ -33,6 +37,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
+#include "utils/array.h"
+#include "utils/syscache.h"
 
 #include "catalog/catalog.h"
 #include "hypertable/hypertable.h"
@@ -128,6 +134,63 @@ append_constraints(StringInfo buf, Relation rel)
 }
 
 /*
+ * The table's access method, unless heap (the default everywhere), and its
+ * storage parameters, after the column list.  The toast table's parameters
+ * (toast.*) are stored on the toast table and are not sent.  The table's
+ * tablespace is not sent either: tablespaces belong to a server, and a
+ * data node has its own (see attach_tablespace).
+ */
+static void
+append_storage(StringInfo buf, Relation rel)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(RelationGetRelid(rel)));
+	bool		isnull;
+	Datum		options;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", RelationGetRelid(rel));
+	if (OidIsValid(rel->rd_rel->relam) && rel->rd_rel->relam != HEAP_TABLE_AM_OID)
+		appendStringInfo(buf, " USING %s", quote_identifier(get_am_name(rel->rd_rel->relam)));
+	options = SysCacheGetAttr(RELOID, tup, Anum_pg_class_reloptions, &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		int			nelems;
+		int			i;
+
+		deconstruct_array(DatumGetArrayTypeP(options), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, NULL, &nelems);
+		for (i = 0; i < nelems; i++)
+		{
+			char	   *option = TextDatumGetCString(elems[i]);
+			char	   *value = strchr(option, '=');
+
+			if (value == NULL)
+				continue;
+			*value++ = '\0';
+			appendStringInfo(buf, "%s%s = %s", i == 0 ? " WITH (" : ", ",
+							 quote_identifier(option), quote_literal_cstr(value));
+		}
+		if (nelems > 0)
+			appendStringInfoChar(buf, ')');
+	}
+	ReleaseSysCache(tup);
+}
+
+/* append_storage for relid, as a string (" USING ... WITH (...)" or ""). */
+char *
+DeparseStorageClause(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	append_storage(&buf, rel);
+	table_close(rel, AccessShareLock);
+	return buf.data;
+}
+
+/*
  * Commands that recreate relid (not its schema) on a data node: CREATE
  * TABLE with columns and constraints, then one CREATE INDEX per index that
  * does not belong to a constraint.
@@ -149,6 +212,7 @@ DeparseTableForDataNode(Oid relid)
 	append_columns(&buf, rel);
 	append_constraints(&buf, rel);
 	appendStringInfoChar(&buf, ')');
+	append_storage(&buf, rel);
 	cmds = lappend(cmds, buf.data);
 
 	indexes = RelationGetIndexList(rel);

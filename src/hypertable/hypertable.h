@@ -51,6 +51,12 @@ extern void ChunkRunAsOwner(Oid chunk_relid, const char *sql);
 
 /* deparse.c: SQL that recreates a table on a data node */
 extern List *DeparseTableForDataNode(Oid relid);
+extern char *DeparseStorageClause(Oid relid);
+
+extern Oid	RelationOwner(Oid relid);
+
+/* tablespace.c */
+extern char *ChunkStorageClause(const Hypertable *ht, int slice_index);
 
 /* create.c: a chunk_time_interval argument in internal units */
 extern int64 DimensionIntervalFromArg(Datum interval, Oid interval_type, Oid value_type,

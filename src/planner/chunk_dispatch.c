@@ -169,6 +169,17 @@ struct ChunkDispatch
 
 static bool encoded_without_settings(Oid type);
 
+/*
+ * Whether a column's values are sent when rows are written: stored
+ * generated columns are computed where the row is stored (the data node's
+ * member has the same definition), and may not be written.
+ */
+static inline bool
+column_sent(Form_pg_attribute att)
+{
+	return !att->attisdropped && att->attgenerated == '\0';
+}
+
 struct ChunkDispatch *
 ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 					ChunkDispatchOnConflict *on_conflict)
@@ -177,6 +188,7 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	Relation	rel = root_rri->ri_RelationDesc;
 	TupleDesc	desc = RelationGetDescr(rel);
 	StringInfoData cols;
+	StringInfoData names;
 	int			i,
 				j;
 
@@ -198,6 +210,7 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	cd->binary = true;
 	initStringInfo(&cols);
 	appendStringInfoChar(&cols, '(');
+	initStringInfo(&names);
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -205,6 +218,9 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 		bool		isvarlena;
 
 		if (att->attisdropped)
+			continue;
+		appendStringInfo(&names, "%s%s", names.len ? ", " : "", quote_identifier(NameStr(att->attname)));
+		if (!column_sent(att))
 			continue;
 		if (att->atttypid >= FirstGenbkiObjectId || get_typtype(att->atttypid) != TYPTYPE_BASE)
 			cd->binary = false;
@@ -225,15 +241,15 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 			Oid			func;
 			bool		isvarlena;
 
-			if (att->attisdropped)
+			if (!column_sent(att))
 				continue;
 			getTypeBinaryOutputInfo(att->atttypid, &func, &isvarlena);
 			fmgr_info(func, &cd->send_funcs[i]);
 		}
-	cd->column_names = pnstrdup(cols.data + 1, cols.len - 2);
+	cd->column_names = names.data;
 	cd->column_types = palloc(sizeof(Oid) * Max(1, cd->ncols));
 	for (i = 0, j = 0; i < desc->natts; i++)
-		if (!TupleDescAttr(desc, i)->attisdropped)
+		if (column_sent(TupleDescAttr(desc, i)))
 			cd->column_types[j++] = TupleDescAttr(desc, i)->atttypid;
 	cd->returned = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	cd->check_slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
@@ -473,7 +489,7 @@ encode_row_binary(struct ChunkDispatch *cd, TupleTableSlot *slot)
 		Form_pg_attribute att = TupleDescAttr(cd->desc, i);
 		Datum		v = slot->tts_values[i];
 
-		if (att->attisdropped)
+		if (!column_sent(att))
 			continue;
 		if (slot->tts_isnull[i])
 		{
@@ -546,7 +562,7 @@ encode_row_copy(struct ChunkDispatch *cd, TupleTableSlot *slot)
 	initStringInfo(&value);
 	for (i = 0; i < cd->desc->natts; i++)
 	{
-		if (TupleDescAttr(cd->desc, i)->attisdropped)
+		if (!column_sent(TupleDescAttr(cd->desc, i)))
 			continue;
 		if (!first)
 			appendStringInfoChar(&cd->row, '\t');
@@ -579,7 +595,7 @@ encode_row_params(struct ChunkDispatch *cd, TupleTableSlot *slot)
 	{
 		StringInfoData value;
 
-		if (TupleDescAttr(cd->desc, i)->attisdropped)
+		if (!column_sent(TupleDescAttr(cd->desc, i)))
 			continue;
 		if (slot->tts_isnull[i])
 		{
@@ -1641,7 +1657,7 @@ lock_conflicting_sql(struct ChunkDispatch *cd, const char *qualified)
 			elog(ERROR, "no equality operator for operator class %u", opclass);
 		/* the parameters are the root's columns that are not dropped */
 		for (a = 1; a <= attno; a++)
-			if (!TupleDescAttr(cd->desc, a - 1)->attisdropped)
+			if (column_sent(TupleDescAttr(cd->desc, a - 1)))
 				param++;
 		optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(eq));
 		if (!HeapTupleIsValid(optup))
@@ -1739,7 +1755,7 @@ insert_local_on_conflict(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTabl
 
 	for (i = 0, j = 0; i < desc->natts; i++)
 	{
-		if (TupleDescAttr(desc, i)->attisdropped)
+		if (!column_sent(TupleDescAttr(desc, i)))
 			continue;
 		values[j] = slot->tts_values[i];
 		nulls[j++] = slot->tts_isnull[i] ? 'n' : ' ';
