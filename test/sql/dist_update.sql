@@ -131,6 +131,10 @@ SELECT * FROM check_same('UPDATE %s SET "Device" = "Device" + 1 WHERE "Device" I
 -- both at once, some rows staying and some leaving, with a join
 SELECT * FROM check_same('UPDATE %s t SET "time" = t."time" + interval ''10 hours'', "Device" = d.id * 2 FROM devs d WHERE d.id = t."Device" - 1 AND t."time" < ''2024-01-02 00:00+00'' RETURNING t.*');
 
+-- a chunk named directly keeps its rows in its range, as a partition does
+UPDATE _timescaledb_internal._dist_hyper_1_1_chunk SET "time" = "time" + interval '7 days' WHERE "value" > 0;
+UPDATE _timescaledb_internal._dist_hyper_1_1_chunk SET "time" = "time" + interval '1 minute' WHERE false RETURNING "Device";
+
 -- a statement that fails leaves nothing behind
 BEGIN;
 SELECT * FROM check_same('UPDATE %s SET "time" = "time" - interval ''3 days'' WHERE "Device" = 4');
