@@ -157,6 +157,11 @@ UPDATE "Up Rep" t SET "value" = 0 FROM devs d WHERE d.id = t."Device" AND t."tim
 EXPLAIN (VERBOSE, COSTS OFF)
 UPDATE "Up Dist" SET "Device" = 1 WHERE "Device" = 2 AND "time" < '2024-01-01 03:00+00' RETURNING "Device";
 
+BEGIN;
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+UPDATE "Up Dist" SET "Device" = 1 WHERE "Device" = 5 AND "time" BETWEEN '2024-01-02 00:00+00' AND '2024-01-02 05:00+00';
+ROLLBACK;
+
 -- WHERE CURRENT OF: PostgreSQL refuses it on foreign tables; the same here
 BEGIN;
 DECLARE cur CURSOR FOR SELECT * FROM "Up Dist" WHERE "Device" = 2 FOR UPDATE;
