@@ -323,7 +323,13 @@ chunk_plan_foreign_modify(PlannerInfo *root, ModifyTable *plan, Index rtindex,
 				set_attrs = lappend_int(set_attrs, attno);
 				appendStringInfo(&set, "$%d", list_length(set_attrs));
 			}
-			if (ChunkColumnIsDimension(rte->relid, attno))
+			/*
+			 * Rows move when the statement names the hypertable; one that
+			 * names the chunk itself meets the chunk's constraints instead,
+			 * as an UPDATE of a partition does.
+			 */
+			if (rtindex != (Index) root->parse->resultRelation &&
+				ChunkColumnIsDimension(rte->relid, attno))
 				flags |= ROW_MODIFY_MAY_MOVE;
 		}
 	}

@@ -131,6 +131,10 @@ SELECT * FROM check_same('UPDATE %s SET "Device" = "Device" + 1 WHERE "Device" I
 -- both at once, some rows staying and some leaving, with a join
 SELECT * FROM check_same('UPDATE %s t SET "time" = t."time" + interval ''10 hours'', "Device" = d.id * 2 FROM devs d WHERE d.id = t."Device" - 1 AND t."time" < ''2024-01-02 00:00+00'' RETURNING t.*');
 
+-- a chunk named directly keeps its rows in its range, as a partition does
+UPDATE _timescaledb_internal._dist_hyper_1_1_chunk SET "time" = "time" + interval '7 days' WHERE "value" > 0;
+UPDATE _timescaledb_internal._dist_hyper_1_1_chunk SET "time" = "time" + interval '1 minute' WHERE false RETURNING "Device";
+
 -- a statement that fails leaves nothing behind
 BEGIN;
 SELECT * FROM check_same('UPDATE %s SET "time" = "time" - interval ''3 days'' WHERE "Device" = 4');
@@ -152,6 +156,11 @@ EXPLAIN (VERBOSE, COSTS OFF)
 UPDATE "Up Rep" t SET "value" = 0 FROM devs d WHERE d.id = t."Device" AND t."time" < '2024-01-01 03:00+00';
 EXPLAIN (VERBOSE, COSTS OFF)
 UPDATE "Up Dist" SET "Device" = 1 WHERE "Device" = 2 AND "time" < '2024-01-01 03:00+00' RETURNING "Device";
+
+BEGIN;
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+UPDATE "Up Dist" SET "Device" = 1 WHERE "Device" = 5 AND "time" BETWEEN '2024-01-02 00:00+00' AND '2024-01-02 05:00+00';
+ROLLBACK;
 
 -- WHERE CURRENT OF: PostgreSQL refuses it on foreign tables; the same here
 BEGIN;
