@@ -22,5 +22,6 @@
  * (class TS); everything else uses PostgreSQL's standard codes.
  */
 #define ERRCODE_MN_HYPERTABLE_EXISTS MAKE_SQLSTATE('T','S','1','1','0')
+#define ERRCODE_MN_DIMENSION_EXISTS MAKE_SQLSTATE('T','S','1','3','0')
 
 #endif							/* MULTINODE_H */
