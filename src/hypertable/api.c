@@ -170,6 +170,7 @@ chunk_ids_created(const Hypertable *ht, bool has_before, TimestampTz before, boo
 	char		nulls[3] = {' ', ' ', ' '};
 	List	   *ids = NIL;
 	uint64		i;
+	MemoryContext caller = CurrentMemoryContext;
 
 	values[0] = Int32GetDatum(ht->id);
 	values[1] = TimestampTzGetDatum(before);
@@ -188,9 +189,12 @@ chunk_ids_created(const Hypertable *ht, bool has_before, TimestampTz before, boo
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
+		/* SPI_finish frees what is allocated in its context */
+		MemoryContext spi = MemoryContextSwitchTo(caller);
 
 		ids = lappend_int(ids, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
 														   SPI_tuptable->tupdesc, 1, &isnull)));
+		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();
 	return ids;
