@@ -46,6 +46,7 @@ SELECT ch.id AS chunk_id,
   FROM (SELECT d.objid AS chunk_index, d.refobjid AS root_index
 		  FROM pg_catalog.pg_depend d
 		  JOIN pg_catalog.pg_index i ON i.indexrelid = d.objid
+		  JOIN pg_catalog.pg_index ri ON ri.indexrelid = d.refobjid
 		 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
 		   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
 		   AND d.deptype = 'a' AND d.objsubid = 0
@@ -180,3 +181,34 @@ CREATE AGGREGATE last(anyelement, "any") (
 	FINALFUNC = _timescaledb_functions.bookend_finalfunc,
 	FINALFUNC_EXTRA
 );
+
+-- ---- chunk maintenance (src/hypertable/chunk_api.c) ----------------------------
+
+CREATE FUNCTION _timescaledb_functions.frozen_chunk_refuse()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'multinode_frozen_chunk_refuse' LANGUAGE C;
+
+CREATE FUNCTION _timescaledb_functions.freeze_chunk(chunk regclass)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'multinode_freeze_chunk' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION _timescaledb_functions.unfreeze_chunk(chunk regclass)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'multinode_unfreeze_chunk' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION _timescaledb_functions.drop_stale_chunks(node_name name, chunks integer[] = NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'multinode_drop_stale_chunks' LANGUAGE C VOLATILE;
+
+-- The pre-2.12 names.
+CREATE FUNCTION _timescaledb_internal.freeze_chunk(chunk regclass)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'multinode_freeze_chunk' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION _timescaledb_internal.unfreeze_chunk(chunk regclass)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'multinode_unfreeze_chunk' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION _timescaledb_internal.drop_stale_chunks(node_name name, chunks integer[] = NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'multinode_drop_stale_chunks' LANGUAGE C VOLATILE;
