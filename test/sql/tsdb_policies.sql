@@ -15,6 +15,7 @@
 --   table "%s" is not a hypertable                                   add_retention_policy, plain table
 --   reorder policies not supported on a distributed hypertables     add_reorder_policy, distributed
 --   invalid reorder index                                            add_reorder_policy, unknown index
+--   must be owner of table %s                                        add/remove_*_policy as another role
 \set VERBOSITY default
 SET client_min_messages = notice;
 CREATE DATABASE tp_access;
@@ -95,6 +96,15 @@ SELECT max(temp) <= 5 AS old_rows_gone, count(*) >= 20 AS recent_rows_kept FROM 
 SELECT coalesce(max(temp), 0) <= 5 AS dn1_old_rows_gone FROM dist;
 \c tp_access
 
+-- only the hypertable's owner manages its policies
+CREATE ROLE tp_other LOGIN;
+SET ROLE tp_other;
+SELECT add_retention_policy('dist', interval '1 day');
+SELECT remove_retention_policy('dist');
+SELECT add_reorder_policy('ticks', 'ticks_t_idx');
+RESET ROLE;
+SELECT count(*) AS dist_policies FROM _timescaledb_catalog.bgw_job WHERE hypertable_id = 3;
+
 -- ---- reorder -------------------------------------------------------------------
 SELECT add_reorder_policy('dist', 'dist_time_idx');
 SELECT add_reorder_policy('conditions', 'nosuch_idx');
@@ -126,3 +136,4 @@ SELECT count(*) FROM _timescaledb_catalog.bgw_job WHERE id = :old_name_job;
 DROP DATABASE tp_access;
 DROP DATABASE tp_dn1;
 DROP DATABASE tp_dn2;
+DROP ROLE tp_other;
