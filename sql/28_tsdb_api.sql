@@ -212,3 +212,101 @@ AS 'MODULE_PATHNAME', 'multinode_unfreeze_chunk' LANGUAGE C VOLATILE;
 CREATE FUNCTION _timescaledb_internal.drop_stale_chunks(node_name name, chunks integer[] = NULL)
 RETURNS void
 AS 'MODULE_PATHNAME', 'multinode_drop_stale_chunks' LANGUAGE C VOLATILE;
+
+-- ---- time conversions TimescaleDB's tools call ----------------------------------
+-- Internal time (microseconds since 1970-01-01 UTC, the catalog's unit) to and
+-- from values; the open ends of the outermost slices are -infinity/infinity.
+
+CREATE FUNCTION _timescaledb_functions.to_unix_microseconds(ts timestamptz)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE WHEN ts = '-infinity' THEN (-9223372036854775808)::bigint
+			WHEN ts = 'infinity' THEN 9223372036854775807::bigint
+			ELSE (extract(epoch FROM ts) * 1000000)::bigint END
+$$;
+
+CREATE FUNCTION _timescaledb_functions.to_timestamp_without_timezone(ts bigint)
+RETURNS timestamp
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+SELECT _timescaledb_functions.to_timestamp(ts) AT TIME ZONE 'UTC'
+$$;
+
+CREATE FUNCTION _timescaledb_functions.to_date(ts bigint)
+RETURNS date
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+SELECT (_timescaledb_functions.to_timestamp(ts) AT TIME ZONE 'UTC')::date
+$$;
+
+CREATE FUNCTION _timescaledb_functions.to_interval(ts bigint)
+RETURNS interval
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+SELECT ts * '1 microsecond'::interval
+$$;
+
+-- As chunk_time_interval is counted: a month is 30 days, a day 24 hours.
+-- (EXTRACT is syntax for pg_catalog.extract, so it needs no qualifying.)
+CREATE FUNCTION _timescaledb_functions.interval_to_usec(chunk_interval interval)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+SELECT ((extract(year FROM chunk_interval) * 12
+		 + extract(month FROM chunk_interval)) * 30
+		+ extract(day FROM chunk_interval))::bigint * 86400000000
+	   + (extract(epoch FROM chunk_interval
+							 - pg_catalog.date_trunc('day', chunk_interval)) * 1000000)::bigint
+$$;
+
+-- A time value as internal time: timestamps and dates as UTC, integers as is.
+CREATE FUNCTION _timescaledb_functions.time_to_internal(time_val anyelement)
+RETURNS bigint
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE pg_catalog.pg_typeof(time_val)
+	WHEN 'pg_catalog.timestamptz'::regtype THEN
+		_timescaledb_functions.to_unix_microseconds(time_val::text::timestamptz)
+	WHEN 'pg_catalog.timestamp'::regtype THEN
+		_timescaledb_functions.to_unix_microseconds(time_val::text::timestamp AT TIME ZONE 'UTC')
+	WHEN 'pg_catalog.date'::regtype THEN
+		_timescaledb_functions.to_unix_microseconds(time_val::text::date::timestamp AT TIME ZONE 'UTC')
+	WHEN 'pg_catalog.int2'::regtype THEN time_val::text::bigint
+	WHEN 'pg_catalog.int4'::regtype THEN time_val::text::bigint
+	WHEN 'pg_catalog.int8'::regtype THEN time_val::text::bigint
+	END
+$$;
+
+CREATE FUNCTION _timescaledb_functions.get_approx_row_count(relation regclass)
+RETURNS bigint
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp AS $$
+SELECT @extschema@.approximate_row_count(relation)
+$$;
+
+-- The same under the pre-2.12 schema, where older tools look for them.
+CREATE FUNCTION _timescaledb_internal.to_unix_microseconds(ts timestamptz) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT _timescaledb_functions.to_unix_microseconds(ts) $$;
+CREATE FUNCTION _timescaledb_internal.to_timestamp(ts bigint) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT _timescaledb_functions.to_timestamp(ts) $$;
+CREATE FUNCTION _timescaledb_internal.to_timestamp_without_timezone(ts bigint) RETURNS timestamp
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT _timescaledb_functions.to_timestamp_without_timezone(ts) $$;
+CREATE FUNCTION _timescaledb_internal.to_date(ts bigint) RETURNS date
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT _timescaledb_functions.to_date(ts) $$;
+CREATE FUNCTION _timescaledb_internal.to_interval(ts bigint) RETURNS interval
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT _timescaledb_functions.to_interval(ts) $$;
+CREATE FUNCTION _timescaledb_internal.interval_to_usec(chunk_interval interval) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT _timescaledb_functions.interval_to_usec(chunk_interval) $$;
+CREATE FUNCTION _timescaledb_internal.time_to_internal(time_val anyelement) RETURNS bigint
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT _timescaledb_functions.time_to_internal(time_val) $$;
+CREATE FUNCTION _timescaledb_internal.get_approx_row_count(relation regclass) RETURNS bigint
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp
+AS $$ SELECT _timescaledb_functions.get_approx_row_count(relation) $$;

@@ -125,6 +125,24 @@ SELECT first(x, t), last(x, t) FROM (VALUES (1, NULL::int), (2, 5), (3, 1), (NUL
 SELECT first(x, t) FROM (VALUES (1, 'b'::text), (2, 'a')) v(x, t);
 SELECT first(x, t) IS NULL AS empty_is_null FROM (SELECT 1 AS x, 1 AS t WHERE false) v;
 
+-- ---- time conversions --------------------------------------------------------------
+SELECT _timescaledb_functions.to_unix_microseconds('2024-01-01 00:00:01+00'),
+	   _timescaledb_functions.to_timestamp(1704067201000000) = '2024-01-01 00:00:01+00' AS ts_ok,
+	   _timescaledb_functions.to_timestamp_without_timezone(1704067201000000),
+	   _timescaledb_functions.to_date(1704067201000000),
+	   _timescaledb_functions.to_interval(90000000);
+SELECT _timescaledb_functions.interval_to_usec('1 day 00:00:01'),
+	   _timescaledb_functions.interval_to_usec('1 month') = 30 * 86400000000 AS month_is_30_days,
+	   _timescaledb_internal.interval_to_usec('7 days');
+SELECT _timescaledb_functions.time_to_internal('2024-01-01'::date),
+	   _timescaledb_functions.time_to_internal('2024-01-01 00:00:00'::timestamp),
+	   _timescaledb_functions.time_to_internal('2024-01-01 00:00:00+00'::timestamptz),
+	   _timescaledb_functions.time_to_internal(42::smallint),
+	   _timescaledb_internal.time_to_internal(42::bigint);
+SELECT _timescaledb_functions.to_unix_microseconds('-infinity') = (-9223372036854775808)::bigint AS minus_inf,
+	   _timescaledb_internal.to_timestamp(9223372036854775807) AS plus_inf;
+SELECT _timescaledb_functions.get_approx_row_count('plain'), _timescaledb_internal.get_approx_row_count('plain');
+
 \c postgres
 DROP DATABASE ta_access;
 DROP DATABASE ta_dn1;
