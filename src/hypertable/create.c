@@ -623,12 +623,46 @@ create_hypertable_catalog(CreateArgs *args, bool *created)
 	return id;
 }
 
+/* The data node side of add_dimension (multinode_add_member_dimension). */
+#define ADD_MEMBER_DIMENSION_SQL \
+	"SELECT " MN_FUNCTIONS_SCHEMA ".add_member_dimension($1::regclass, $2, $3::int, $4::bigint, $5::regproc)"
+
 static const char *
 regproc_text(Oid func)
 {
 	if (!OidIsValid(func))
 		return NULL;
 	return quote_qualified_identifier(func_schema(func), get_func_name(func));
+}
+
+/*
+ * The dimensions add_dimension gave ht beyond its first time and space
+ * ones, added in ht's order to the member hypertables just made on conns,
+ * so that every node's member has the access node's dimensions in the same
+ * order (chunk ranges are sent in that order).
+ */
+static void
+add_member_dimensions(const Hypertable *ht, List *conns, const Dimension *tdim,
+					  const Dimension *sdim)
+{
+	int			i;
+
+	for (i = 0; i < ht->num_dimensions; i++)
+	{
+		const Dimension *dim = &ht->dimensions[i];
+		const char *params[5];
+		ListCell   *lc;
+
+		if (dim == tdim || dim == sdim)
+			continue;
+		params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
+		params[1] = dim->column_name;
+		params[2] = dim->is_space ? psprintf("%d", dim->num_slices) : NULL;
+		params[3] = dim->is_space ? NULL : psprintf(INT64_FORMAT, dim->interval_length);
+		params[4] = regproc_text(dim->partitioning_func);
+		foreach(lc, conns)
+			PQclear(RemoteExecParams(lfirst(lc), ADD_MEMBER_DIMENSION_SQL, 5, params));
+	}
 }
 
 /*
@@ -718,6 +752,7 @@ HypertableAddDataNodes(Hypertable *ht, List *server_ids, List *table_cmds,
 		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".hypertable_data_node (hypertable_id, "
 					"node_hypertable_id, node_name) VALUES ($1, $2, $3)", 3, types, values, NULL, false);
 	}
+	add_member_dimensions(ht, conns, tdim, sdim);
 	CatalogInvalidateHypertable(relid);
 	CommandCounterIncrement();
 }
@@ -1076,8 +1111,7 @@ add_dimension(Hypertable *ht, const char *column, int num_partitions, int64 inte
 		params[2] = space ? psprintf("%d", num_partitions) : NULL;
 		params[3] = space ? NULL : psprintf(INT64_FORMAT, interval);
 		params[4] = regproc_text(pfunc);
-		HypertableExecOnDataNodes(ht, "SELECT " MN_FUNCTIONS_SCHEMA ".add_member_dimension("
-								  "$1::regclass, $2, $3::int, $4::bigint, $5::regproc)", 5, params);
+		HypertableExecOnDataNodes(ht, ADD_MEMBER_DIMENSION_SQL, 5, params);
 	}
 	CatalogInvalidateHypertable(relid);
 	CommandCounterIncrement();

@@ -125,6 +125,22 @@ SELECT first(x, t), last(x, t) FROM (VALUES (1, NULL::int), (2, 5), (3, 1), (NUL
 SELECT first(x, t) FROM (VALUES (1, 'b'::text), (2, 'a')) v(x, t);
 SELECT first(x, t) IS NULL AS empty_is_null FROM (SELECT 1 AS x, 1 AS t WHERE false) v;
 
+-- a data node attached later gets the added dimension too, in the same order
+CREATE TABLE dist2 (time timestamptz NOT NULL, device int, site int, temp float);
+SELECT hypertable_id FROM create_distributed_hypertable('dist2', 'time', 'device', 3, data_nodes => '{dn1,dn2}');
+SELECT * FROM add_dimension('dist2', 'site', number_partitions => 2);
+SELECT node_name FROM add_data_node('dn3', host => 'localhost', database => 'ta_dn3');
+SELECT hypertable_id, node_name FROM attach_data_node('dn3', 'dist2', repartition => false);
+\c ta_dn3
+SELECT column_name, num_slices FROM _timescaledb_catalog.dimension ORDER BY id;
+\c ta_access
+INSERT INTO dist2 SELECT '2024-03-01'::timestamptz + g * interval '1 day', d, d % 3, d
+  FROM generate_series(0, 2) g, generate_series(1, 30) d;
+SELECT count(*), sum(temp) FROM dist2;
+\c ta_dn3
+SELECT count(*) > 0 AS dn3_has_rows FROM dist2;
+\c ta_access
+
 -- ---- time conversions --------------------------------------------------------------
 SELECT _timescaledb_functions.to_unix_microseconds('2024-01-01 00:00:01+00'),
 	   _timescaledb_functions.to_timestamp(1704067201000000) = '2024-01-01 00:00:01+00' AS ts_ok,
@@ -147,3 +163,4 @@ SELECT _timescaledb_functions.get_approx_row_count('plain'), _timescaledb_intern
 DROP DATABASE ta_access;
 DROP DATABASE ta_dn1;
 DROP DATABASE ta_dn2;
+DROP DATABASE ta_dn3;
