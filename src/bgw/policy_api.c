@@ -59,6 +59,12 @@ policy_hypertable(FunctionCallInfo fcinfo)
 				 errmsg("table \"%s\" is not a hypertable", get_rel_name(relid))));
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+	/* the access node's policy drops (or would reorder) the member's chunks */
+	if (HypertableIsDistMember(ht))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot manage policies of a member of a distributed hypertable on a data node"),
+				 errhint("Add or remove the policy on the access node.")));
 	return ht;
 }
 

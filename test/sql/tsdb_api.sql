@@ -67,6 +67,17 @@ SELECT integer_now_func_schema, integer_now_func FROM _timescaledb_catalog.dimen
  WHERE column_name = 'time' AND hypertable_id = (SELECT id FROM _timescaledb_catalog.hypertable WHERE table_name = 'ints');
 SELECT hypertable_name, integer_now_func FROM timescaledb_information.dimensions WHERE hypertable_name = 'ints';
 
+-- distributed: the data nodes get it too (the function must exist there)
+CREATE TABLE dints (time bigint NOT NULL, v int);
+SELECT hypertable_id FROM create_distributed_hypertable('dints', 'time', chunk_time_interval => 10,
+	data_nodes => '{dn1,dn2}');
+CALL distributed_exec($$ CREATE FUNCTION ints_now() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT 100::bigint' $$);
+SELECT set_integer_now_func('dints', 'ints_now');
+\c ta_dn2
+SELECT d.integer_now_func FROM _timescaledb_catalog.dimension d
+  JOIN _timescaledb_catalog.hypertable h ON h.id = d.hypertable_id WHERE h.table_name = 'dints';
+\c ta_access
+
 -- ---- show_chunks / drop_chunks by creation time ----------------------------
 INSERT INTO ints SELECT g, g FROM generate_series(0, 49) g;
 SELECT count(*) FROM show_chunks('ints');

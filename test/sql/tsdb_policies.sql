@@ -16,6 +16,7 @@
 --   reorder policies not supported on a distributed hypertables     add_reorder_policy, distributed
 --   invalid reorder index                                            add_reorder_policy, unknown index
 --   must be owner of table %s                                        add/remove_*_policy as another role
+--   cannot manage policies of a member of a distributed hypertable ...  add_retention_policy on a data node
 \set VERBOSITY default
 SET client_min_messages = notice;
 CREATE DATABASE tp_access;
@@ -94,6 +95,7 @@ CALL run_job(:dist_job);
 SELECT max(temp) <= 5 AS old_rows_gone, count(*) >= 20 AS recent_rows_kept FROM dist;
 \c tp_dn1
 SELECT coalesce(max(temp), 0) <= 5 AS dn1_old_rows_gone FROM dist;
+SELECT add_retention_policy('dist', interval '1 day');
 \c tp_access
 
 -- only the hypertable's owner manages its policies
