@@ -168,9 +168,29 @@ CREATE FUNCTION _timescaledb_functions.bookend_finalfunc(internal, anyelement, "
 RETURNS anyelement
 AS 'MODULE_PATHNAME', 'multinode_bookend_finalfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- Partial states: a data node's state goes to the access node as bytea.
+CREATE FUNCTION _timescaledb_functions.bookend_serializefunc(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'multinode_bookend_serializefunc' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION _timescaledb_functions.bookend_deserializefunc(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'multinode_bookend_deserializefunc' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION _timescaledb_functions.first_combinefunc(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'multinode_first_combinefunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION _timescaledb_functions.last_combinefunc(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'multinode_last_combinefunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 CREATE AGGREGATE first(anyelement, "any") (
 	SFUNC = _timescaledb_functions.first_sfunc,
 	STYPE = internal,
+	COMBINEFUNC = _timescaledb_functions.first_combinefunc,
+	SERIALFUNC = _timescaledb_functions.bookend_serializefunc,
+	DESERIALFUNC = _timescaledb_functions.bookend_deserializefunc,
 	FINALFUNC = _timescaledb_functions.bookend_finalfunc,
 	FINALFUNC_EXTRA
 );
@@ -178,6 +198,9 @@ CREATE AGGREGATE first(anyelement, "any") (
 CREATE AGGREGATE last(anyelement, "any") (
 	SFUNC = _timescaledb_functions.last_sfunc,
 	STYPE = internal,
+	COMBINEFUNC = _timescaledb_functions.last_combinefunc,
+	SERIALFUNC = _timescaledb_functions.bookend_serializefunc,
+	DESERIALFUNC = _timescaledb_functions.bookend_deserializefunc,
 	FINALFUNC = _timescaledb_functions.bookend_finalfunc,
 	FINALFUNC_EXTRA
 );

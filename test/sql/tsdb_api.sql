@@ -131,6 +131,16 @@ SELECT approximate_row_count('plain');
 -- ---- first / last --------------------------------------------------------------
 SELECT first(temp, time), last(temp, time) FROM loc;
 SELECT device, first(temp, time), last(temp, time) FROM dist GROUP BY device ORDER BY device;
+-- across nodes: states computed on each node, combined here.  Rows of one
+-- time differ by device; temp - device * 100 is the day, the same for all.
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT first(temp - device * 100, time), last(temp - device * 100, time) FROM dist;
+SELECT first(temp - device * 100, time), last(temp - device * 100, time), first(NULL::int, time) FROM dist;
+SELECT date_trunc('month', time) AS m, first(temp - device * 100, time), last(temp - device * 100, time)
+  FROM dist GROUP BY 1 ORDER BY 1;
+-- the same computed here from the rows
+SELECT first(temp - device * 100, time), last(temp - device * 100, time)
+  FROM (SELECT * FROM dist OFFSET 0) s;
 SELECT first(v, time), last(v, time), first(v, -time) FROM ints;
 SELECT first(x, t), last(x, t) FROM (VALUES (1, NULL::int), (2, 5), (3, 1), (NULL, 9)) v(x, t);
 SELECT first(x, t) FROM (VALUES (1, 'b'::text), (2, 'a')) v(x, t);
