@@ -87,7 +87,10 @@ SELECT d.id AS dimension_id,
 	  FROM _timescaledb_catalog.hypertable_data_node hdn
 	  JOIN pg_catalog.pg_foreign_server s ON s.srvname = hdn.node_name
 	 WHERE hdn.hypertable_id = h.id AND NOT hdn.block_chunks
-	   AND NOT ('available=false' = ANY (COALESCE(s.srvoptions, '{}')))) a ON true
+	   -- the server option as DataNodeOptionAvailable reads it (boolin's spellings)
+	   AND COALESCE((SELECT o.option_value::boolean
+					   FROM pg_catalog.pg_options_to_table(s.srvoptions) o
+					  WHERE o.option_name = 'available'), true)) a ON true
  WHERE d.num_slices IS NOT NULL;
 
 GRANT SELECT ON _timescaledb_catalog.chunk_index, _timescaledb_catalog.dimension_partition

@@ -76,6 +76,14 @@ SELECT count(*) AS chunks, bool_and(cdn.nodes = (SELECT array_agg(n ORDER BY n) 
   JOIN _timescaledb_catalog.dimension_partition p ON p.range_start = cdn.space_start
   JOIN _timescaledb_catalog.dimension d ON d.id = p.dimension_id
   JOIN _timescaledb_catalog.hypertable h ON h.id = d.hypertable_id AND h.table_name = 'dist';
+-- an unavailable node takes no new chunks: with one node left, replication
+-- factor 2 cannot be placed
+SELECT node_name, available FROM alter_data_node('dn2', available => false);
+SELECT p.range_start, p.data_nodes FROM _timescaledb_catalog.dimension_partition p
+  JOIN _timescaledb_catalog.dimension d ON d.id = p.dimension_id
+  JOIN _timescaledb_catalog.hypertable h ON h.id = d.hypertable_id
+ WHERE h.table_name = 'dist' ORDER BY p.range_start;
+SELECT node_name, available FROM alter_data_node('dn2', available => true);
 SELECT count(*) AS an_chunk_index_rows FROM _timescaledb_catalog.chunk_index ci
   JOIN _timescaledb_catalog.hypertable h ON h.id = ci.hypertable_id WHERE h.table_name = 'dist';
 \c tc_dn1
