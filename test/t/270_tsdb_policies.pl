@@ -105,6 +105,13 @@ is( $c->safe_psql('an', q{
 			  FROM conditions GROUP BY device) s}),
 	't', 'first/last per device: the oldest and the newest reading');
 
+# Over all devices the data nodes send partial states, combined here; rows
+# of one time differ by device, temp - device does not.
+like($c->safe_psql('an', q{EXPLAIN (VERBOSE, COSTS OFF) SELECT first(temp - device, time) FROM conditions}),
+	qr/partial_state\(public\.first/, 'ungrouped first() goes down as partial states');
+is($c->safe_psql('an', q{SELECT first(temp - device, time), last(temp - device, time) FROM conditions}),
+	'50|0', '... combined across the nodes: the oldest day kept, and today');
+
 $c->safe_psql('an', q{SELECT remove_retention_policy('conditions')});
 is($c->safe_psql('an', "SELECT count(*) FROM timescaledb_information.jobs WHERE job_id = $job"),
 	'0', 'remove_retention_policy deletes the job');
