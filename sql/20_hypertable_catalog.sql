@@ -22,6 +22,8 @@ CREATE TABLE _timescaledb_catalog.hypertable (
 	-- NULL: local hypertable; >= 1: distributed (access node);
 	-- -1: member of a distributed hypertable (data node)
 	replication_factor smallint NULL CHECK (replication_factor > 0 OR replication_factor = -1),
+	-- TimescaleDB 2.13's flags word; no flag is ever set by multinode
+	status integer NOT NULL DEFAULT 0,
 	UNIQUE (schema_name, table_name)
 );
 
@@ -39,6 +41,8 @@ CREATE TABLE _timescaledb_catalog.dimension (
 	interval_length bigint NULL CHECK (interval_length > 0),
 	integer_now_func_schema name NULL,
 	integer_now_func name NULL,
+	-- compression is not implemented: always NULL, here for 2.13's shape
+	compress_interval_length bigint NULL CHECK (compress_interval_length > 0),
 	UNIQUE (hypertable_id, column_name),
 	CHECK ((num_slices IS NULL) <> (interval_length IS NULL))
 );
@@ -60,6 +64,9 @@ CREATE TABLE _timescaledb_catalog.chunk (
 	compressed_chunk_id integer NULL REFERENCES _timescaledb_catalog.chunk (id),
 	dropped boolean NOT NULL DEFAULT false,
 	status integer NOT NULL DEFAULT 0,
+	osm_chunk boolean NOT NULL DEFAULT false,
+	-- what show_chunks/drop_chunks select on with created_before/created_after
+	creation_time timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	UNIQUE (schema_name, table_name)
 );
 CREATE INDEX chunk_hypertable_id_idx ON _timescaledb_catalog.chunk (hypertable_id);

@@ -67,7 +67,8 @@ SELECT h.schema_name AS hypertable_schema,
 		 WHERE n.nspname = c.schema_name AND cl.relname = c.table_name) AS chunk_tablespace,
 	   CASE WHEN h.replication_factor > 0 THEN
 		   (SELECT pg_catalog.array_agg(cdn.node_name ORDER BY cdn.node_name)
-			  FROM _timescaledb_catalog.chunk_data_node cdn WHERE cdn.chunk_id = c.id) END AS data_nodes
+			  FROM _timescaledb_catalog.chunk_data_node cdn WHERE cdn.chunk_id = c.id) END AS data_nodes,
+	   c.creation_time AS chunk_creation_time
   FROM _timescaledb_catalog.chunk c
   JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id
   JOIN LATERAL (SELECT dd.* FROM _timescaledb_catalog.dimension dd

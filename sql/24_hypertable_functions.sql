@@ -1,11 +1,13 @@
 -- Hypertable lifecycle: chunks and settings.
 
-CREATE FUNCTION show_chunks(relation regclass, older_than "any" = NULL, newer_than "any" = NULL)
+CREATE FUNCTION show_chunks(relation regclass, older_than "any" = NULL, newer_than "any" = NULL,
+							created_before "any" = NULL, created_after "any" = NULL)
 RETURNS SETOF regclass
 AS 'MODULE_PATHNAME', 'multinode_show_chunks' LANGUAGE C STABLE;
 
 CREATE FUNCTION drop_chunks(relation regclass, older_than "any" = NULL, newer_than "any" = NULL,
-							verbose boolean = false)
+							verbose boolean = false, created_before "any" = NULL,
+							created_after "any" = NULL)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'multinode_drop_chunks' LANGUAGE C VOLATILE;
 

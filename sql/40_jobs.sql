@@ -20,7 +20,7 @@ CREATE TABLE _timescaledb_catalog.bgw_job (
 	scheduled boolean NOT NULL DEFAULT true,
 	fixed_schedule boolean NOT NULL DEFAULT true,
 	initial_start timestamptz,
-	hypertable_id integer,
+	hypertable_id integer REFERENCES _timescaledb_catalog.hypertable (id) ON DELETE CASCADE,
 	config jsonb,
 	check_schema name,
 	check_name name,
@@ -192,16 +192,17 @@ SELECT j.id AS job_id,
 	j.config,
 	js.next_start,
 	j.initial_start,
-	NULL::name AS hypertable_schema,
-	NULL::name AS hypertable_name,
+	h.schema_name AS hypertable_schema,
+	h.table_name AS hypertable_name,
 	j.check_schema,
 	j.check_name
 FROM _timescaledb_catalog.bgw_job j
-	LEFT JOIN _timescaledb_catalog.bgw_job_stat js ON js.job_id = j.id;
+	LEFT JOIN _timescaledb_catalog.bgw_job_stat js ON js.job_id = j.id
+	LEFT JOIN _timescaledb_catalog.hypertable h ON h.id = j.hypertable_id;
 
 CREATE VIEW timescaledb_information.job_stats AS
-SELECT NULL::name AS hypertable_schema,
-	NULL::name AS hypertable_name,
+SELECT h.schema_name AS hypertable_schema,
+	h.table_name AS hypertable_name,
 	j.id AS job_id,
 	js.last_start AS last_run_started_at,
 	js.last_successful_finish,
@@ -220,7 +221,8 @@ SELECT NULL::name AS hypertable_schema,
 	js.total_successes,
 	js.total_failures
 FROM _timescaledb_catalog.bgw_job j
-	JOIN _timescaledb_catalog.bgw_job_stat js ON js.job_id = j.id;
+	JOIN _timescaledb_catalog.bgw_job_stat js ON js.job_id = j.id
+	LEFT JOIN _timescaledb_catalog.hypertable h ON h.id = j.hypertable_id;
 
 CREATE VIEW timescaledb_information.job_errors
 WITH (security_barrier = true) AS

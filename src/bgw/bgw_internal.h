@@ -45,6 +45,10 @@ typedef struct BgwJob
 	char	   *check_schema;	/* NULL when there is no check function */
 	char	   *check_name;
 	char	   *timezone;		/* NULL: schedule in UTC */
+	/* set by JobInsert's callers only; not read back by JobFind */
+	int32		hypertable_id;	/* a policy's hypertable; 0: none */
+	const char *kind;			/* application_name before " [id]"; NULL:
+								 * "User-Defined Action" */
 } BgwJob;
 
 /* What the scheduler keeps of a job between reloads. */
@@ -101,6 +105,7 @@ extern void BgwUtilityInit(void);
 extern void BgwNotifySchedulerAtCommit(void);
 
 /* job_catalog.c: the catalog tables, always accessed as their owner */
+extern int32 JobAdd(BgwJob *job);
 extern BgwJob *JobFind(int32 job_id, bool lock);
 extern int32 JobInsert(BgwJob *job, TimestampTz next_start);
 extern void JobUpdate(BgwJob *job);

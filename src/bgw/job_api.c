@@ -231,7 +231,6 @@ Datum
 multinode_add_job(PG_FUNCTION_ARGS)
 {
 	BgwJob		job;
-	TimestampTz next_start;
 
 	require_not_null(fcinfo, 0, "proc");
 	require_not_null(fcinfo, 1, "schedule_interval");
@@ -257,19 +256,33 @@ multinode_add_job(PG_FUNCTION_ARGS)
 	job.max_runtime.time = DEFAULT_MAX_RUNTIME_USECS;
 	job.max_retries = DEFAULT_MAX_RETRIES;
 	job.retry_period.time = DEFAULT_RETRY_PERIOD_USECS;
-	job.owner = GetUserId();
-	validate_job_owner(job.owner);
+	PG_RETURN_INT32(JobAdd(&job));
+}
 
-	if (!job.has_initial_start && job.fixed_schedule)
+/*
+ * Add a job owned by the current user, whose other settings the caller
+ * filled in (add_job, the add_*_policy functions): the owner must be able
+ * to run it, a fixed schedule starts now unless told otherwise, and the
+ * check function, if any, approves the config first.  Returns the new id.
+ */
+int32
+JobAdd(BgwJob *job)
+{
+	TimestampTz next_start;
+
+	job->owner = GetUserId();
+	validate_job_owner(job->owner);
+
+	if (!job->has_initial_start && job->fixed_schedule)
 	{
-		job.has_initial_start = true;
-		job.initial_start = GetCurrentTransactionStartTimestamp();
+		job->has_initial_start = true;
+		job->initial_start = GetCurrentTransactionStartTimestamp();
 	}
-	next_start = job.has_initial_start ? job.initial_start : GetCurrentTransactionStartTimestamp();
+	next_start = job->has_initial_start ? job->initial_start : GetCurrentTransactionStartTimestamp();
 
-	run_check_config(&job);
+	run_check_config(job);
 
-	PG_RETURN_INT32(JobInsert(&job, next_start));
+	return JobInsert(job, next_start);
 }
 
 static Datum

@@ -213,7 +213,8 @@ JobInsert(BgwJob *job, TimestampTz next_start)
 	catalog_exec("SELECT pg_catalog.nextval('_timescaledb_catalog.bgw_job_id_seq')::integer",
 				 0, NULL, NULL, NULL);
 	job->id = DatumGetInt32(get_value(0, 1, &isnull));
-	snprintf(appname, sizeof(appname), "User-Defined Action [%d]", job->id);
+	snprintf(appname, sizeof(appname), "%s [%d]", job->kind ? job->kind : "User-Defined Action",
+			 job->id);
 	job->application_name = MemoryContextStrdup(scope.caller_cxt, appname);
 
 	job_to_values(job, values, nulls);
@@ -221,6 +222,14 @@ JobInsert(BgwJob *job, TimestampTz next_start)
 				 "($1, $2::name, $3, $4, $5, $6, $7::name, $8::name, $9, "
 				 "$10, $11, $12, $13, $14, $15, $16)",
 				 16, job_types, values, nulls);
+	if (job->hypertable_id != 0)
+	{
+		Oid			types[2] = {INT4OID, INT4OID};
+		Datum		ids[2] = {Int32GetDatum(job->id), Int32GetDatum(job->hypertable_id)};
+
+		catalog_exec("UPDATE _timescaledb_catalog.bgw_job SET hypertable_id = $2 "
+					 "WHERE id OPERATOR(pg_catalog.=) $1", 2, types, ids, NULL);
+	}
 
 	stat_values[0] = Int32GetDatum(job->id);
 	stat_values[1] = TimestampTzGetDatum(next_start);

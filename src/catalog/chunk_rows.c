@@ -42,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "catalog/catalog.h"
 #include "multinode.h"
@@ -161,11 +162,14 @@ CatalogChunkRowsInsert(int32 chunk_id, int32 hypertable_id, const char *schema_n
 										   next_id("dimension_slice_id_seq"));
 	table_close(rel, NoLock);
 
-	/* id, hypertable_id, schema_name, table_name, compressed_chunk_id, dropped, status */
+	/*
+	 * id, hypertable_id, schema_name, table_name, compressed_chunk_id,
+	 * dropped, status, osm_chunk, creation_time
+	 */
 	rel = table_open(catalog_rel("chunk"), RowExclusiveLock);
 	{
-		Datum		values[7];
-		bool		nulls[7] = {false, false, false, false, true, false, false};
+		Datum		values[9];
+		bool		nulls[9] = {false, false, false, false, true, false, false, false, false};
 
 		values[0] = Int32GetDatum(chunk_id);
 		values[1] = Int32GetDatum(hypertable_id);
@@ -174,7 +178,10 @@ CatalogChunkRowsInsert(int32 chunk_id, int32 hypertable_id, const char *schema_n
 		values[4] = (Datum) 0;
 		values[5] = BoolGetDatum(false);
 		values[6] = Int32GetDatum(0);
-		insert_row(rel, 7, values, nulls);
+		values[7] = BoolGetDatum(false);
+		/* the wall clock, as 2.13: chunks made by one long transaction differ */
+		values[8] = TimestampTzGetDatum(GetCurrentTimestamp());
+		insert_row(rel, 9, values, nulls);
 	}
 	table_close(rel, NoLock);
 

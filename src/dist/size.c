@@ -15,6 +15,8 @@
  */
 #include "postgres.h"
 
+#include "catalog/index.h"
+#include "catalog/pg_class.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -26,14 +28,14 @@
 #include "remote/remote.h"
 
 /*
- * Run query (one parameter: the hypertable's qualified name) on every data
- * node of the hypertable; return its rows prefixed by the node's name.
+ * Run query (one parameter: param, the qualified name of the hypertable or
+ * of one of its indexes) on every data node of the hypertable rooted at
+ * relid; return its rows prefixed by the node's name.
  */
 static void
-size_fan_out(FunctionCallInfo fcinfo, const char *query)
+size_fan_out(FunctionCallInfo fcinfo, Oid relid, const char *param, const char *query)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			relid = PG_GETARG_OID(0);
 	Hypertable *ht = HypertableGetByRelid(relid);
 	AttInMetadata *attinmeta;
 	List	   *sent = NIL;
@@ -51,7 +53,7 @@ size_fan_out(FunctionCallInfo fcinfo, const char *query)
 	attinmeta = TupleDescGetAttInMetadata(rsinfo->setDesc);
 	ncols = rsinfo->setDesc->natts;
 	values = palloc0(sizeof(char *) * ncols);
-	params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
+	params[0] = param ? param : quote_qualified_identifier(ht->schema_name, ht->table_name);
 
 	foreach(lc, ht->data_nodes)
 	{
@@ -117,7 +119,7 @@ PG_FUNCTION_INFO_V1(multinode_data_node_hypertable_sizes);
 Datum
 multinode_data_node_hypertable_sizes(PG_FUNCTION_ARGS)
 {
-	size_fan_out(fcinfo, "SELECT table_bytes, index_bytes, toast_bytes, total_bytes FROM "
+	size_fan_out(fcinfo, PG_GETARG_OID(0), NULL, "SELECT table_bytes, index_bytes, toast_bytes, total_bytes FROM "
 				 MN_FUNCTIONS_SCHEMA ".local_hypertable_size($1::regclass)");
 	return (Datum) 0;
 }
@@ -128,7 +130,32 @@ PG_FUNCTION_INFO_V1(multinode_data_node_chunk_sizes);
 Datum
 multinode_data_node_chunk_sizes(PG_FUNCTION_ARGS)
 {
-	size_fan_out(fcinfo, "SELECT chunk_schema, chunk_name, table_bytes, index_bytes, toast_bytes, "
+	size_fan_out(fcinfo, PG_GETARG_OID(0), NULL, "SELECT chunk_schema, chunk_name, table_bytes, index_bytes, toast_bytes, "
 				 "total_bytes FROM " MN_FUNCTIONS_SCHEMA ".local_chunk_sizes($1::regclass)");
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(multinode_data_node_index_sizes);
+
+/*
+ * _timescaledb_functions.data_node_index_sizes(index_name regclass): the
+ * index of the same name on each data node of its distributed hypertable,
+ * with its chunk copies there.
+ */
+Datum
+multinode_data_node_index_sizes(PG_FUNCTION_ARGS)
+{
+	Oid			index = PG_GETARG_OID(0);
+	Oid			table = get_rel_relkind(index) == RELKIND_INDEX ? IndexGetRelation(index, false) :
+		InvalidOid;
+
+	if (!OidIsValid(table))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index", get_rel_name(index))));
+	size_fan_out(fcinfo, table,
+				 quote_qualified_identifier(get_namespace_name(get_rel_namespace(index)),
+											get_rel_name(index)),
+				 "SELECT " MN_FUNCTIONS_SCHEMA ".local_index_size($1::regclass)");
 	return (Datum) 0;
 }

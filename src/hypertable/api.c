@@ -18,14 +18,18 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "catalog/catalog.h"
@@ -123,25 +127,140 @@ chunk_time_cmp(const ListCell *a, const ListCell *b)
 	return ca->id - cb->id;
 }
 
-/* The chunks of ht wholly older than / newer than the cutoffs given. */
+/*
+ * A created_before/created_after argument as a timestamptz: an interval
+ * counts back from the transaction's start, as older_than does.
+ */
+static TimestampTz
+creation_cutoff(Datum value, Oid type, const char *argname)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	switch (type)
+	{
+		case INTERVALOID:
+			return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+														   TimestampTzGetDatum(now), value));
+		case TIMESTAMPTZOID:
+			return DatumGetTimestampTz(value);
+		case TIMESTAMPOID:
+			return DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz, value));
+		case DATEOID:
+			return DatumGetTimestampTz(DirectFunctionCall1(date_timestamptz, value));
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid time argument type \"%s\"", format_type_be(type)),
+					 errdetail("%s must be an interval, a timestamp or a date: it is compared with the chunks' creation time.",
+							   argname)));
+	}
+	return 0;
+}
+
+/*
+ * Ids of the chunks of ht created before `before` (if has_before) and after
+ * `after` (if has_after), read from the catalog's creation_time.
+ */
 static List *
-chunks_in_range(FunctionCallInfo fcinfo, Hypertable *ht, int older_arg, int newer_arg)
+chunk_ids_created(const Hypertable *ht, bool has_before, TimestampTz before, bool has_after,
+				  TimestampTz after)
+{
+	Oid			types[3] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	List	   *ids = NIL;
+	uint64		i;
+	MemoryContext caller = CurrentMemoryContext;
+
+	values[0] = Int32GetDatum(ht->id);
+	values[1] = TimestampTzGetDatum(before);
+	values[2] = TimestampTzGetDatum(after);
+	if (!has_before)
+		nulls[1] = 'n';
+	if (!has_after)
+		nulls[2] = 'n';
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT id FROM " MN_CATALOG_SCHEMA ".chunk "
+							  " WHERE hypertable_id OPERATOR(pg_catalog.=) $1 AND NOT dropped "
+							  "   AND ($2 IS NULL OR creation_time OPERATOR(pg_catalog.<) $2) "
+							  "   AND ($3 IS NULL OR creation_time OPERATOR(pg_catalog.>) $3)",
+							  3, types, values, nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the creation times of chunks");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		/* SPI_finish frees what is allocated in its context */
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		ids = lappend_int(ids, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull)));
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return ids;
+}
+
+/* Positions of the four selectors among a function's arguments. */
+typedef struct ChunkSelectorArgs
+{
+	int			older_than;
+	int			newer_than;
+	int			created_before;
+	int			created_after;
+} ChunkSelectorArgs;
+
+static bool
+arg_given(FunctionCallInfo fcinfo, int arg)
+{
+	return arg < PG_NARGS() && !PG_ARGISNULL(arg);
+}
+
+/*
+ * The chunks of ht selected by the arguments: wholly older than / newer than
+ * the time cutoffs, or created before / after the creation cutoffs (the two
+ * kinds cannot be mixed, as in TimescaleDB 2.13).  In time order.
+ */
+static List *
+chunks_in_range(FunctionCallInfo fcinfo, Hypertable *ht, const ChunkSelectorArgs *args)
 {
 	const Dimension *dim = HypertableTimeDimension(ht);
 	int			d = dim - ht->dimensions;
-	bool		has_older = !PG_ARGISNULL(older_arg);
-	bool		has_newer = !PG_ARGISNULL(newer_arg);
+	bool		has_older = arg_given(fcinfo, args->older_than);
+	bool		has_newer = arg_given(fcinfo, args->newer_than);
+	bool		has_before = arg_given(fcinfo, args->created_before);
+	bool		has_after = arg_given(fcinfo, args->created_after);
 	int64		older = 0,
 				newer = 0;
+	List	   *created = NIL;
 	List	   *result = NIL;
 	ListCell   *lc;
 
+	if ((has_older || has_newer) && (has_before || has_after))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot specify \"older_than\" or \"newer_than\" together with \"created_before\" or \"created_after\""),
+				 errhint("Select chunks either by their time range or by their creation time.")));
 	if (has_older)
-		older = cutoff_internal(dim, PG_GETARG_DATUM(older_arg),
-								get_fn_expr_argtype(fcinfo->flinfo, older_arg), "older_than");
+		older = cutoff_internal(dim, PG_GETARG_DATUM(args->older_than),
+								get_fn_expr_argtype(fcinfo->flinfo, args->older_than), "older_than");
 	if (has_newer)
-		newer = cutoff_internal(dim, PG_GETARG_DATUM(newer_arg),
-								get_fn_expr_argtype(fcinfo->flinfo, newer_arg), "newer_than");
+		newer = cutoff_internal(dim, PG_GETARG_DATUM(args->newer_than),
+								get_fn_expr_argtype(fcinfo->flinfo, args->newer_than), "newer_than");
+	if (has_before || has_after)
+	{
+		TimestampTz before = 0,
+					after = 0;
+
+		if (has_before)
+			before = creation_cutoff(PG_GETARG_DATUM(args->created_before),
+									 get_fn_expr_argtype(fcinfo->flinfo, args->created_before),
+									 "created_before");
+		if (has_after)
+			after = creation_cutoff(PG_GETARG_DATUM(args->created_after),
+									get_fn_expr_argtype(fcinfo->flinfo, args->created_after),
+									"created_after");
+		created = chunk_ids_created(ht, has_before, before, has_after, after);
+	}
 	foreach(lc, HypertableGetChunks(ht))
 	{
 		Chunk	   *chunk = lfirst(lc);
@@ -149,6 +268,8 @@ chunks_in_range(FunctionCallInfo fcinfo, Hypertable *ht, int older_arg, int newe
 		if (has_older && chunk->range_end[d] > older)
 			continue;
 		if (has_newer && chunk->range_start[d] < newer)
+			continue;
+		if ((has_before || has_after) && !list_member_int(created, chunk->id))
 			continue;
 		result = lappend(result, chunk);
 	}
@@ -158,11 +279,15 @@ chunks_in_range(FunctionCallInfo fcinfo, Hypertable *ht, int older_arg, int newe
 
 PG_FUNCTION_INFO_V1(multinode_show_chunks);
 
-/* show_chunks(relation regclass, older_than "any" = NULL, newer_than "any" = NULL) */
+/*
+ * show_chunks(relation regclass, older_than "any" = NULL, newer_than "any" = NULL,
+ *			   created_before "any" = NULL, created_after "any" = NULL)
+ */
 Datum
 multinode_show_chunks(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	static const ChunkSelectorArgs args = {1, 2, 3, 4};
 	Hypertable *ht;
 	ListCell   *lc;
 
@@ -172,7 +297,7 @@ multinode_show_chunks(PG_FUNCTION_ARGS)
 				 errmsg("relation cannot be NULL")));
 	ht = HypertableRequire(PG_GETARG_OID(0));
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	foreach(lc, chunks_in_range(fcinfo, ht, 1, 2))
+	foreach(lc, chunks_in_range(fcinfo, ht, &args))
 	{
 		Chunk	   *chunk = lfirst(lc);
 		Datum		value = ObjectIdGetDatum(chunk->relid);
@@ -288,12 +413,14 @@ PG_FUNCTION_INFO_V1(multinode_drop_chunks);
 
 /*
  * drop_chunks(relation regclass, older_than "any" = NULL,
- *			   newer_than "any" = NULL, verbose boolean = false)
+ *			   newer_than "any" = NULL, verbose boolean = false,
+ *			   created_before "any" = NULL, created_after "any" = NULL)
  */
 Datum
 multinode_drop_chunks(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	static const ChunkSelectorArgs args = {1, 2, 4, 5};
 	Hypertable *ht;
 	bool		verbose = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 	List	   *chunks;
@@ -303,11 +430,12 @@ multinode_drop_chunks(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("relation cannot be NULL")));
-	if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
+	if (!arg_given(fcinfo, 1) && !arg_given(fcinfo, 2) && !arg_given(fcinfo, 4) &&
+		!arg_given(fcinfo, 5))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid time range for dropping chunks"),
-				 errhint("At least one of older_than and newer_than must be provided.")));
+				 errhint("At least one of older_than, newer_than, created_before or created_after must be provided.")));
 	ht = HypertableRequire(PG_GETARG_OID(0));
 	require_owner(ht->relid);
 	if (HypertableIsDistMember(ht))
@@ -315,7 +443,7 @@ multinode_drop_chunks(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("cannot drop chunks of a member of a distributed hypertable on a data node"),
 				 errhint("Run drop_chunks on the access node.")));
-	chunks = chunks_in_range(fcinfo, ht, 1, 2);
+	chunks = chunks_in_range(fcinfo, ht, &args);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	foreach(lc, HypertableDropChunks(ht, chunks, NULL))
 	{
@@ -543,6 +671,88 @@ multinode_set_replication_factor(PG_FUNCTION_ARGS)
 		ereport(WARNING,
 				(errmsg("hypertable \"%s\" is under-replicated", ht->table_name),
 				 errdetail("Some chunks have less than %d replicas.", rf)));
+	CatalogInvalidateHypertable(ht->relid);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(multinode_set_integer_now_func);
+
+/*
+ * set_integer_now_func(hypertable regclass, integer_now_func regproc,
+ *						replace_if_exists boolean = false)
+ *
+ * What "now" is for a hypertable partitioned by an integer column: the
+ * retention policy counts drop_after back from it.  Forwarded to the data
+ * nodes of a distributed hypertable (the function must exist there too, as
+ * in TimescaleDB 2.13), so that the member hypertables agree.
+ */
+Datum
+multinode_set_integer_now_func(PG_FUNCTION_ARGS)
+{
+	Hypertable *ht = hypertable_to_change(fcinfo);
+	const Dimension *dim = HypertableTimeDimension(ht);
+	bool		replace = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+	Oid			func;
+	HeapTuple	tup;
+	Form_pg_proc proc;
+	bool		has_func;
+	Oid			types[3] = {INT4OID, NAMEOID, NAMEOID};
+	Datum		values[3];
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("integer_now_func cannot be NULL")));
+	func = PG_GETARG_OID(1);
+	if (dim == NULL || !TimeTypeIsInteger(dim->column_type))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("integer_now_func can only be set for hypertables that have integer time dimensions")));
+	values[0] = Int32GetDatum(dim->id);
+	has_func = CatalogExec("SELECT 1 FROM " MN_CATALOG_SCHEMA ".dimension WHERE id OPERATOR(pg_catalog.=) $1 "
+						   "AND integer_now_func IS NOT NULL", 1, types, values, NULL, true) > 0;
+	if (has_func && !replace)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("custom time function already set for hypertable \"%s\"", ht->table_name),
+				 errhint("Use replace_if_exists => true to replace it.")));
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(func));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", func);
+	proc = (Form_pg_proc) GETSTRUCT(tup);
+	if (proc->pronargs != 0 || proc->provolatile == PROVOLATILE_VOLATILE ||
+		proc->prorettype != dim->column_type)
+	{
+		bool		wrong_type = proc->prorettype != dim->column_type;
+
+		ReleaseSysCache(tup);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid custom time function"),
+				 wrong_type ?
+				 errhint("The return type of the custom time function must be the type of the hypertable's time column, %s.",
+						 format_type_be(dim->column_type)) :
+				 errhint("A custom time function must take no arguments and be STABLE or IMMUTABLE.")));
+	}
+	ReleaseSysCache(tup);
+	if (pg_proc_aclcheck(func, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FUNCTION, get_func_name(func));
+
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(get_namespace_name(get_func_namespace(func))));
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(get_func_name(func)));
+	CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".dimension SET integer_now_func_schema = $2, "
+				"integer_now_func = $3 WHERE id OPERATOR(pg_catalog.=) $1", 3, types, values, NULL, false);
+	if (HypertableIsDistributed(ht))
+	{
+		const char *params[2];
+
+		params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
+		params[1] = quote_qualified_identifier(NameStr(*DatumGetName(values[1])),
+											   NameStr(*DatumGetName(values[2])));
+		HypertableExecOnDataNodes(ht, "SELECT " MN_FUNCTIONS_SCHEMA
+								  ".set_member_integer_now_func($1::regclass, $2::regproc, true)",
+								  2, params);
+	}
 	CatalogInvalidateHypertable(ht->relid);
 	PG_RETURN_VOID();
 }

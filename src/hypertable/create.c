@@ -32,6 +32,7 @@
 #include "foreign/foreign.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -626,12 +627,46 @@ create_hypertable_catalog(CreateArgs *args, bool *created)
 	return id;
 }
 
+/* The data node side of add_dimension (multinode_add_member_dimension). */
+#define ADD_MEMBER_DIMENSION_SQL \
+	"SELECT " MN_FUNCTIONS_SCHEMA ".add_member_dimension($1::regclass, $2, $3::int, $4::bigint, $5::regproc)"
+
 static const char *
 regproc_text(Oid func)
 {
 	if (!OidIsValid(func))
 		return NULL;
 	return quote_qualified_identifier(func_schema(func), get_func_name(func));
+}
+
+/*
+ * The dimensions add_dimension gave ht beyond its first time and space
+ * ones, added in ht's order to the member hypertables just made on conns,
+ * so that every node's member has the access node's dimensions in the same
+ * order (chunk ranges are sent in that order).
+ */
+static void
+add_member_dimensions(const Hypertable *ht, List *conns, const Dimension *tdim,
+					  const Dimension *sdim)
+{
+	int			i;
+
+	for (i = 0; i < ht->num_dimensions; i++)
+	{
+		const Dimension *dim = &ht->dimensions[i];
+		const char *params[5];
+		ListCell   *lc;
+
+		if (dim == tdim || dim == sdim)
+			continue;
+		params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
+		params[1] = dim->column_name;
+		params[2] = dim->is_space ? psprintf("%d", dim->num_slices) : NULL;
+		params[3] = dim->is_space ? NULL : psprintf(INT64_FORMAT, dim->interval_length);
+		params[4] = regproc_text(dim->partitioning_func);
+		foreach(lc, conns)
+			PQclear(RemoteExecParams(lfirst(lc), ADD_MEMBER_DIMENSION_SQL, 5, params));
+	}
 }
 
 /*
@@ -721,6 +756,7 @@ HypertableAddDataNodes(Hypertable *ht, List *server_ids, List *table_cmds,
 		CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".hypertable_data_node (hypertable_id, "
 					"node_hypertable_id, node_name) VALUES ($1, $2, $3)", 3, types, values, NULL, false);
 	}
+	add_member_dimensions(ht, conns, tdim, sdim);
 	CatalogInvalidateHypertable(relid);
 	CommandCounterIncrement();
 }
@@ -976,4 +1012,249 @@ HypertableDataNodeServerIds(const Hypertable *ht)
 			ids = lappend_oid(ids, hdn->server_id);
 	}
 	return ids;
+}
+
+/* ----------------------------------------------------------------------------
+ * add_dimension
+ * ----------------------------------------------------------------------------
+ */
+
+/* The dimension of ht on column, or NULL. */
+static const Dimension *
+dimension_on_column(const Hypertable *ht, const char *column)
+{
+	int			i;
+
+	for (i = 0; i < ht->num_dimensions; i++)
+		if (strcmp(ht->dimensions[i].column_name, column) == 0)
+			return &ht->dimensions[i];
+	return NULL;
+}
+
+/*
+ * Add a dimension on column to ht, here and, for a distributed hypertable,
+ * on its data nodes: a space dimension when num_partitions > 0, else a time
+ * dimension of interval (internal units).  Refused once ht has chunks: the
+ * existing ones would have no slice in the new dimension.  Returns the new
+ * dimension's id.
+ */
+static int32
+add_dimension(Hypertable *ht, const char *column, int num_partitions, int64 interval,
+			  Oid pfunc)
+{
+	Oid			relid = ht->relid;
+	AttrNumber	attno = require_column(relid, column);
+	Oid			ctype = get_atttype(relid, attno);
+	bool		space = num_partitions > 0;
+	Oid			types[8] = {INT4OID, NAMEOID, OIDOID, BOOLOID, INT2OID, NAMEOID, NAMEOID, INT8OID};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	int32		id;
+
+	LockRelationOid(relid, ShareUpdateExclusiveLock);
+	if (HypertableGetChunks(ht) != NIL || !table_is_empty(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("hypertable \"%s\" has tuples or empty chunks", ht->table_name),
+				 errdetail("It is not possible to add dimensions to a hypertable that has chunks."),
+				 errhint("Truncate the hypertable or drop its chunks first.")));
+	if (space)
+	{
+		if (OidIsValid(pfunc))
+			check_partitioning_func(pfunc, false, column);
+		else if (!OidIsValid(lookup_type_cache(ctype, TYPECACHE_HASH_PROC)->hash_proc))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid type for dimension \"%s\"", column),
+					 errdetail("Type %s has no default hash operator class.", format_type_be(ctype)),
+					 errhint("Give a partitioning_func, or partition by a column of a hashable type.")));
+	}
+	else
+	{
+		Oid			value_type = ctype;
+
+		if (OidIsValid(pfunc))
+		{
+			check_partitioning_func(pfunc, true, column);
+			value_type = get_func_rettype(pfunc);
+		}
+		if (!TimeTypeIsSupported(value_type))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid type for dimension \"%s\"", column),
+					 errdetail("Column \"%s\" is of type %s.", column, format_type_be(ctype)),
+					 errhint("Use a column of type timestamptz, timestamp, date, smallint, integer or bigint, or give a partitioning_func.")));
+		/* as for the first time dimension: every row needs a slice */
+		if (!column_is_not_null(relid, attno))
+		{
+			SPI_connect();
+			SPI_execute(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
+								 QualifiedRelationName(relid), quote_identifier(column)),
+						false, 0);
+			SPI_finish();
+		}
+	}
+	check_unique_indexes(relid, list_make1((char *) column));
+
+	/* hypertable_id, column_name, column_type, aligned, num_slices, func schema, func, interval */
+	values[0] = Int32GetDatum(ht->id);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(column));
+	values[2] = ObjectIdGetDatum(ctype);
+	values[3] = BoolGetDatum(!space);
+	values[4] = Int16GetDatum(num_partitions);
+	values[7] = Int64GetDatum(interval);
+	if (space)
+	{
+		values[5] = DirectFunctionCall1(namein, CStringGetDatum(OidIsValid(pfunc) ? func_schema(pfunc) :
+															  MN_FUNCTIONS_SCHEMA));
+		values[6] = DirectFunctionCall1(namein, CStringGetDatum(OidIsValid(pfunc) ? get_func_name(pfunc) :
+															  "get_partition_hash"));
+		nulls[7] = 'n';
+	}
+	else
+	{
+		nulls[4] = 'n';
+		if (OidIsValid(pfunc))
+		{
+			values[5] = DirectFunctionCall1(namein, CStringGetDatum(func_schema(pfunc)));
+			values[6] = DirectFunctionCall1(namein, CStringGetDatum(get_func_name(pfunc)));
+		}
+		else
+			nulls[5] = nulls[6] = 'n';
+	}
+	id = CatalogExecInt("INSERT INTO " MN_CATALOG_SCHEMA ".dimension (hypertable_id, column_name, "
+						"column_type, aligned, num_slices, partitioning_func_schema, partitioning_func, "
+						"interval_length) VALUES ($1, $2, $3::regtype, $4, $5, $6, $7, $8) RETURNING id",
+						8, types, values, nulls);
+	CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable SET num_dimensions = num_dimensions OPERATOR(pg_catalog.+) 1 "
+				"WHERE id OPERATOR(pg_catalog.=) $1", 1, types, values, NULL, false);
+
+	if (HypertableIsDistributed(ht))
+	{
+		const char *params[5];
+
+		params[0] = quote_qualified_identifier(ht->schema_name, ht->table_name);
+		params[1] = column;
+		params[2] = space ? psprintf("%d", num_partitions) : NULL;
+		params[3] = space ? NULL : psprintf(INT64_FORMAT, interval);
+		params[4] = regproc_text(pfunc);
+		HypertableExecOnDataNodes(ht, ADD_MEMBER_DIMENSION_SQL, 5, params);
+	}
+	CatalogInvalidateHypertable(relid);
+	CommandCounterIncrement();
+	return id;
+}
+
+static Datum
+add_dimension_result(FunctionCallInfo fcinfo, int32 id, const Hypertable *ht, const char *column,
+					 bool created)
+{
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = Int32GetDatum(id);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(ht->schema_name));
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(ht->table_name));
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(column));
+	values[4] = BoolGetDatum(created);
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
+}
+
+PG_FUNCTION_INFO_V1(multinode_add_dimension);
+
+/*
+ * add_dimension(hypertable regclass, column_name name, number_partitions int = NULL,
+ *				 chunk_time_interval anyelement = NULL, partitioning_func regproc = NULL,
+ *				 if_not_exists boolean = false)
+ */
+Datum
+multinode_add_dimension(PG_FUNCTION_ARGS)
+{
+	Hypertable *ht;
+	const char *column;
+	const Dimension *existing;
+	int			num_partitions = 0;
+	int64		interval = 0;
+	Oid			pfunc = PG_ARGISNULL(4) ? InvalidOid : PG_GETARG_OID(4);
+	bool		if_not_exists = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("hypertable cannot be NULL")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("column_name cannot be NULL")));
+	ht = HypertableRequire(PG_GETARG_OID(0));
+	if (!pg_class_ownercheck(ht->relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, ht->table_name);
+	if (HypertableIsDistMember(ht))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot add a dimension to a member of a distributed hypertable on a data node"),
+				 errhint("Run add_dimension on the access node.")));
+	column = pstrdup(NameStr(*PG_GETARG_NAME(1)));
+	existing = dimension_on_column(ht, column);
+	if (existing != NULL)
+	{
+		if (!if_not_exists)
+			ereport(ERROR,
+					(errcode(ERRCODE_MN_DIMENSION_EXISTS),
+					 errmsg("column \"%s\" is already a dimension", column)));
+		ereport(NOTICE,
+				(errcode(ERRCODE_MN_DIMENSION_EXISTS),
+				 errmsg("column \"%s\" is already a dimension, skipping", column)));
+		return add_dimension_result(fcinfo, existing->id, ht, column, false);
+	}
+	if (PG_ARGISNULL(2) && PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot omit both the number of partitions and the interval")));
+	if (!PG_ARGISNULL(2) && !PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot specify both the number of partitions and an interval")));
+	if (!PG_ARGISNULL(2))
+	{
+		num_partitions = PG_GETARG_INT32(2);
+		if (num_partitions < 1 || num_partitions > PG_INT16_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid number of partitions for dimension \"%s\"", column),
+					 errhint("A closed (space) dimension must specify between 1 and %d partitions.",
+							 PG_INT16_MAX)));
+	}
+	else
+	{
+		Oid			ctype = get_atttype(ht->relid, require_column(ht->relid, column));
+
+		interval = DimensionIntervalFromArg(PG_GETARG_DATUM(3), get_fn_expr_argtype(fcinfo->flinfo, 3),
+											OidIsValid(pfunc) ? get_func_rettype(pfunc) : ctype, column);
+	}
+	return add_dimension_result(fcinfo, add_dimension(ht, column, num_partitions, interval, pfunc),
+								ht, column, true);
+}
+
+PG_FUNCTION_INFO_V1(multinode_add_member_dimension);
+
+/*
+ * _timescaledb_functions.add_member_dimension(hypertable regclass, column_name name,
+ *	 num_slices int, interval_length bigint, partitioning_func regproc):
+ * the data node side of add_dimension, with the interval in internal units.
+ */
+Datum
+multinode_add_member_dimension(PG_FUNCTION_ARGS)
+{
+	Hypertable *ht = HypertableRequire(PG_GETARG_OID(0));
+
+	if (!pg_class_ownercheck(ht->relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, ht->table_name);
+	PG_RETURN_INT32(add_dimension(ht, NameStr(*PG_GETARG_NAME(1)),
+								  PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2),
+								  PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3),
+								  PG_ARGISNULL(4) ? InvalidOid : PG_GETARG_OID(4)));
 }

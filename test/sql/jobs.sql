@@ -42,7 +42,7 @@ END $$;
 SELECT job_id, application_name, schedule_interval, max_runtime, max_retries, retry_period,
        proc_schema, proc_name, owner, scheduled, fixed_schedule, config, initial_start,
        hypertable_schema, hypertable_name, check_schema, check_name
-  FROM timescaledb_information.jobs WHERE job_id < 1000;
+  FROM timescaledb_information.jobs WHERE job_id < 1000 ORDER BY job_id;
 
 -- add_job: defaults as in TimescaleDB; ids from 1000
 SELECT add_job('log_job', '1 hour', initial_start => '2100-01-01 00:00+00');
