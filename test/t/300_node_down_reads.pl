@@ -95,7 +95,7 @@ for my $cl (@c)
 	${ $cl->{in} } .= "\\q\n";
 	$cl->{h}->finish;
 }
-note("read load: $reads reads, $errors errors, $bad wrong answers");
+diag("read load: $reads reads, $errors errors, $bad wrong answers");
 cmp_ok($reads, '>', 50, "the clients read many times ($reads)");
 is($errors, 0, 'no read failed while dn2 was killed') or diag($first_error);
 is($bad, 0, 'every read returned the full answer') or diag($first_error);

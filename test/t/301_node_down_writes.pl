@@ -99,7 +99,7 @@ for my $cl (@c)
 	$cl->{h}->finish;
 }
 my ($nacked, $nfailed) = (scalar(keys %acked), scalar(keys %failed));
-note("write load: $nacked inserts acknowledged ($acked_before_kill before the kill), $nfailed failed");
+diag("write load: $nacked inserts acknowledged ($acked_before_kill before the kill), $nfailed failed");
 cmp_ok($nacked - $acked_before_kill, '>', 20, 'inserts kept succeeding after dn2 was killed');
 cmp_ok($nfailed, '<=', $clients, "at most the statements in flight at the kill failed ($nfailed)")
   or diag($first_error);
