@@ -39,6 +39,7 @@
 #include "fdw/fdw.h"
 #include "guc.h"
 #include "planner/planner.h"
+#include "remote/remote.h"
 
 /* custom_private of the plan, see scan_plan.c */
 enum DataNodeScanPrivate
@@ -305,20 +306,21 @@ failover_sql(List *failover, List *chunks, List *ids)
 }
 
 /*
- * Nodes failed at the start of a run (fdw/scan.c marked them, and they are
- * suspect now), before the run returned a row.  This is where a read is
- * re-planned: each of their chunks goes to the scan's node, among those
- * still up, that holds a fresh replica of it and has gained the fewest so
- * far; those nodes' queries are rewritten to name their chunks, the failed
- * nodes are left out, and the run starts again.  Chunks with no such
- * replica end the query with an error naming them and their nodes.
+ * Leave out the scan's nodes marked in failed[] before a run starts: this
+ * is where a read is re-planned.  Each of their chunks goes to the scan's
+ * node, among the others, that holds a fresh replica of it and has gained
+ * the fewest so far; those nodes' queries are rewritten to name their
+ * chunks (and they are asked even if run-time exclusion had left them out:
+ * their conditions still apply), the failed nodes are skipped from now on.
  * Nodes outside the plan are not added: with every chunk on the scan's
- * nodes (replication factor 2 over 2 nodes, or the usual spread over
- * more) that is no loss, and a query planned after the failure avoids the
- * suspect node from the start (DataNodeScanAssign).
+ * nodes (replication factor 2 over 2 nodes, or the usual spread over more)
+ * that is no loss, and a query planned after the failure avoids the node
+ * from the start (DataNodeScanAssign).  Chunks with no such replica: if
+ * required, an error naming them and their nodes; else nothing changes and
+ * false is returned.
  */
-static void
-fail_over(DataNodeScanState *state)
+static bool
+fail_over(DataNodeScanState *state, const bool *failed, bool required)
 {
 	MemoryContext old = MemoryContextSwitchTo(state->css.ss.ps.state->es_query_cxt);
 	Index		varno;
@@ -326,17 +328,13 @@ fail_over(DataNodeScanState *state)
 	List	   *chunks = ht ? HypertableGetChunks(ht) : NIL;
 	int			n = list_length(state->servers);
 	List	  **gained = palloc0(sizeof(List *) * n);
-	bool	   *failed = palloc0(sizeof(bool) * n);
 	List	   *down = NIL;
 	List	   *unreadable = NIL;
 	int			i;
 
 	for (i = 0; i < n; i++)
-	{
-		failed[i] = RemoteScanNodeFailed(state->scan, i);
 		if (failed[i])
 			down = lappend_oid(down, list_nth_oid(state->servers, i));
-	}
 	for (i = 0; i < n; i++)
 	{
 		ListCell   *lc;
@@ -367,7 +365,12 @@ fail_over(DataNodeScanState *state)
 		}
 	}
 	if (unreadable != NIL)
-		DataNodeScanReportUnreadable(unreadable, down);
+	{
+		if (required)
+			DataNodeScanReportUnreadable(unreadable, down);
+		MemoryContextSwitchTo(old);
+		return false;
+	}
 
 	RemoteScanRestart(state->scan);
 	for (i = 0; i < n; i++)
@@ -382,10 +385,49 @@ fail_over(DataNodeScanState *state)
 			List	   *ids = list_concat(list_copy(list_nth(state->chunk_ids, i)), gained[i]);
 
 			RemoteScanSetNodeSQL(state->scan, i, failover_sql(state->failover, chunks, ids));
+			RemoteScanSkipNode(state->scan, i, false);
 			list_nth_cell(state->chunk_ids, i)->ptr_value = ids;
 		}
 	}
 	MemoryContextSwitchTo(old);
+	return true;
+}
+
+/*
+ * Start the run.  A plan made before a node was found down still names it:
+ * if the node is suspect now (remote/suspect.c) and its chunks have fresh
+ * replicas on the scan's other nodes, it is left out before anything is
+ * sent, so a cached plan does not wait for a dead node's connect timeout
+ * at every execution.  Then nodes that fail while the run starts (before
+ * any row is returned) are left out and the run starts again; each failure
+ * leaves a node out, so this ends.
+ */
+static void
+start_run(DataNodeScanState *state)
+{
+	int			n = list_length(state->servers);
+	bool	   *failed = palloc0(sizeof(bool) * n);
+	bool		any = false;
+	int			i;
+
+	if (state->failover != NIL)
+	{
+		for (i = 0; i < n; i++)
+		{
+			failed[i] = list_nth(state->chunk_ids, i) != NIL &&
+				DataNodeIsSuspect(list_nth_oid(state->servers, i), NULL, NULL, NULL);
+			any |= failed[i];
+		}
+		if (any)
+			(void) fail_over(state, failed, false);
+	}
+	while (!RemoteScanStart(state->scan))
+	{
+		for (i = 0; i < n; i++)
+			failed[i] = RemoteScanNodeFailed(state->scan, i);
+		(void) fail_over(state, failed, true);
+	}
+	pfree(failed);
 }
 
 static TupleTableSlot *
@@ -399,9 +441,7 @@ next_row(ScanState *ss)
 		if (state->runtime_conds != NIL)
 			skip_excluded_nodes(state);
 		state->decided = true;
-		/* each failure leaves a node out, so this ends */
-		while (!RemoteScanStart(state->scan))
-			fail_over(state);
+		start_run(state);
 	}
 	if ((state->merge ? DataNodeMergeNext(state->merge, slot) : RemoteScanNext(state->scan, slot)) &&
 		ss->ss_currentRelation)

@@ -160,4 +160,29 @@ cmp_ok($t_refused, '<', $t_base + 1, sprintf('... at once (%.3f s)', $t_refused)
 diag(sprintf('killed node (connection refused): first query %.3f s', $t_refused));
 $c->start_node('dn2');
 
+# ---- a cached plan made with both nodes up, run after dn2 died ---------------------------
+# Plans are not made again: the scans fail over when they start.
+sleep 6.5;
+my $top_sql = 'SELECT time, device FROM m ORDER BY time DESC, device LIMIT 3';
+my $s = $c->session('an');
+$s->query_safe("PREPARE q1 AS $agg_sql; PREPARE q2 AS $scan_sql; PREPARE q3 AS $top_sql;");
+my $top_expected = $c->safe_psql('an', $top_sql);
+is($s->query_safe('EXECUTE q3'), $top_expected, 'prepared: the sorted merge of both nodes');
+like($s->query_safe('EXPLAIN (VERBOSE, COSTS OFF) EXECUTE q1'), qr/Data node: dn1.*Data node: dn2/s,
+	'prepared: the cached plan reads both nodes');
+is($s->query_safe('EXECUTE q1'), $expected, 'prepared: the aggregate, both nodes up');
+$c->kill_node('dn2');
+my ($o, $e) = $s->query('EXECUTE q1');
+is($o, $expected, 'prepared aggregate after dn2 was killed: the full answer') or diag($e);
+is($e, '', '... and no error or warning');
+($o, $e) = $s->query('EXECUTE q2');
+is($o, $expected, 'prepared plain scan: the full answer') or diag($e);
+($o, $e) = $s->query('EXECUTE q3');
+is($o, $top_expected, 'prepared ORDER BY ... LIMIT (merged streams): the same rows') or diag($e);
+like($s->query_safe('EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE q1'),
+	qr/Data node: dn2\n(?:(?!Data node:).)*Actual: skipped at run time/s,
+	'... the suspect node is left out before the run starts');
+$s->quit;
+$c->start_node('dn2');
+
 done_testing();
