@@ -167,6 +167,7 @@ struct ChunkDispatch
 	List	   *live_servers;	/* OidList: nodes that answered this statement */
 	List	   *down_servers;	/* OidList: nodes found down (node_is_down) */
 	List	   *stale_marked;	/* "chunk_id/node" of replicas recorded stale */
+	bool		stale_written;	/* some of them are new in the catalog */
 };
 
 static bool encoded_without_settings(Oid type);
@@ -1298,7 +1299,10 @@ node_is_down(struct ChunkDispatch *cd, Oid server_id)
  * transaction, so it commits or vanishes with the rows themselves.  Reads
  * then avoid the replica until the repair job has brought it up to date.
  * The hypertable's cached chunks are invalidated at the end of the
- * statement (ChunkDispatchEnd), not under the dispatcher's feet.
+ * statement (ChunkDispatchEnd), not under the dispatcher's feet, and only
+ * when a row is new: while a node stays down, later statements find the
+ * replicas stale in the cache and write nothing, so backends do not reload
+ * the hypertable's chunks at every insert.
  */
 static void
 mark_replica_stale(struct ChunkDispatch *cd, Chunk *chunk, ChunkDataNode *cdn)
@@ -1316,8 +1320,9 @@ mark_replica_stale(struct ChunkDispatch *cd, Chunk *chunk, ChunkDataNode *cdn)
 	namestrcpy(&node, cdn->node_name);
 	values[0] = Int32GetDatum(chunk->id);
 	values[1] = NameGetDatum(&node);
-	CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_replica_stale (chunk_id, node_name) "
-				"VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, types, values, NULL, false);
+	if (CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_replica_stale (chunk_id, node_name) "
+					"VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, types, values, NULL, false) > 0)
+		cd->stale_written = true;
 	old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
 	cd->stale_marked = lappend(cd->stale_marked, pstrdup(key));
 	MemoryContextSwitchTo(old);
@@ -1396,7 +1401,9 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 
 		if (node_is_down(cd, cdn->server_id))
 		{
-			mark_replica_stale(cd, chunk, cdn);
+			/* known stale already: no catalog write, no cache reload */
+			if (!cdn->stale)
+				mark_replica_stale(cd, chunk, cdn);
 			continue;
 		}
 		nb = node_buffer(cd, cdn->server_id);
@@ -2036,7 +2043,7 @@ ChunkDispatchEnd(struct ChunkDispatch *cd)
 	if (cd->returned_rows)
 		tuplestore_end(cd->returned_rows);
 	MemoryContextDelete(cd->batch_cxt);
-	/* replicas recorded stale: readers' cached chunks must learn it */
-	if (cd->stale_marked != NIL)
+	/* replicas newly recorded stale: readers' cached chunks must learn it */
+	if (cd->stale_written)
 		CatalogInvalidateHypertable(cd->ht->relid);
 }

@@ -40,6 +40,7 @@
 #include "postgres.h"
 
 #include "foreign/foreign.h"
+#include "miscadmin.h"
 #include "nodes/extensible.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
@@ -48,7 +49,6 @@
 #include "optimizer/prep.h"
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
-#include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -58,7 +58,7 @@
 #include "planner/planner.h"
 #include "remote/remote.h"
 
-/* EXPLAIN names this many of a node's chunks, then counts them */
+/* EXPLAIN and errors name this many of a node's chunks, then count them */
 #define EXPLAIN_MAX_CHUNK_NAMES 10
 
 static set_rel_pathlist_hook_type prev_set_rel_pathlist_hook = NULL;
@@ -168,7 +168,10 @@ DataNodeScanReportUnreadable(List *unreadable, List *down)
 		Chunk	   *chunk = lfirst(lc);
 		ListCell   *lc2;
 
-		appendStringInfo(&chunks, "%s\"%s\"", chunks.len ? ", " : "", chunk->table_name);
+		if (foreach_current_index(lc) < EXPLAIN_MAX_CHUNK_NAMES)
+			appendStringInfo(&chunks, "%s\"%s\"", chunks.len ? ", " : "", chunk->table_name);
+		else if (foreach_current_index(lc) == EXPLAIN_MAX_CHUNK_NAMES)
+			appendStringInfo(&chunks, " and %d more", list_length(unreadable) - EXPLAIN_MAX_CHUNK_NAMES);
 		foreach(lc2, chunk->data_nodes)
 		{
 			ChunkDataNode *cdn = lfirst(lc2);
@@ -183,8 +186,9 @@ DataNodeScanReportUnreadable(List *unreadable, List *down)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_CONNECTION_FAILURE),
-			 errmsg("could not read %d chunk(s) of a distributed hypertable: no replica is reachable",
-					list_length(unreadable)),
+			 errmsg_plural("could not read %d chunk of a distributed hypertable: no replica is reachable",
+						   "could not read %d chunks of a distributed hypertable: no replica is reachable",
+						   list_length(unreadable), list_length(unreadable)),
 			 errdetail("Chunks %s are held by data nodes %s.", chunks.data, nodes.data),
 			 errhint("Start the data node again; stale replicas are read again once repaired.")));
 }

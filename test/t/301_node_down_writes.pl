@@ -199,6 +199,41 @@ for my $node ($c->nodes)
 	like(slurp($c->logfile($node)), qr/restore point "nodedown_rp" created at/,
 		"$node: the restore point is in its WAL (log line)");
 }
+# A restore point waits for a distributed commit in flight: the writer stops
+# after PREPARE (multinode.debug_fault ... wait, until advisory lock 4242 is
+# free), holding the commit window lock in share mode.
+my $holder = $c->session('an');
+$holder->query_safe('SELECT pg_advisory_lock(4242)');
+my ($win, $wout, $rin, $rout) = ('', '', '', '');
+my $writer = IPC::Run::start($c->_psql_cmd('an'), '<', \$win, '>&', \$wout, IPC::Run::timeout(120));
+$win .= "SET multinode.debug_fault = 'after_prepare:wait';\n"
+  . "INSERT INTO w VALUES ('2026-02-01', 1, 5), ('2026-02-01', 2, 5), ('2026-02-01', 3, 5);\n\\q\n";
+my $waiting = sub {
+	my ($what) = @_;
+	$c->safe_psql('an', qq{SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND $what});
+};
+my $until = time + 60;
+while ($waiting->('objid = 4242') ne '1' && time < $until)
+{
+	$writer->pump_nb;
+	select(undef, undef, undef, 0.1);
+}
+is($waiting->('objid = 4242'), '1', 'a writer stops after PREPARE') or diag($wout);
+my $rp_run = IPC::Run::start($c->_psql_cmd('an'), '<', \$rin, '>&', \$rout, IPC::Run::timeout(120));
+$rin .= "SELECT count(*) FROM create_distributed_restore_point('after_writer');\n\\q\n";
+while ($waiting->('objsubid = 77') ne '1' && time < $until)
+{
+	$rp_run->pump_nb;
+	select(undef, undef, undef, 0.1);
+}
+is($waiting->('objsubid = 77'), '1', 'create_distributed_restore_point waits for its commit');
+$holder->query_safe('SELECT pg_advisory_unlock(4242)');
+$writer->finish;
+$rp_run->finish;
+is($c->safe_psql('an', 'SELECT count(*) FROM w WHERE id = 5'), '3', '... which then completes');
+like($rout, qr/^3$/m, '... and then the restore point is made') or diag($rout);
+$holder->quit;
+
 $c->safe_psql('an', q{CREATE ROLE rp_user LOGIN});
 ($rc, $out, $err) = $c->psql('an', q{SELECT * FROM create_distributed_restore_point('x')}, user => 'rp_user');
 like($err, qr/must be superuser to create restore point/, 'a non-superuser may not create one');
