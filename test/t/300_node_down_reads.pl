@@ -11,8 +11,7 @@
 use strict;
 use warnings;
 
-use IPC::Run;
-use POSIX ();
+use LoadClients;
 use MultinodeCluster qw(timed slurp);
 use Test::More;
 use Time::HiRes qw(time);
@@ -38,63 +37,18 @@ like($c->safe_psql('an', "EXPLAIN (VERBOSE, COSTS OFF) $agg_sql"), qr/Data node:
 	'with both nodes up a read uses both');
 
 # ---- a read-heavy load while dn2 is killed ------------------------------------------------
-my $clients = 4;
-my $duration = 6;
-my $kill_at = 2;
-my @c;
-for my $n (1 .. $clients)
-{
-	my ($in, $out) = ('', '');
-	my $h = IPC::Run::start($c->_psql_cmd('an', stop => 0, flags => [ '-A', '-t' ]),
-		'<', \$in, '>&', \$out, IPC::Run::timeout(120));
-	push @c, { n => $n, h => $h, in => \$in, out => \$out, seq => 0, busy => 0,
-		sql => $n % 2 ? $agg_sql : $scan_sql };
-}
 my ($reads, $bad, $errors) = (0, 0, 0);
 my $first_error = '';
-
-sub collect
-{
-	my ($cl) = @_;
-	return 1 unless $cl->{busy};
-	$cl->{h}->pump_nb;
-	my $seq = $cl->{seq};
-	return 0 unless ${ $cl->{out} } =~ s/\A(.*?)\@\@$seq\n//s;
-	my $text = $1;
-	$cl->{busy} = 0;
-	$reads++;
-	if ($text =~ /ERROR/) { $errors++; $first_error ||= $text; }
-	elsif ($text ne "$expected\n") { $bad++; $first_error ||= "wrong answer: $text"; }
-	return 1;
-}
-
-my $start = time;
-my $killed = 0;
-while (time - $start < $duration)
-{
-	for my $cl (@c)
-	{
-		if (collect($cl))
-		{
-			$cl->{seq}++;
-			${ $cl->{in} } .= "$cl->{sql};\n\\echo \@\@$cl->{seq}\n";
-			$cl->{busy} = 1;
-		}
-		$cl->{h}->pump_nb;
-	}
-	if (!$killed && time - $start >= $kill_at)
-	{
-		$c->kill_node('dn2');
-		$killed = 1;
-	}
-	select(undef, undef, undef, 0.001);
-}
-for my $cl (@c)
-{
-	$cl->{h}->pump until collect($cl);
-	${ $cl->{in} } .= "\\q\n";
-	$cl->{h}->finish;
-}
+LoadClients->new($c, 'an', 4)->run(
+	duration => 6,
+	sql => sub { my ($n) = @_; return $n % 2 ? $agg_sql : $scan_sql; },
+	done => sub {
+		my ($n, $seq, $text) = @_;
+		$reads++;
+		if ($text =~ /ERROR/) { $errors++; $first_error ||= $text; }
+		elsif ($text ne "$expected\n") { $bad++; $first_error ||= "wrong answer: $text"; }
+	},
+	events => [ [ 2, sub { $c->kill_node('dn2') } ] ]);
 diag("read load: $reads reads, $errors errors, $bad wrong answers");
 cmp_ok($reads, '>', 50, "the clients read many times ($reads)");
 is($errors, 0, 'no read failed while dn2 was killed') or diag($first_error);

@@ -13,6 +13,7 @@ use strict;
 use warnings;
 
 use IPC::Run;
+use LoadClients;
 use MultinodeCluster qw(slurp);
 use Test::More;
 use Time::HiRes qw(time);
@@ -35,69 +36,27 @@ my $pre = $c->safe_psql('an', 'SELECT count(*) FROM w');
 
 # ---- a write-heavy load while dn2 is killed -------------------------------------------------
 my $clients = 4;
-my $duration = 8;
-my $kill_at = 3;
-my @c;
-for my $n (1 .. $clients)
-{
-	my ($in, $out) = ('', '');
-	my $h = IPC::Run::start($c->_psql_cmd('an', stop => 0, flags => [ '-A', '-t' ]),
-		'<', \$in, '>&', \$out, IPC::Run::timeout(120));
-	push @c, { n => $n, h => $h, in => \$in, out => \$out, id => undef, seq => 0 };
-}
 my (%acked, %failed);
 my $first_error = '';
+my $acked_before_kill = 0;
 
 # Each statement inserts 3 rows (ids id*10+1..3) into chunks of both nodes.
-sub send_next
-{
-	my ($cl) = @_;
-	$cl->{seq}++;
-	my $id = $cl->{n} * 1_000_000 + $cl->{seq};
-	$cl->{id} = $id;
-	my $day = $id % 4;
-	${ $cl->{in} } .= "INSERT INTO w SELECT '2026-02-01'::timestamptz + interval '$day day' + i * interval '1 min', "
-	  . "($id + i) % 8, $id * 10 + i FROM generate_series(1, 3) i;\n\\echo \@\@$id\n";
-}
-
-sub collect
-{
-	my ($cl) = @_;
-	return 1 unless defined $cl->{id};
-	$cl->{h}->pump_nb;
-	my $id = $cl->{id};
-	return 0 unless ${ $cl->{out} } =~ s/\A(.*?)\@\@$id\n//s;
-	my $text = $1;
-	if ($text =~ /ERROR/) { $failed{$id} = 1; $first_error ||= $text; }
-	else { $acked{$id} = 1; }
-	$cl->{id} = undef;
-	return 1;
-}
-
-my $start = time;
-my $killed = 0;
-my $acked_before_kill = 0;
-while (time - $start < $duration)
-{
-	for my $cl (@c)
-	{
-		send_next($cl) if collect($cl);
-		$cl->{h}->pump_nb;
-	}
-	if (!$killed && time - $start >= $kill_at)
-	{
-		$acked_before_kill = scalar keys %acked;
-		$c->kill_node('dn2');
-		$killed = 1;
-	}
-	select(undef, undef, undef, 0.001);
-}
-for my $cl (@c)
-{
-	$cl->{h}->pump until collect($cl);
-	${ $cl->{in} } .= "\\q\n";
-	$cl->{h}->finish;
-}
+sub statement_id { my ($n, $seq) = @_; return $n * 1_000_000 + $seq; }
+LoadClients->new($c, 'an', $clients)->run(
+	duration => 8,
+	sql => sub {
+		my $id = statement_id(@_);
+		my $day = $id % 4;
+		return "INSERT INTO w SELECT '2026-02-01'::timestamptz + interval '$day day' + i * interval '1 min', "
+		  . "($id + i) % 8, $id * 10 + i FROM generate_series(1, 3) i";
+	},
+	done => sub {
+		my ($n, $seq, $text) = @_;
+		my $id = statement_id($n, $seq);
+		if ($text =~ /ERROR/) { $failed{$id} = 1; $first_error ||= $text; }
+		else { $acked{$id} = 1; }
+	},
+	events => [ [ 3, sub { $acked_before_kill = scalar keys %acked; $c->kill_node('dn2'); } ] ]);
 my ($nacked, $nfailed) = (scalar(keys %acked), scalar(keys %failed));
 diag("write load: $nacked inserts acknowledged ($acked_before_kill before the kill), $nfailed failed");
 cmp_ok($nacked - $acked_before_kill, '>', 20, 'inserts kept succeeding after dn2 was killed');
