@@ -1347,7 +1347,8 @@ report_no_live_replica(struct ChunkDispatch *cd, Chunk *chunk)
 			(errcode(ERRCODE_CONNECTION_FAILURE),
 			 errmsg("could not insert into chunk \"%s\": no data node holding it is reachable",
 					chunk->table_name),
-			 errdetail("Its replicas are on data nodes %s.", nodes.data),
+			 errdetail_plural("Its replica is on data node %s.", "Its replicas are on data nodes %s.",
+							  list_length(chunk->data_nodes), nodes.data),
 			 errhint("Start one of those data nodes again; nothing was written.")));
 }
 

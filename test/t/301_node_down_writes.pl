@@ -111,7 +111,7 @@ my $solo_dn2 = $c->safe_psql('an', q{
 isnt($rc, 0, 'an insert into a chunk whose only replica is down fails');
 like($err, qr/could not insert into chunk "\Q$solo_dn2\E|could not insert into chunk "_dist_hyper/,
 	'... naming the chunk') or diag($err);
-like($err, qr/data nodes "dn2"/, '... and its node');
+like($err, qr/data node "dn2"/, '... and its node');
 is($c->safe_psql('dn1', 'SELECT count(*) FROM solo WHERE id = 7'), '0',
 	'... and nothing of the statement was written on the live node');
 
