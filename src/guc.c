@@ -30,6 +30,9 @@ char	   *mn_passfile = NULL;
 char	   *mn_ssl_dir = NULL;
 char	   *mn_ssl_rootcert = NULL;
 
+/* node-down handling (remote/suspect.c) */
+int			mn_node_suspect_interval = 30000;
+
 void
 MultinodeDefineGucs(void)
 {
@@ -191,6 +194,18 @@ MultinodeDefineGucs(void)
 							   PGC_SIGHUP,
 							   0,
 							   NULL, NULL, NULL);
+
+	/* node-down handling (remote/suspect.c) */
+	DefineCustomIntVariable("multinode.node_suspect_interval",
+							"How long a data node that could not be reached is skipped.",
+							"Reads use other replicas and writes mark the node's replicas "
+							"stale instead of waiting for it again; afterwards the next "
+							"query tries it. 0 tries every time.",
+							&mn_node_suspect_interval,
+							30000, 0, 3600000,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("multinode");
 }

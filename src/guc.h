@@ -25,6 +25,9 @@ extern char *mn_passfile;
 extern char *mn_ssl_dir;
 extern char *mn_ssl_rootcert;
 
+/* node-down handling (remote/suspect.c) */
+extern int	mn_node_suspect_interval;
+
 extern void MultinodeDefineGucs(void);
 
 #endif							/* MULTINODE_GUC_H */

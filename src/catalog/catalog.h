@@ -107,6 +107,7 @@ typedef struct ChunkDataNode
 	char		node_name[NAMEDATALEN];
 	Oid			server_id;		/* InvalidOid if the server is gone */
 	int32		node_chunk_id;
+	bool		stale;			/* in chunk_replica_stale: missed writes, never read */
 } ChunkDataNode;
 
 typedef struct Chunk

@@ -576,7 +576,10 @@ load_chunks(HypertableCacheEntry *entry)
 		chunk->range_end[d] = spi_int(i, 5, NULL);
 	}
 
-	spi_query("SELECT cdn.chunk_id, cdn.node_name::text, cdn.node_chunk_id "
+	spi_query("SELECT cdn.chunk_id, cdn.node_name::text, cdn.node_chunk_id, "
+			  "       EXISTS (SELECT FROM " MN_CATALOG_SCHEMA ".chunk_replica_stale s "
+			  "                WHERE s.chunk_id OPERATOR(pg_catalog.=) cdn.chunk_id "
+			  "                  AND s.node_name OPERATOR(pg_catalog.=) cdn.node_name) "
 			  "  FROM " MN_CATALOG_SCHEMA ".chunk_data_node cdn "
 			  "  JOIN " MN_CATALOG_SCHEMA ".chunk c ON c.id OPERATOR(pg_catalog.=) cdn.chunk_id "
 			  " WHERE c.hypertable_id OPERATOR(pg_catalog.=) $1 AND NOT c.dropped ORDER BY cdn.node_name",
@@ -591,6 +594,7 @@ load_chunks(HypertableCacheEntry *entry)
 		cdn = palloc0(sizeof(ChunkDataNode));
 		strlcpy(cdn->node_name, spi_text(i, 2, NULL), NAMEDATALEN);
 		cdn->node_chunk_id = spi_int(i, 3, NULL);
+		cdn->stale = spi_text(i, 4, NULL)[0] == 't';
 		cdn->server_id = server_id_for(cdn->node_name);
 		chunk->data_nodes = lappend(chunk->data_nodes, cdn);
 	}

@@ -159,3 +159,37 @@ multinode_ping_data_node(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 	PG_RETURN_BOOL(check.healthy);
 }
+
+PG_FUNCTION_INFO_V1(multinode_data_node_suspects);
+
+/*
+ * _timescaledb_internal.data_node_suspects(): the data nodes this database
+ * found unreachable within multinode.node_suspect_interval, which reads and
+ * writes avoid until then (remote/suspect.c), with the last failure.
+ */
+Datum
+multinode_data_node_suspects(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	foreach(lc, GetDataNodeServerIds())
+	{
+		Oid			server_id = lfirst_oid(lc);
+		TimestampTz since;
+		TimestampTz until;
+		char		reason[SUSPECT_REASON_LEN];
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		if (!DataNodeIsSuspect(server_id, &since, &until, reason))
+			continue;
+		values[0] = DirectFunctionCall1(namein, CStringGetDatum(GetForeignServer(server_id)->servername));
+		values[1] = TimestampTzGetDatum(since);
+		values[2] = TimestampTzGetDatum(until);
+		values[3] = CStringGetTextDatum(reason);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

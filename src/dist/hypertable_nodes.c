@@ -52,6 +52,19 @@ hypertable_has_node(const Hypertable *ht, const char *node_name)
 	return false;
 }
 
+/* The hypertable of root relid, which must be distributed. */
+static Hypertable *
+distributed_hypertable(Oid relid)
+{
+	Hypertable *ht = HypertableRequire(relid);
+
+	if (!HypertableIsDistributed(ht))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("hypertable \"%s\" is not distributed", ht->table_name)));
+	return ht;
+}
+
 static Datum
 name_datum(const char *s)
 {
@@ -378,13 +391,9 @@ multinode_detach_data_node(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(1))
 	{
-		Hypertable *ht = HypertableRequire(PG_GETARG_OID(1));
+		Hypertable *ht = distributed_hypertable(PG_GETARG_OID(1));
 
 		require_hypertable_owner(ht);
-		if (!HypertableIsDistributed(ht))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("hypertable \"%s\" is not distributed", ht->table_name)));
 		if (!hypertable_has_node(ht, node_name))
 		{
 			if (!if_attached)
@@ -446,4 +455,116 @@ multinode_detach_data_node(PG_FUNCTION_ARGS)
 		detached++;
 	}
 	PG_RETURN_INT32(detached);
+}
+
+/*
+ * Set block_chunks of node_name on one hypertable; returns 1 if it changed.
+ * Blocking checks that enough nodes stay open for new chunks to get their
+ * replication factor: an error, or a warning with force.
+ */
+static int
+set_block_chunks(Hypertable *ht, const char *node_name, bool block, bool force)
+{
+	Oid			types[3] = {BOOLOID, INT4OID, NAMEOID};
+	Datum		values[3];
+	int			open = 0;
+	ListCell   *lc;
+
+	if (!pg_class_ownercheck(ht->relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, ht->table_name);
+	foreach(lc, ht->data_nodes)
+	{
+		HypertableDataNode *hdn = lfirst(lc);
+
+		if (strcmp(hdn->node_name, node_name) == 0)
+		{
+			if (hdn->block_chunks == block)
+			{
+				ereport(NOTICE,
+						(errmsg("new chunks already %s on data node \"%s\" for hypertable \"%s\"",
+								block ? "blocked" : "allowed", node_name, ht->table_name)));
+				return 0;
+			}
+		}
+		else if (!hdn->block_chunks)
+			open++;
+	}
+	if (block && open < ht->replication_factor)
+		ereport(force ? WARNING : ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("insufficient number of data nodes for distributed hypertable \"%s\"",
+						ht->table_name),
+				 errdetail("With new chunks blocked on data node \"%s\", %d data nodes take new chunks, fewer than the replication factor %d.",
+						   node_name, open, ht->replication_factor),
+				 force ? 0 : errhint("Use force => true to block new chunks anyway.")));
+	values[0] = BoolGetDatum(block);
+	values[1] = Int32GetDatum(ht->id);
+	values[2] = name_datum(node_name);
+	CatalogExec("UPDATE " MN_CATALOG_SCHEMA ".hypertable_data_node SET block_chunks = $1 "
+				"WHERE hypertable_id OPERATOR(pg_catalog.=) $2 AND node_name OPERATOR(pg_catalog.=) $3",
+				3, types, values, NULL, false);
+	CatalogInvalidateHypertable(ht->relid);
+	return 1;
+}
+
+/*
+ * timescaledb_experimental.block_new_chunks / allow_new_chunks: whether new
+ * chunks of one distributed hypertable (NULL: every one the node belongs
+ * to) may be placed on a data node (hypertable/chunk.c's ChunkPlacement
+ * honours it).  Returns how many hypertables changed.
+ */
+static Datum
+block_or_allow(FunctionCallInfo fcinfo, bool block)
+{
+	const char *node_name;
+	bool		force = block && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+	List	   *hts;
+	ListCell   *lc;
+	int			changed = 0;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("data_node_name cannot be NULL")));
+	RequireAccessNode(block ? "block_new_chunks" : "allow_new_chunks");
+	PreventCommandIfReadOnly(block ? "block_new_chunks()" : "allow_new_chunks()");
+	node_name = NameStr(*PG_GETARG_NAME(0));
+	CheckDataNodeUsage(GetDataNodeServerId(node_name, false), GetUserId());
+
+	if (!PG_ARGISNULL(1))
+	{
+		Hypertable *ht = distributed_hypertable(PG_GETARG_OID(1));
+
+		if (!hypertable_has_node(ht, node_name))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("data node \"%s\" is not attached to hypertable \"%s\"",
+							node_name, ht->table_name)));
+		hts = list_make1_int(ht->id);
+	}
+	else
+		hts = hypertables_on_node(node_name);
+
+	foreach(lc, hts)
+	{
+		Hypertable *ht = HypertableGetById(lfirst_int(lc));
+
+		if (ht != NULL)
+			changed += set_block_chunks(ht, node_name, block, force);
+	}
+	PG_RETURN_INT32(changed);
+}
+
+PG_FUNCTION_INFO_V1(multinode_block_new_chunks);
+Datum
+multinode_block_new_chunks(PG_FUNCTION_ARGS)
+{
+	return block_or_allow(fcinfo, true);
+}
+
+PG_FUNCTION_INFO_V1(multinode_allow_new_chunks);
+Datum
+multinode_allow_new_chunks(PG_FUNCTION_ARGS)
+{
+	return block_or_allow(fcinfo, false);
 }

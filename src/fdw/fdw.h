@@ -40,7 +40,9 @@ extern void CheckDataNodeUserMapping(Node *parsetree);
 /* replica.c: which data node serves a chunk */
 struct Chunk;
 extern bool DataNodeIsAvailable(Oid server_id);
-extern Oid	ChunkChooseReplica(const struct Chunk *chunk, List **load);
+struct ChunkDataNode;
+extern bool ChunkReplicaReadable(const struct ChunkDataNode *cdn, List *down);
+extern Oid	ChunkChooseReplica(const struct Chunk *chunk, List **load, List *down);
 extern Oid	ChunkReadServer(Oid chunk_relid);
 extern List *ChunkAllServers(Oid chunk_relid);
 
@@ -88,6 +90,10 @@ extern bool RemoteScanNextFromNode(RemoteScan *scan, int i, TupleTableSlot *slot
 extern int	RemoteScanNumNodes(RemoteScan *scan);
 extern void RemoteScanSetRowBound(RemoteScan *scan, int64 row_bound, int bound_param);
 extern void RemoteScanEnd(RemoteScan *scan);
+extern bool RemoteScanStart(RemoteScan *scan);
+extern void RemoteScanSetFailover(RemoteScan *scan, bool failover);
+extern bool RemoteScanNodeFailed(RemoteScan *scan, int i);
+extern void RemoteScanSetNodeSQL(RemoteScan *scan, int i, char *sql);
 extern const char **RemoteScanParamValues(RemoteScan *scan, int *nparams);
 
 /*

@@ -5,9 +5,11 @@
  *	  a modification must reach.
  *
  * With replication_factor > 1 a chunk lives on several data nodes.  A read
- * takes it from exactly one of them, so every row comes back once; nodes an
- * operator marked unavailable (server option available = false) are avoided
- * while another replica exists.  Modifications go to every replica, so the
+ * takes it from exactly one of them, so every row comes back once; stale
+ * replicas (they missed writes while their node was down) are never read,
+ * and nodes an operator marked unavailable (server option available =
+ * false) or found unreachable a moment ago are avoided while another replica
+ * exists.  Modifications go to every replica, so the
  * copies stay identical.
  *
  * Copyright (c) 2026, multinode developers
@@ -20,6 +22,7 @@
 
 #include "catalog/catalog.h"
 #include "fdw/fdw.h"
+#include "remote/remote.h"
 
 bool
 DataNodeIsAvailable(Oid server_id)
@@ -46,37 +49,52 @@ find_load(List *load, Oid server_id)
 }
 
 /*
+ * Whether the replica on cdn may be read: its server exists, it has not
+ * missed writes (chunk_replica_stale) and it is not in "down", the servers
+ * the caller found unreachable.
+ */
+bool
+ChunkReplicaReadable(const ChunkDataNode *cdn, List *down)
+{
+	return OidIsValid(cdn->server_id) && !cdn->stale && !list_member_oid(down, cdn->server_id);
+}
+
+/*
  * The replica of chunk to read from.  "load" (may be NULL) is the caller's
  * list of chunks already given to each server, so that chunks with several
  * replicas spread over their nodes instead of piling onto the first one.
- * Returns InvalidOid when no replica has a server.
+ * Stale replicas and servers in "down" are never chosen; nodes an operator
+ * marked unavailable or recently found unreachable (suspect, remote/suspect.c)
+ * only when no other replica is left, so that a node that came back is
+ * still found.  Returns InvalidOid when no replica is readable.
  */
 Oid
-ChunkChooseReplica(const Chunk *chunk, List **load)
+ChunkChooseReplica(const Chunk *chunk, List **load, List *down)
 {
 	Oid			best = InvalidOid;
 	int			best_count = 0;
-	bool		best_available = false;
+	bool		best_healthy = false;
 	ServerLoad *sl;
 	ListCell   *lc;
 
 	foreach(lc, chunk->data_nodes)
 	{
 		ChunkDataNode *cdn = lfirst(lc);
-		bool		available;
+		bool		healthy;
 		int			count;
 
-		if (!OidIsValid(cdn->server_id))
+		if (!ChunkReplicaReadable(cdn, down))
 			continue;
-		available = DataNodeIsAvailable(cdn->server_id);
+		healthy = DataNodeIsAvailable(cdn->server_id) &&
+			!DataNodeIsSuspect(cdn->server_id, NULL, NULL, NULL);
 		sl = load ? find_load(*load, cdn->server_id) : NULL;
 		count = sl ? sl->chunks : 0;
-		if (!OidIsValid(best) || (available && !best_available) ||
-			(available == best_available && count < best_count))
+		if (!OidIsValid(best) || (healthy && !best_healthy) ||
+			(healthy == best_healthy && count < best_count))
 		{
 			best = cdn->server_id;
 			best_count = count;
-			best_available = available;
+			best_healthy = healthy;
 		}
 	}
 	if (load && OidIsValid(best))
@@ -101,7 +119,7 @@ Oid
 ChunkReadServer(Oid chunk_relid)
 {
 	Chunk	   *chunk = ChunkGetByRelid(chunk_relid);
-	Oid			server = chunk ? ChunkChooseReplica(chunk, NULL) : InvalidOid;
+	Oid			server = chunk ? ChunkChooseReplica(chunk, NULL, NIL) : InvalidOid;
 
 	return OidIsValid(server) ? server : GetForeignTable(chunk_relid)->serverid;
 }

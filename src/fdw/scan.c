@@ -52,11 +52,13 @@ typedef struct NodeCursor
 {
 	Oid			server_id;
 	int			fetch_size;		/* rows per FETCH */
+	char		fetch_sql[64];	/* "FETCH <fetch_size> FROM <cursor>" */
 	char	   *sql;			/* the query the cursor runs */
 	DataNodeConn *conn;			/* set when the cursor is declared */
 	bool		declared;
 	bool		skipped;		/* left out of this run (RemoteScanSkipNode) */
 	bool		eof;			/* the node has sent its last row */
+	bool		failed;			/* could not be read this run (failover) */
 	PGresult   *res;			/* the batch being returned */
 	int			next_row;
 	RemoteNodeInstr instr;		/* for EXPLAIN ANALYZE, scan_instr.c */
@@ -81,6 +83,8 @@ struct RemoteScan
 	int			bound_param;	/* else the $n that bounds them, 0: none */
 	bool		timing;			/* EXPLAIN ANALYZE wants node times */
 	bool		params_sent;	/* params->values hold the last run's */
+	bool		failover;		/* node failures at start are the caller's */
+	bool		any_failed;		/* some node failed at this run's start */
 };
 
 static unsigned int cursor_number = 0;
@@ -108,6 +112,9 @@ RemoteScanCreate(List *server_ids, List *sqls, TupleDesc tupdesc, List *retrieve
 		i++;
 	}
 	snprintf(scan->cursor_name, sizeof(scan->cursor_name), "mn_c%u", ++cursor_number);
+	for (i = 0; i < scan->nnodes; i++)
+		snprintf(scan->nodes[i].fetch_sql, sizeof(scan->nodes[i].fetch_sql), "FETCH %d FROM %s",
+				 scan->nodes[i].fetch_size, scan->cursor_name);
 	scan->tupdesc = tupdesc;
 	scan->retrieved_attrs = retrieved_attrs;
 	scan->infuncs = palloc0(sizeof(FmgrInfo) * Max(list_length(retrieved_attrs), 1));
@@ -208,90 +215,10 @@ note_answer(RemoteScan *scan, NodeCursor *nc, PGresult *res)
 
 static bool fetch_round(RemoteScan *scan);
 
-/*
- * Declare the cursor on every node and run the first round.  Without
- * parameters DECLARE and the first FETCH travel in one message.
- */
-static void
-start_scan(RemoteScan *scan)
-{
-	char		fetch[64];
-	int			i;
-
-	const char **values = RemoteParamsEval(scan->params);
-	int			nparams = scan->params->nparams;
-
-	scan->params_sent = true;
-	scan->direct = run_direct(scan, values);
-	for (i = 0; i < scan->nnodes; i++)
-	{
-		NodeCursor *nc = &scan->nodes[i];
-		char	   *sql;
-
-		nc->eof = nc->skipped;
-		if (nc->skipped)
-		{
-			nc->instr.skipped++;
-			continue;
-		}
-		RemoteNodeInstrStart(&nc->instr, scan->timing);
-		nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
-		if (scan->direct)
-		{
-			if (nparams > 0)
-				RemoteSendParams(nc->conn, nc->sql, nparams, values);
-			else
-				RemoteSend(nc->conn, nc->sql);
-			continue;
-		}
-		sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);
-		snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", nc->fetch_size, scan->cursor_name);
-		if (nparams > 0)
-			RemoteSendParams(nc->conn, sql, nparams, values);
-		else
-			RemoteSend(nc->conn, psprintf("%s; %s", sql, fetch));
-		pfree(sql);
-	}
-	for (i = 0; i < scan->nnodes; i++)
-	{
-		NodeCursor *nc = &scan->nodes[i];
-		PGresult   *res;
-
-		if (nc->skipped)
-			continue;
-		res = RemoteGetResult(nc->conn, nc->sql);
-		if (scan->direct)
-		{
-			/* the whole answer, within the bound: nothing more to fetch */
-			take_batch(nc, res);
-			nc->eof = true;
-			note_answer(scan, nc, res);
-			continue;
-		}
-		nc->declared = true;
-		if (nparams > 0)
-		{
-			check_tuples(nc, res, nc->sql, PGRES_COMMAND_OK);
-			RemoteNodeInstrAnswer(&nc->instr, false, scan->timing);
-			PQclear(res);
-		}
-		else
-		{
-			take_batch(nc, res);
-			note_answer(scan, nc, res);
-		}
-	}
-	scan->current = 0;
-	scan->started = true;
-	if (nparams > 0 && !scan->direct)
-		fetch_round(scan);
-}
-
-/* Next round: a FETCH to every node with rows left, in parallel. */
+/* Send FETCH to every node with rows left; false if none has any. */
 static bool
-fetch_round(RemoteScan *scan)
+send_fetches(RemoteScan *scan)
 {
-	char		fetch[64];
 	bool		any = false;
 	int			i;
 
@@ -303,18 +230,226 @@ fetch_round(RemoteScan *scan)
 		nc->res = NULL;
 		if (!nc->eof)
 		{
-			snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", nc->fetch_size, scan->cursor_name);
-			RemoteSend(nc->conn, fetch);
+			RemoteSend(nc->conn, nc->fetch_sql);
 			any = true;
 		}
 	}
+	return any;
+}
+
+/*
+ * What one node does at the start of a run, its two halves: send (connect,
+ * DECLARE and the first FETCH, or the query itself) and collect the answer.
+ */
+typedef struct StartArgs
+{
+	const char **values;
+	int			nparams;
+} StartArgs;
+
+typedef void (*NodeStep) (RemoteScan *scan, NodeCursor *nc, StartArgs *args);
+
+static void
+send_start(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
+{
+	char	   *sql;
+
+	nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
+	if (scan->direct)
+	{
+		if (args->nparams > 0)
+			RemoteSendParams(nc->conn, nc->sql, args->nparams, args->values);
+		else
+			RemoteSend(nc->conn, nc->sql);
+		return;
+	}
+	sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);
+	if (args->nparams > 0)
+		RemoteSendParams(nc->conn, sql, args->nparams, args->values);
+	else
+		RemoteSend(nc->conn, psprintf("%s; %s", sql, nc->fetch_sql));
+	pfree(sql);
+}
+
+static void
+collect_start(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
+{
+	PGresult   *res = RemoteGetResult(nc->conn, nc->sql);
+
+	if (scan->direct)
+	{
+		/* the whole answer, within the bound: nothing more to fetch */
+		take_batch(nc, res);
+		nc->eof = true;
+		note_answer(scan, nc, res);
+		return;
+	}
+	nc->declared = true;
+	if (args->nparams > 0)
+	{
+		check_tuples(nc, res, nc->sql, PGRES_COMMAND_OK);
+		RemoteNodeInstrAnswer(&nc->instr, false, scan->timing);
+		PQclear(res);
+	}
+	else
+	{
+		take_batch(nc, res);
+		note_answer(scan, nc, res);
+	}
+}
+
+/* The first FETCH of a run whose DECLARE carried parameters. */
+static void
+collect_first_fetch(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
+{
+	take_batch(nc, RemoteGetResult(nc->conn, nc->fetch_sql));
+	note_answer(scan, nc, nc->res);
+}
+
+/*
+ * Run one node's step.  A scan that may fail over (RemoteScanSetFailover)
+ * survives its node failing here, before the run has returned any row: a
+ * connection that cannot be made, is lost, or whose node is shutting down
+ * leaves the node marked failed (and suspect, remote/suspect.c) instead of
+ * failing the query; the caller then reads its chunks elsewhere.  Every
+ * other error, and any interrupt of this backend, is thrown on.
+ */
+static void
+run_node_step(RemoteScan *scan, NodeCursor *nc, NodeStep step, StartArgs *args)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	uint32		holdoff = InterruptHoldoffCount;
+	uint32		cancel_holdoff = QueryCancelHoldoffCount;
+
+	if (!scan->failover)
+	{
+		step(scan, nc, args);
+		return;
+	}
+	PG_TRY();
+	{
+		step(scan, nc, args);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (!RemoteErrorIsNodeFailure(edata))
+			PG_RE_THROW();
+		FlushErrorState();
+		InterruptHoldoffCount = holdoff;
+		QueryCancelHoldoffCount = cancel_holdoff;
+		DataNodeMarkSuspect(nc->server_id, edata->message);
+		FreeErrorData(edata);
+		PQclear(nc->res);
+		nc->res = NULL;
+		nc->failed = true;
+		nc->declared = false;
+		nc->eof = true;
+		scan->any_failed = true;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Declare the cursor on every node and run the first round.  Without
+ * parameters DECLARE and the first FETCH travel in one message.
+ */
+static void
+start_scan(RemoteScan *scan)
+{
+	StartArgs	args;
+	int			i;
+
+	args.values = RemoteParamsEval(scan->params);
+	args.nparams = scan->params->nparams;
+	scan->params_sent = true;
+	scan->any_failed = false;
+	scan->direct = run_direct(scan, args.values);
+	for (i = 0; i < scan->nnodes; i++)
+	{
+		NodeCursor *nc = &scan->nodes[i];
+
+		nc->eof = nc->skipped;
+		nc->failed = false;
+		if (nc->skipped)
+		{
+			nc->instr.skipped++;
+			continue;
+		}
+		RemoteNodeInstrStart(&nc->instr, scan->timing);
+		run_node_step(scan, nc, send_start, &args);
+	}
+	for (i = 0; i < scan->nnodes; i++)
+	{
+		NodeCursor *nc = &scan->nodes[i];
+
+		if (!nc->skipped && !nc->failed)
+			run_node_step(scan, nc, collect_start, &args);
+	}
+	scan->current = 0;
+	scan->started = true;
+	if (args.nparams > 0 && !scan->direct)
+	{
+		send_fetches(scan);
+		for (i = 0; i < scan->nnodes; i++)
+			if (!scan->nodes[i].eof)
+				run_node_step(scan, &scan->nodes[i], collect_first_fetch, &args);
+	}
+}
+
+/*
+ * Start the run now, if it has not started.  Returns false when some node
+ * failed (only a scan set to fail over gets here with failures): the
+ * caller reads their chunks elsewhere and restarts the run.
+ */
+bool
+RemoteScanStart(RemoteScan *scan)
+{
+	if (!scan->started)
+		start_scan(scan);
+	return !scan->any_failed;
+}
+
+/* Tolerate node failures at the start of a run (see run_node_step). */
+void
+RemoteScanSetFailover(RemoteScan *scan, bool failover)
+{
+	scan->failover = failover;
+}
+
+/* Whether node i failed at the start of this run. */
+bool
+RemoteScanNodeFailed(RemoteScan *scan, int i)
+{
+	return scan->nodes[i].failed;
+}
+
+/* Give node i another query, before a (re)start. */
+void
+RemoteScanSetNodeSQL(RemoteScan *scan, int i, char *sql)
+{
+	Assert(!scan->started);
+	scan->nodes[i].sql = sql;
+}
+
+/* Next round: a FETCH to every node with rows left, in parallel. */
+static bool
+fetch_round(RemoteScan *scan)
+{
+	bool		any;
+	int			i;
+
+	any = send_fetches(scan);
 	for (i = 0; i < scan->nnodes; i++)
 	{
 		NodeCursor *nc = &scan->nodes[i];
 
 		if (nc->eof)
 			continue;
-		take_batch(nc, RemoteGetResult(nc->conn, fetch));
+		take_batch(nc, RemoteGetResult(nc->conn, nc->fetch_sql));
 		note_answer(scan, nc, nc->res);
 	}
 	scan->current = 0;
@@ -395,7 +530,6 @@ bool
 RemoteScanNextFromNode(RemoteScan *scan, int i, TupleTableSlot *slot)
 {
 	NodeCursor *nc = &scan->nodes[i];
-	char		fetch[64];
 
 	if (!scan->started)
 		start_scan(scan);
@@ -415,9 +549,8 @@ RemoteScanNextFromNode(RemoteScan *scan, int i, TupleTableSlot *slot)
 			ExecClearTuple(slot);
 			return false;
 		}
-		snprintf(fetch, sizeof(fetch), "FETCH %d FROM %s", nc->fetch_size, scan->cursor_name);
-		RemoteSend(nc->conn, fetch);
-		take_batch(nc, RemoteGetResult(nc->conn, fetch));
+		RemoteSend(nc->conn, nc->fetch_sql);
+		take_batch(nc, RemoteGetResult(nc->conn, nc->fetch_sql));
 		note_answer(scan, nc, nc->res);
 	}
 }

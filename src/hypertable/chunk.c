@@ -213,11 +213,25 @@ range_check_sql(const Dimension *dim, int64 start, int64 end)
 	return buf.data;
 }
 
+/* "a", "b" for a message */
+static char *
+node_names(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+		appendStringInfo(&buf, "%s\"%s\"", buf.len ? ", " : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
 List *
 ChunkPlacement(const Hypertable *ht, int slice_index)
 {
 	List	   *nodes = NIL;
 	List	   *result = NIL;
+	List	   *down = NIL;
 	ListCell   *lc;
 	int			n;
 	int			k;
@@ -238,8 +252,38 @@ ChunkPlacement(const Hypertable *ht, int slice_index)
 				 errdetail("A new chunk needs %d data nodes (the replication factor), but %d are available.",
 						   ht->replication_factor, n),
 				 errhint("Attach more data nodes or make blocked or unavailable ones available again.")));
-	for (k = 0; k < ht->replication_factor; k++)
-		result = lappend(result, list_nth(nodes, ((slice_index + k) % n + n) % n));
+
+	/*
+	 * Round-robin from the slice's node, over the nodes that answer: a node
+	 * found unreachable (now, or a moment ago: remote/suspect.c) is passed
+	 * over, so its share goes to the next one, and a chunk made while too
+	 * few nodes answer gets fewer replicas, with a warning, rather than
+	 * failing the insert.
+	 */
+	for (k = 0; k < n && list_length(result) < ht->replication_factor; k++)
+	{
+		HypertableDataNode *hdn = list_nth(nodes, ((slice_index + k) % n + n) % n);
+		char	   *msg = NULL;
+
+		if (DataNodeIsSuspect(hdn->server_id, NULL, NULL, NULL) ||
+			TryDataNodeConnection(hdn->server_id, &msg) == NULL)
+		{
+			down = lappend(down, hdn->node_name);
+			continue;
+		}
+		result = lappend(result, hdn);
+	}
+	if (result == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("could not create a chunk of hypertable \"%s\": no data node is reachable",
+						ht->table_name),
+				 errdetail("Data nodes down: %s.", node_names(down))));
+	if (list_length(result) < ht->replication_factor)
+		ereport(WARNING,
+				(errmsg("new chunk of hypertable \"%s\" has %d of its %d replicas",
+						ht->table_name, list_length(result), ht->replication_factor),
+				 errdetail("Data nodes down: %s.", node_names(down))));
 	return result;
 }
 

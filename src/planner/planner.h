@@ -47,6 +47,8 @@ typedef struct NodeShare
 } NodeShare;
 
 extern bool IsDataNodeScanPath(Path *path);
+extern List *DataNodeScanAssign(List *chunks, List **down, bool probe);
+extern void DataNodeScanReportUnreadable(List *chunks, List *down) pg_attribute_noreturn();
 extern char *NodeShareChunkNames(const NodeShare *share, List **ids);
 
 /* upper_agg.c: GROUP BY and aggregates computed by the data nodes */
@@ -58,6 +60,8 @@ extern void MemberExpandQuery(Query *parse, ParamListInfo params);
 
 /* scan_exec.c: the executor side of the DataNodeScan */
 extern struct CustomScanMethods DataNodeScanPlanMethods;
+struct CustomScan;
+extern void DataNodeScanSetFailover(struct CustomScan *cscan, List *failover);
 
 /*
  * upper_order.c: ORDER BY and LIMIT pushed down to the nodes.  The

@@ -30,6 +30,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -38,6 +39,7 @@
 #include "fdw/fdw.h"
 #include "guc.h"
 #include "planner/planner.h"
+#include "remote/remote.h"
 
 /* custom_private of the plan, see scan_plan.c */
 enum DataNodeScanPrivate
@@ -53,6 +55,17 @@ enum DataNodeScanPrivate
 	DNS_NEEDS_UTC,				/* Boolean: the SQL assumes TimeZone UTC */
 	DNS_RUNTIME_CONDS,			/* run-time exclusion conditions, as planned */
 	DNS_HYPERTABLE,				/* IntList: the root's relid, its varno there */
+	/* then for every plan (NIL or padding above for plain scans): */
+	DNS_FAILOVER,				/* NIL, or Strings: the SQL naming chunks */
+};
+
+/* The DNS_FAILOVER list: a node's SQL for chunks c1..cn is */
+enum DataNodeScanFailover
+{
+	DNS_FAILOVER_PREFIX,		/* PREFIX */
+	DNS_FAILOVER_HEAD,			/* HEAD c1 TAIL UNION ALL ... HEAD cn TAIL */
+	DNS_FAILOVER_TAIL,
+	DNS_FAILOVER_SUFFIX,		/* SUFFIX */
 };
 
 /* The DNS_ORDER list: pushed-down ORDER BY (keys last in custom_exprs), LIMIT */
@@ -83,6 +96,9 @@ typedef struct DataNodeScanState
 	bool		decided;		/* nodes to skip chosen for this run */
 	int			nskipped;		/* for EXPLAIN ANALYZE: at the last decision */
 	MemoryContext decidecxt;
+	List	   *servers;		/* OidList: the nodes, as planned */
+	List	   *chunk_ids;		/* IntList per node: the chunks it reads now */
+	List	   *failover;		/* DNS_FAILOVER, NIL: no failing over */
 } DataNodeScanState;
 
 static Node *create_state(CustomScan *cscan);
@@ -128,6 +144,11 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 								   list_nth(cscan->custom_private, DNS_RETRIEVED_ATTRS),
 								   list_copy_head(cscan->custom_exprs, nparams), &node->ss.ps);
 	RemoteScanSetTiming(state->scan, (estate->es_instrument & INSTRUMENT_TIMER) != 0);
+	state->servers = list_nth(cscan->custom_private, DNS_SERVERS);
+	state->chunk_ids = list_copy(list_nth(cscan->custom_private, DNS_CHUNK_IDS));
+	if (list_length(cscan->custom_private) > DNS_FAILOVER)
+		state->failover = list_nth(cscan->custom_private, DNS_FAILOVER);
+	RemoteScanSetFailover(state->scan, state->failover != NIL);
 	if (order != NIL)
 	{
 		RemoteScanSetRowBound(state->scan, intVal(list_nth(order, DNS_ORDER_ROW_BOUND)),
@@ -144,7 +165,7 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 											   &node->ss.ps);
 	}
 
-	if (list_length(cscan->custom_private) > DNS_RUNTIME_CONDS)
+	if (cscan->scan.scanrelid == 0 && list_length(cscan->custom_private) > DNS_RUNTIME_CONDS)
 	{
 		/* kept out of custom_exprs, whose columns setrefs.c would look for */
 		runtime_conds = copyObject(list_nth(cscan->custom_private, DNS_RUNTIME_CONDS));
@@ -171,18 +192,27 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
  * planner does with constants; a data node none of whose chunks survive is
  * not contacted at all.
  */
+/* The scan's hypertable, and the varno of its root in the plan. */
+static Hypertable *
+scan_hypertable(DataNodeScanState *state, Index *varno)
+{
+	CustomScan *cscan = (CustomScan *) state->css.ss.ps.plan;
+	Relation	rel = state->css.ss.ss_currentRelation;
+	List	   *relid_varno = rel ? NIL : list_nth(cscan->custom_private, DNS_HYPERTABLE);
+
+	*varno = rel ? cscan->scan.scanrelid : lsecond_int(relid_varno);
+	return HypertableGetByRelid(rel ? RelationGetRelid(rel) : linitial_int(relid_varno));
+}
+
 static void
 skip_excluded_nodes(DataNodeScanState *state)
 {
-	CustomScan *cscan = (CustomScan *) state->css.ss.ps.plan;
 	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
-	Relation	rel = state->css.ss.ss_currentRelation;
-	List	   *relid_varno = rel ? NIL : list_nth(cscan->custom_private, DNS_HYPERTABLE);
-	Hypertable *ht = HypertableGetByRelid(rel ? RelationGetRelid(rel) : linitial_int(relid_varno));
-	Index		varno = rel ? cscan->scan.scanrelid : lsecond_int(relid_varno);
+	Index		varno;
+	Hypertable *ht = scan_hypertable(state, &varno);
 	List	   *conds = NIL;
 	List	   *surviving = NIL;
-	List	   *ids_per_node = list_nth(cscan->custom_private, DNS_CHUNK_IDS);
+	List	   *ids_per_node = state->chunk_ids;
 	MemoryContext old;
 	ListCell   *lc;
 	int			i = 0;
@@ -227,6 +257,179 @@ skip_excluded_nodes(DataNodeScanState *state)
 	MemoryContextSwitchTo(old);
 }
 
+static Chunk *
+chunk_by_id(List *chunks, int32 id)
+{
+	ListCell   *lc;
+
+	foreach(lc, chunks)
+		if (((Chunk *) lfirst(lc))->id == id)
+			return lfirst(lc);
+	return NULL;
+}
+
+static int
+server_index(List *servers, Oid server_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, servers)
+		if (lfirst_oid(lc) == server_id)
+			return foreach_current_index(lc);
+	return -1;
+}
+
+/* A node's SQL reading the chunks "ids" by name (DNS_FAILOVER). */
+static char *
+failover_sql(List *failover, List *chunks, List *ids)
+{
+	StringInfoData sql;
+	ListCell   *lc;
+	bool		first = true;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, strVal(list_nth(failover, DNS_FAILOVER_PREFIX)));
+	foreach(lc, ids)
+	{
+		Chunk	   *chunk = chunk_by_id(chunks, lfirst_int(lc));
+
+		if (chunk == NULL)
+			continue;
+		appendStringInfo(&sql, "%s%s%s%s", first ? "" : " UNION ALL ",
+						 strVal(list_nth(failover, DNS_FAILOVER_HEAD)),
+						 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
+						 strVal(list_nth(failover, DNS_FAILOVER_TAIL)));
+		first = false;
+	}
+	appendStringInfoString(&sql, strVal(list_nth(failover, DNS_FAILOVER_SUFFIX)));
+	return sql.data;
+}
+
+/*
+ * Leave out the scan's nodes marked in failed[] before a run starts: this
+ * is where a read is re-planned.  Each of their chunks goes to the scan's
+ * node, among the others, that holds a fresh replica of it and has gained
+ * the fewest so far; those nodes' queries are rewritten to name their
+ * chunks (and they are asked even if run-time exclusion had left them out:
+ * their conditions still apply), the failed nodes are skipped from now on.
+ * Nodes outside the plan are not added: with every chunk on the scan's
+ * nodes (replication factor 2 over 2 nodes, or the usual spread over more)
+ * that is no loss, and a query planned after the failure avoids the node
+ * from the start (DataNodeScanAssign).  Chunks with no such replica: if
+ * required, an error naming them and their nodes; else nothing changes and
+ * false is returned.
+ */
+static bool
+fail_over(DataNodeScanState *state, const bool *failed, bool required)
+{
+	MemoryContext old = MemoryContextSwitchTo(state->css.ss.ps.state->es_query_cxt);
+	Index		varno;
+	Hypertable *ht = scan_hypertable(state, &varno);
+	List	   *chunks = ht ? HypertableGetChunks(ht) : NIL;
+	int			n = list_length(state->servers);
+	List	  **gained = palloc0(sizeof(List *) * n);
+	List	   *down = NIL;
+	List	   *unreadable = NIL;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (failed[i])
+			down = lappend_oid(down, list_nth_oid(state->servers, i));
+	for (i = 0; i < n; i++)
+	{
+		ListCell   *lc;
+
+		if (!failed[i])
+			continue;
+		foreach(lc, list_nth(state->chunk_ids, i))
+		{
+			Chunk	   *chunk = chunk_by_id(chunks, lfirst_int(lc));
+			int			target = -1;
+			ListCell   *lc2;
+
+			if (chunk == NULL)
+				continue;
+			foreach(lc2, chunk->data_nodes)
+			{
+				ChunkDataNode *cdn = lfirst(lc2);
+				int			j = server_index(state->servers, cdn->server_id);
+
+				if (j >= 0 && !failed[j] && ChunkReplicaReadable(cdn, down) &&
+					(target < 0 || list_length(gained[j]) < list_length(gained[target])))
+					target = j;
+			}
+			if (target < 0)
+				unreadable = lappend(unreadable, chunk);
+			else
+				gained[target] = lappend_int(gained[target], chunk->id);
+		}
+	}
+	if (unreadable != NIL)
+	{
+		if (required)
+			DataNodeScanReportUnreadable(unreadable, down);
+		MemoryContextSwitchTo(old);
+		return false;
+	}
+
+	RemoteScanRestart(state->scan);
+	for (i = 0; i < n; i++)
+	{
+		if (failed[i])
+		{
+			list_nth_cell(state->chunk_ids, i)->ptr_value = NIL;
+			RemoteScanSkipNode(state->scan, i, true);
+		}
+		else if (gained[i] != NIL)
+		{
+			List	   *ids = list_concat(list_copy(list_nth(state->chunk_ids, i)), gained[i]);
+
+			RemoteScanSetNodeSQL(state->scan, i, failover_sql(state->failover, chunks, ids));
+			RemoteScanSkipNode(state->scan, i, false);
+			list_nth_cell(state->chunk_ids, i)->ptr_value = ids;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+/*
+ * Start the run.  A plan made before a node was found down still names it:
+ * if the node is suspect now (remote/suspect.c) and its chunks have fresh
+ * replicas on the scan's other nodes, it is left out before anything is
+ * sent, so a cached plan does not wait for a dead node's connect timeout
+ * at every execution.  Then nodes that fail while the run starts (before
+ * any row is returned) are left out and the run starts again; each failure
+ * leaves a node out, so this ends.
+ */
+static void
+start_run(DataNodeScanState *state)
+{
+	int			n = list_length(state->servers);
+	bool	   *failed = palloc0(sizeof(bool) * n);
+	bool		any = false;
+	int			i;
+
+	if (state->failover != NIL)
+	{
+		for (i = 0; i < n; i++)
+		{
+			failed[i] = list_nth(state->chunk_ids, i) != NIL &&
+				DataNodeIsSuspect(list_nth_oid(state->servers, i), NULL, NULL, NULL);
+			any |= failed[i];
+		}
+		if (any)
+			(void) fail_over(state, failed, false);
+	}
+	while (!RemoteScanStart(state->scan))
+	{
+		for (i = 0; i < n; i++)
+			failed[i] = RemoteScanNodeFailed(state->scan, i);
+		(void) fail_over(state, failed, true);
+	}
+	pfree(failed);
+}
+
 static TupleTableSlot *
 next_row(ScanState *ss)
 {
@@ -238,6 +441,7 @@ next_row(ScanState *ss)
 		if (state->runtime_conds != NIL)
 			skip_excluded_nodes(state);
 		state->decided = true;
+		start_run(state);
 	}
 	if ((state->merge ? DataNodeMergeNext(state->merge, slot) : RemoteScanNext(state->scan, slot)) &&
 		ss->ss_currentRelation)
@@ -366,4 +570,23 @@ create_state(CustomScan *cscan)
 
 	state->css.methods = &data_node_scan_exec_methods;
 	return (Node *) state;
+}
+
+/*
+ * Give a plan the SQL pieces that let its nodes fail over at run time
+ * (fail_over), padding the optional entries a plain scan leaves out.
+ */
+void
+DataNodeScanSetFailover(CustomScan *cscan, List *failover)
+{
+	if (list_length(cscan->custom_private) == DNS_ORDER)
+		cscan->custom_private = lappend(cscan->custom_private, NIL);
+	if (list_length(cscan->custom_private) == DNS_NEEDS_UTC)
+		cscan->custom_private = lappend(cscan->custom_private, makeBoolean(false));
+	if (list_length(cscan->custom_private) == DNS_RUNTIME_CONDS)
+		cscan->custom_private = lappend(cscan->custom_private, NIL);
+	if (list_length(cscan->custom_private) == DNS_HYPERTABLE)
+		cscan->custom_private = lappend(cscan->custom_private, NIL);
+	Assert(list_length(cscan->custom_private) == DNS_FAILOVER);
+	cscan->custom_private = lappend(cscan->custom_private, failover);
 }

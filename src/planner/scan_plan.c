@@ -40,6 +40,7 @@
 #include "postgres.h"
 
 #include "foreign/foreign.h"
+#include "miscadmin.h"
 #include "nodes/extensible.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
@@ -48,14 +49,16 @@
 #include "optimizer/prep.h"
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 #include "catalog/catalog.h"
 #include "fdw/fdw.h"
 #include "planner/planner.h"
+#include "remote/remote.h"
 
-/* EXPLAIN names this many of a node's chunks, then counts them */
+/* EXPLAIN and errors name this many of a node's chunks, then count them */
 #define EXPLAIN_MAX_CHUNK_NAMES 10
 
 static set_rel_pathlist_hook_type prev_set_rel_pathlist_hook = NULL;
@@ -148,28 +151,78 @@ share_for(List **shares, Oid server_id)
 }
 
 /*
- * Group the chunks to read by data node.  A node reads its member
- * hypertable whole unless one of its chunks is read from another replica.
+ * The error for chunks none of whose replicas can be read: every node
+ * holding them is in "down" (unreachable), or holds a stale copy.
+ */
+void
+DataNodeScanReportUnreadable(List *unreadable, List *down)
+{
+	StringInfoData chunks;
+	StringInfoData nodes;
+	ListCell   *lc;
+
+	initStringInfo(&chunks);
+	initStringInfo(&nodes);
+	foreach(lc, unreadable)
+	{
+		Chunk	   *chunk = lfirst(lc);
+		ListCell   *lc2;
+
+		if (foreach_current_index(lc) < EXPLAIN_MAX_CHUNK_NAMES)
+			appendStringInfo(&chunks, "%s\"%s\"", chunks.len ? ", " : "", chunk->table_name);
+		else if (foreach_current_index(lc) == EXPLAIN_MAX_CHUNK_NAMES)
+			appendStringInfo(&chunks, " and %d more", list_length(unreadable) - EXPLAIN_MAX_CHUNK_NAMES);
+		foreach(lc2, chunk->data_nodes)
+		{
+			ChunkDataNode *cdn = lfirst(lc2);
+			char	   *item = psprintf("\"%s\"%s", cdn->node_name,
+										cdn->stale ? " (stale)" :
+										!OidIsValid(cdn->server_id) ? " (deleted)" :
+										list_member_oid(down, cdn->server_id) ? " (unreachable)" : "");
+
+			if (strstr(nodes.data, item) == NULL)
+				appendStringInfo(&nodes, "%s%s", nodes.len ? ", " : "", item);
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg_plural("could not read %d chunk of a distributed hypertable: no replica is reachable",
+						   "could not read %d chunks of a distributed hypertable: no replica is reachable",
+						   list_length(unreadable), list_length(unreadable)),
+			 errdetail("Chunks %s are held by data nodes %s.", chunks.data, nodes.data),
+			 errhint("Start the data node again; stale replicas are read again once repaired.")));
+}
+
+/*
+ * One assignment of chunks to nodes, avoiding the servers in "down".  A
+ * node reads its member hypertable whole unless one of its chunks is read
+ * from another replica.
  */
 static List *
-assign_chunks(List *chunks)
+assign_once(List *chunks, List *down)
 {
 	List	   *shares = NIL;
 	List	   *load = NIL;
+	List	   *unreadable = NIL;
 	ListCell   *lc;
 
 	foreach(lc, chunks)
 	{
 		Chunk	   *chunk = lfirst(lc);
-		Oid			server = ChunkChooseReplica(chunk, &load);
+		Oid			server = ChunkChooseReplica(chunk, &load, down);
 		NodeShare  *share;
 		ListCell   *lc2;
 
-		if (!OidIsValid(server))
+		if (chunk->data_nodes == NIL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("chunk \"%s\" has no data node", chunk->table_name),
 					 errdetail("Every data node holding it was deleted.")));
+		if (!OidIsValid(server))
+		{
+			unreadable = lappend(unreadable, chunk);
+			continue;
+		}
 		share = share_for(&shares, server);
 		share->chunks = lappend(share->chunks, chunk);
 		foreach(lc2, chunk->data_nodes)
@@ -180,11 +233,50 @@ assign_chunks(List *chunks)
 				share_for(&shares, cdn->server_id)->whole = false;
 		}
 	}
+	if (unreadable != NIL)
+		DataNodeScanReportUnreadable(unreadable, down);
 	/* nodes that only hold replicas read elsewhere have nothing to do */
 	foreach(lc, shares)
 		if (((NodeShare *) lfirst(lc))->chunks == NIL)
 			shares = foreach_delete_current(shares, lc);
 	return shares;
+}
+
+/*
+ * Group the chunks to read by data node (NodeShare *).  With probe, each
+ * node chosen is connected to first (a cached connection costs two
+ * non-blocking reads): one that cannot be reached is marked suspect and
+ * joins *down, and the chunks are assigned again, so that a query planned
+ * right after a node died reads the other replicas instead of failing.
+ * Nodes an operator marked unavailable are left to fail at execution, as
+ * before.  Errors when some chunk has no replica left to read.
+ */
+List *
+DataNodeScanAssign(List *chunks, List **down, bool probe)
+{
+	for (;;)
+	{
+		List	   *shares = assign_once(chunks, *down);
+		bool		again = false;
+		ListCell   *lc;
+
+		if (!probe)
+			return shares;
+
+		foreach(lc, shares)
+		{
+			Oid			server = ((NodeShare *) lfirst(lc))->server_id;
+			char	   *msg = NULL;
+
+			if (DataNodeIsAvailable(server) && TryDataNodeConnection(server, &msg) == NULL)
+			{
+				*down = lappend_oid(*down, server);
+				again = true;
+			}
+		}
+		if (!again)
+			return shares;
+	}
 }
 
 /*
@@ -200,6 +292,7 @@ data_node_scan_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblE
 	int			nchildren;
 	ListCell   *lc;
 	CustomPath *cpath;
+	List	   *down = NIL;
 
 	if (rte->rtekind != RTE_RELATION || IS_DUMMY_REL(rel))
 		return;
@@ -272,7 +365,13 @@ data_node_scan_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblE
 	cpath->path.pathkeys = NIL;
 	cpath->flags = 0;
 	cpath->custom_paths = NIL;
-	cpath->custom_private = assign_chunks(chunks);
+	/*
+	 * Probing connects as the user, so only for one who may read the table:
+	 * a query refused by the executor's privilege check contacts no node.
+	 */
+	cpath->custom_private = DataNodeScanAssign(chunks, &down,
+											   pg_class_aclcheck(rte->relid, GetUserId(),
+																 ACL_SELECT) == ACLCHECK_OK);
 	cpath->methods = &data_node_scan_path_methods;
 	add_path(rel, &cpath->path);
 	AddOrderedDataNodeScanPath(root, rel, (DataNodeScanPath *) cpath);
@@ -311,6 +410,7 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	List	   *chunk_names = NIL;
 	List	   *chunk_ids = NIL;
 	List	   *runtime_conds = NIL;
+	List	   *failover;
 	Hypertable *ht = HypertableGetByRelid(rte->relid);
 	StringInfoData cols;
 	StringInfoData where;
@@ -363,6 +463,22 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 		chunk_ids = lappend(chunk_ids, ids);
 	}
 
+	/* the pieces of a node's SQL naming chunks, for failing over at run time */
+	{
+		StringInfoData outer;
+		char	   *marker;
+
+		initStringInfo(&outer);
+		appendStringInfoChar(&outer, '\001');
+		DeparseRemoteOrderLimit(&outer, false, (DataNodeScanPath *) best_path,
+								rte->relid, rel->relid, &params);
+		marker = strchr(outer.data, '\001');
+		*marker = '\0';
+		failover = list_make4(makeString(outer.data),
+							  makeString(psprintf("SELECT %s FROM ", cols.data)),
+							  makeString(where.data), makeString(marker + 1));
+	}
+
 	cscan->scan.plan.targetlist = tlist;
 	cscan->scan.plan.qual = extract_actual_clauses(local_conds, false);
 	cscan->scan.scanrelid = rel->relid;
@@ -373,6 +489,7 @@ plan_data_node_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	cscan->custom_private = lappend(cscan->custom_private, makeInteger(list_length(params)));
 	cscan->custom_exprs = list_concat(params, runtime_conds);
 	PlanRemoteOrderLimit(cscan, (DataNodeScanPath *) best_path, params);
+	DataNodeScanSetFailover(cscan, failover);
 	cscan->custom_scan_tlist = NIL;
 	cscan->methods = &DataNodeScanPlanMethods;
 	return &cscan->scan.plan;

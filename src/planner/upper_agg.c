@@ -250,6 +250,26 @@ append_from(StringInfo sql, AggPushdown *ap, NodeShare *share, Bitmapset *attrs,
 	appendStringInfo(sql, ") %s", quote_identifier(get_rel_name(ap->reloid)));
 }
 
+/*
+ * append_from's chunk form in pieces, for a node that takes over another's
+ * chunks at run time (planner/scan_exec.c).  Only partial aggregation may
+ * fail over: its groups are combined here, wherever their rows come from,
+ * while a whole aggregation relies on each group living on one node.
+ */
+static List *
+failover_pieces(AggPushdown *ap, const char *select, Bitmapset *attrs, const char *where,
+				const char *tail)
+{
+	StringInfoData cols;
+	List		  *retrieved;
+
+	initStringInfo(&cols);
+	DeparseColumnList(&cols, ap->reloid, attrs, &retrieved);
+	return list_make4(makeString(psprintf("%s FROM (", select)),
+					  makeString(psprintf("SELECT %s FROM ", cols.data)), makeString(pstrdup(where)),
+					  makeString(psprintf(") %s%s", quote_identifier(get_rel_name(ap->reloid)), tail)));
+}
+
 /* The SQL computing one aggregate's transition state on a node */
 static void
 deparse_partial(StringInfo buf, AggPushdown *ap, Aggref *agg, List **params)
@@ -371,6 +391,8 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 	cpath->custom_private = lappend(cpath->custom_private, makeBoolean(false));
 	cpath->custom_private = lappend(cpath->custom_private, ap->scanrel->relids);
 	cpath->custom_private = lappend(cpath->custom_private, runtime_conds);
+	cpath->custom_private = lappend(cpath->custom_private,
+									partial ? failover_pieces(ap, select.data, attrs, where.data, tail.data) : NIL);
 	cpath->methods = &pushed_agg_path_methods;
 	return cpath;
 }
@@ -409,6 +431,7 @@ plan_pushed_agg(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List 
 		list_make2_int(planner_rt_fetch(bms_singleton_member(list_nth(priv, 8)), root)->relid,
 					   bms_singleton_member(list_nth(priv, 8))));
 	cscan->custom_exprs = params;
+	DataNodeScanSetFailover(cscan, list_nth(priv, 10));
 	cscan->custom_scan_tlist = linitial(priv);
 	cscan->custom_relids = list_nth(priv, 8);
 	cscan->methods = &DataNodeScanPlanMethods;

@@ -177,6 +177,14 @@ notice_receiver(void *arg, const PGresult *res)
 
 	if (message == NULL)
 		return;
+
+	/*
+	 * A node's farewell as it shuts down or restarts after a crash is sent
+	 * to every session; the lost connection is dealt with where it is found
+	 * (a read reads other replicas), so the client is not told twice.
+	 */
+	if (RemoteResultIs((PGresult *) res, "57P01") || RemoteResultIs((PGresult *) res, "57P02"))
+		return;
 	if (severity && strcmp(severity, "WARNING") == 0)
 		elevel = WARNING;
 	ereport(elevel, (errmsg_internal("[%s]: %s", conn->node_name, message)));
@@ -689,6 +697,14 @@ RemoteSettle(DataNodeConn *conn)
 	}
 	if (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)
 		PQclear(res);
+	else if (conn->deferred_warns &&
+			 (RemoteResultIs(res, "57P01") || RemoteResultIs(res, "57P02") ||
+			  RemoteResultIs(res, "57P03")))
+	{
+		/* the node shutting down is a connection lost, told beforehand */
+		PQclear(res);
+		conn->broken = true;
+	}
 	else
 		RemoteReportError(conn->deferred_warns ? WARNING : ERROR, conn, res, conn->deferred_sql);
 }
@@ -1243,4 +1259,23 @@ RemoteErrorIsInterrupt(ErrorData *edata)
 		edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
 		edata->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
 		edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED;
+}
+
+/*
+ * Whether a caught error says a data node is gone, not that a statement
+ * failed: no connection could be made, the connection was lost, or the
+ * node reported that it is shutting down or crashed.  Reads may then be
+ * answered by another replica.  Never true for this backend's interrupts.
+ */
+bool
+RemoteErrorIsNodeFailure(ErrorData *edata)
+{
+	if (RemoteErrorIsInterrupt(edata))
+		return false;
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION)
+		return true;
+	return edata->funcname != NULL && strcmp(edata->funcname, "RemoteReportError") == 0 &&
+		(edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		 edata->sqlerrcode == ERRCODE_CRASH_SHUTDOWN ||
+		 edata->sqlerrcode == ERRCODE_CANNOT_CONNECT_NOW);
 }

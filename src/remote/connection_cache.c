@@ -395,6 +395,8 @@ lookup_connection(Oid server_id, char **errmsg_out)
 		DataNodeConnParams(server_id, user_id, &params);
 		if (!RemoteConnectInto(conn, &params, &msg))
 		{
+			if (RemoteConnectFailureIsOutage(msg))
+				DataNodeMarkSuspect(server_id, msg);
 			if (errmsg_out)
 			{
 				*errmsg_out = msg;
@@ -402,6 +404,7 @@ lookup_connection(Oid server_id, char **errmsg_out)
 			}
 			RemoteReportConnectFailure(conn->node_name, msg);
 		}
+		DataNodeClearSuspect(server_id);
 	}
 
 	/* the node is reachable: finish what an earlier commit left on it */
@@ -428,7 +431,12 @@ RemoteConnReopen(DataNodeConn *conn)
 	RemoteCloseConn(conn);
 	DataNodeConnParams(conn->key.server_id, conn->key.user_id, &params);
 	if (!RemoteConnectInto(conn, &params, &msg))
+	{
+		if (RemoteConnectFailureIsOutage(msg))
+			DataNodeMarkSuspect(conn->key.server_id, msg);
 		RemoteReportConnectFailure(conn->node_name, msg);
+	}
+	DataNodeClearSuspect(conn->key.server_id);
 	return true;
 }
 

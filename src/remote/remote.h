@@ -17,6 +17,7 @@
 
 #include "libpq-fe.h"
 #include "nodes/pg_list.h"
+#include "datatype/timestamp.h"
 #include "utils/guc.h"
 
 /* A connection to one data node database, as one role. */
@@ -76,6 +77,7 @@ extern void RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res,
 							  const char *sql) pg_attribute_cold;
 extern char *RemoteCatchErrors(void (*fn) (void *arg), void *arg);
 extern bool RemoteErrorIsInterrupt(ErrorData *edata);
+extern bool RemoteErrorIsNodeFailure(ErrorData *edata);
 
 /*
  * results.c: reading the results of one command sent to many nodes.  Every
@@ -135,6 +137,21 @@ extern void RemoteRestoreSettings(DataNodeConn *conn);
 /* txn.c: remote transactions that follow the local one */
 extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);
 extern List *RemoteTxnParticipants(void);
+
+/* txn_2pc.c: the lock distributed commits hold around their commit window */
+extern void RemoteTxnLockCommitWindow(bool exclusive);
+
+/*
+ * suspect.c: data nodes recently found unreachable, in shared memory, for
+ * multinode.node_suspect_interval.  reason buffers hold SUSPECT_REASON_LEN.
+ */
+#define SUSPECT_REASON_LEN 128
+extern void RemoteSuspectInit(void);
+extern bool RemoteConnectFailureIsOutage(const char *msg);
+extern void DataNodeMarkSuspect(Oid server_id, const char *reason);
+extern void DataNodeClearSuspect(Oid server_id);
+extern bool DataNodeIsSuspect(Oid server_id, TimestampTz *since, TimestampTz *until,
+							  char *reason);
 
 /* txn_fault.c: the multinode.debug_fault setting */
 extern bool RemoteTxnFaultCheckHook(char **newval, void **extra, GucSource source);

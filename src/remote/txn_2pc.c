@@ -108,6 +108,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -182,7 +183,13 @@ sorted_participants(void)
 	return conns;
 }
 
-static void
+/*
+ * Check that every participant can commit; returns the list without the
+ * nodes only read from whose connection was lost (a read failed over to
+ * other replicas, fdw/scan.c): their transactions ended with the
+ * connection and held nothing the commit needs, so they are let go.
+ */
+static List *
 check_committable(List *conns)
 {
 	ListCell   *lc;
@@ -191,6 +198,17 @@ check_committable(List *conns)
 	{
 		DataNodeConn *conn = lfirst(lc);
 
+		if (!conn->xact_written &&
+			(conn->xact_failed || conn->pg == NULL || conn->broken ||
+			 PQstatus(conn->pg) != CONNECTION_OK))
+		{
+			RemoteClearQueue(conn);
+			RemoteCloseConn(conn);
+			conn->xact_depth = 0;
+			conn->xact_failed = false;
+			conns = foreach_delete_current(conns, lc);
+			continue;
+		}
 		if (conn->xact_failed || conn->pg == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
@@ -202,6 +220,7 @@ check_committable(List *conns)
 					 errmsg("cannot commit: the transaction on data node \"%s\" was aborted",
 							conn->node_name)));
 	}
+	return conns;
 }
 
 /*
@@ -305,6 +324,34 @@ finish_remote_batch(List *conns, bool one_phase)
 	RemoteReportError(ERROR, failed_conn, failed_res, failed_sql);
 }
 
+/*
+ * The commit window lock.  A distributed commit that wrote to data nodes
+ * holds it in share mode from before its PREPARE (or one-phase COMMIT) until
+ * the end of its transaction, which is after COMMIT PREPARED went out (the
+ * XACT_EVENT_COMMIT callbacks run before locks are released).
+ * create_distributed_restore_point takes it exclusively: while it waits, no
+ * new commit starts its window, and once it holds it none is inside one, so
+ * its restore points on every node fall between the same distributed
+ * transactions.  A heavyweight lock, not an LWLock: a commit waits for
+ * nodes over the network while holding it, which must stay interruptible.
+ * It is cluster-wide (no database in its tag) as the WAL is, in the
+ * advisory lock space under a class number PostgreSQL's own advisory
+ * functions (1 and 2) do not use.
+ */
+#define COMMIT_WINDOW_LOCK_CLASS 77
+#define COMMIT_WINDOW_LOCK_KEY1 0x6d6e	/* "mn" */
+#define COMMIT_WINDOW_LOCK_KEY2 0x6377	/* "cw" */
+
+void
+RemoteTxnLockCommitWindow(bool exclusive)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, InvalidOid, COMMIT_WINDOW_LOCK_KEY1, COMMIT_WINDOW_LOCK_KEY2,
+						 COMMIT_WINDOW_LOCK_CLASS);
+	(void) LockAcquire(&tag, exclusive ? ExclusiveLock : ShareLock, false, false);
+}
+
 /* The access node's cluster id for GIDs. */
 static const char *
 cluster_id(void)
@@ -341,11 +388,15 @@ RemoteTxnPreCommit(void)
 	prepared_conns = NIL;
 	if (conns == NIL)
 		return;
-	check_committable(conns);
+	conns = check_committable(conns);
 
 	foreach(lc, conns)
 		if (((DataNodeConn *) lfirst(lc))->xact_written)
 			writers = lappend(writers, lfirst(lc));
+
+	/* no restore point may fall inside this commit (see the lock's comment) */
+	if (writers != NIL)
+		RemoteTxnLockCommitWindow(false);
 
 	two_phase = mn_enable_2pc && writers != NIL &&
 		!RecoveryInProgress() && !XactReadOnly &&
