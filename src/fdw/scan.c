@@ -216,10 +216,8 @@ start_scan(RemoteScan *scan)
 		nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
 		if (scan->direct)
 		{
-			if (nparams > 0)
-				RemoteSendParams(nc->conn, nc->sql, nparams, values);
-			else
-				RemoteSend(nc->conn, nc->sql);
+			/* small reads repeat: the node may keep the plan */
+			RemoteSendCached(nc->conn, nc->sql, nparams, NULL, values, NULL, NULL);
 			continue;
 		}
 		sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);

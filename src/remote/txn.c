@@ -269,4 +269,5 @@ RemoteInit(void)
 {
 	RegisterXactCallback(xact_callback, NULL);
 	RegisterSubXactCallback(subxact_callback, NULL);
+	RemoteStmtCacheInit();
 }
