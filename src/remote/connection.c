@@ -680,6 +680,12 @@ RemoteSendCached(DataNodeConn *conn, const char *sql, int nparams, const Oid *ty
 
 	check_usable(conn, sql);
 	stmt = RemoteStmtLookup(conn, sql, &deallocate);
+	if (stmt == NULL && nparams == 0)
+	{
+		/* queued statements and all in one Query message */
+		RemoteSend(conn, sql);
+		return;
+	}
 	if (stmt == NULL)
 	{
 		send_params(conn, sql, &params);
