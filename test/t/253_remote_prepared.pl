@@ -9,19 +9,20 @@
 
 use strict;
 use warnings;
-
-use MultinodeCluster;
 use Test::More;
 use Time::HiRes ();
+use MultinodeCluster;
 
+# every message a data node gets, with the name of the statement it executes
 my $c = MultinodeCluster->new('remote_prepared',
-	settings => [ 'log_statement=all', 'log_line_prefix=%m [%p] %a: ' ]);
+	settings => [ 'log_line_prefix=%m [%p] %a: ', 'log_statement=all' ]);
 
+# two days of hourly readings of four devices, spread over both nodes
 $c->safe_psql('an', q{
 CREATE TABLE m (time timestamptz NOT NULL, device int, v float8);
 SELECT create_distributed_hypertable('m', 'time', 'device');
-INSERT INTO m SELECT t, d, d FROM generate_series('2020-01-01'::timestamptz, '2020-01-03', '1 hour') t,
-  generate_series(1, 4) d;
+INSERT INTO m SELECT '2020-01-01'::timestamptz + h * interval '1 hour', d, d
+  FROM generate_series(0, 48) h, generate_series(1, 4) d;
 });
 # device 1's node
 my ($dn) = grep { $c->safe_psql($_, 'SELECT count(*) > 0 FROM m WHERE device = 1') eq 't' }
