@@ -216,8 +216,15 @@ start_scan(RemoteScan *scan)
 		nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
 		if (scan->direct)
 		{
-			/* small reads repeat: the node may keep the plan */
-			RemoteSendCached(nc->conn, nc->sql, nparams, NULL, values, NULL, NULL);
+			/*
+			 * Small reads repeat: the node may keep the plan.  Not with
+			 * parameters, whose generic plan on the node would span every
+			 * chunk of the member (its chunks are chosen with the values).
+			 */
+			if (nparams > 0)
+				RemoteSendParams(nc->conn, nc->sql, nparams, values);
+			else
+				RemoteSendCached(nc->conn, nc->sql, 0, NULL, NULL, NULL, NULL);
 			continue;
 		}
 		sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);

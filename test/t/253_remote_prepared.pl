@@ -70,6 +70,13 @@ is($names[0], 'simple', 'first time: a plain Query message');
 like($names[1], qr/^mn_s\d+$/, 'second time: a named statement');
 is($names[2], $names[1], 'third time: the same name, bound and executed only');
 
+# ---- a chunk created on the node after the statement was prepared -----------------------
+$c->safe_psql('an', "INSERT INTO m VALUES ('2020-02-01', 1, 7)");
+my $out = $s->query_safe($w6);
+like($out, qr/^[^\n]*\|7\n/, 'a kept statement reads a chunk created since');
+$c->safe_psql('an', "DELETE FROM m WHERE time = '2020-02-01'");
+is($s->query_safe($w6), $w6_expected, '... and misses the rows deleted since');
+
 # ---- a single-row INSERT, twice ------------------------------------------------------------
 my @ins;
 for my $i (1 .. 2)
@@ -90,7 +97,8 @@ $s->query_safe($w6);
 # The statement's row type changes on the node: a stale statement would fail
 # with "cached plan must not change result type".
 $c->safe_psql('an', 'ALTER TABLE m ALTER COLUMN v TYPE numeric');
-my ($out, $err) = $s->query("$w6; SELECT pg_typeof(v) FROM m LIMIT 1");
+my $err;
+($out, $err) = $s->query("$w6; SELECT pg_typeof(v) FROM m LIMIT 1");
 unlike($err, qr/ERROR/, 'after ALTER COLUMN TYPE: no error') or diag($err);
 is($out, join("\n", $w6_expected, 'numeric'), '... the same answer, now numeric');
 my @got = executed(sub { $out = $s->query_safe($w6) }, qr/ORDER BY/);
