@@ -32,14 +32,14 @@
 #include "catalog/catalog.h"
 #include "multinode.h"
 
+/* the extension was found installed, and no relation changed since */
+static bool known_installed = false;
+
 /*
  * Whether the multinode extension exists in the current database and is not
  * being created right now (its script builds the catalog the hooks read).
  * Needs a transaction; false outside one.
  */
-/* the extension was found installed, and no relation changed since */
-static bool known_installed = false;
-
 bool
 ExtensionIsInstalled(void)
 {
