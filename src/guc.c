@@ -27,6 +27,7 @@ int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
 int			mn_max_open_chunks_per_insert = 1024;
 char	   *mn_passfile = NULL;
+int			mn_remote_statement_cache_size = 32;
 char	   *mn_ssl_dir = NULL;
 char	   *mn_ssl_rootcert = NULL;
 
@@ -171,6 +172,17 @@ MultinodeDefineGucs(void)
 							   PGC_SIGHUP,
 							   0,
 							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("multinode.remote_statement_cache_size",
+							"Named prepared statements kept per data node connection.",
+							"Remote SQL that a session sends a second time on a connection "
+							"(a small read, a single-row INSERT) is prepared on the data "
+							"node, which then reuses its plan. 0 disables it.",
+							&mn_remote_statement_cache_size,
+							32, 0, 1000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("multinode.ssl_dir",
 							   "Directory of the client certificates used to connect to data nodes.",

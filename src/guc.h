@@ -22,6 +22,7 @@ extern int	mn_max_background_workers;
 extern int	mn_max_insert_batch_size;
 extern int	mn_max_open_chunks_per_insert;
 extern char *mn_passfile;
+extern int	mn_remote_statement_cache_size;
 extern char *mn_ssl_dir;
 extern char *mn_ssl_rootcert;
 

@@ -247,5 +247,6 @@ extern int	CatalogPinSearchPath(void);
 extern void CatalogUnpinSearchPath(int nestlevel);
 
 extern void CatalogInit(void);
+extern void ExtensionCacheInit(void);
 
 #endif							/* MULTINODE_CATALOG_H */

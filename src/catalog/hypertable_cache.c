@@ -124,6 +124,7 @@ void
 CatalogInit(void)
 {
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+	ExtensionCacheInit();
 }
 
 void

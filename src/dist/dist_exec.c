@@ -327,6 +327,9 @@ multinode_distributed_exec(PG_FUNCTION_ARGS)
 	{
 		List	   *ids = prepare_sessions(conns);
 
+		/* the text may deallocate them, and its own survive the transaction */
+		foreach(lc, conns)
+			RemoteForgetStatements(lfirst(lc));
 		RemoteExecOnAll(conns, query);
 		check_sessions(ids);
 	}

@@ -257,10 +257,15 @@ send_start(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
 	nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
 	if (scan->direct)
 	{
+		/*
+		 * Small reads repeat: the node may keep the plan.  Not with
+		 * parameters, whose generic plan on the node would span every chunk
+		 * of the member (its chunks are chosen with the values).
+		 */
 		if (args->nparams > 0)
 			RemoteSendParams(nc->conn, nc->sql, args->nparams, args->values);
 		else
-			RemoteSend(nc->conn, nc->sql);
+			RemoteSendCached(nc->conn, nc->sql, 0, NULL, NULL, NULL, NULL);
 		return;
 	}
 	sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);

@@ -1040,7 +1040,8 @@ send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
 	Assert(p == cb->data.data + cb->data.len);
 	if (nb->conn == NULL)
 		nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
-	RemoteSendTypedParams(nb->conn, sql.data, nparams, types, values, lengths, formats);
+	/* the same chunk and row count send the same text: the node keeps its plan */
+	RemoteSendCached(nb->conn, sql.data, nparams, types, values, lengths, formats);
 	nb->commands++;
 	return sql.data;
 }

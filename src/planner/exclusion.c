@@ -34,13 +34,13 @@
 #include "access/nbtree.h"
 #include "access/stratnum.h"
 #include "catalog/pg_type.h"
-#include "commands/defrem.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/pathnodes.h"
 #include "utils/array.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 #include "catalog/catalog.h"
 #include "fdw/fdw.h"
@@ -109,7 +109,8 @@ restrict_time(DimensionRestriction *dr, OpExpr *op, Index varno)
 		return;
 	if (!time_value_is_finite(c->constvalue, c->consttype))
 		return;
-	family = get_opclass_family(GetDefaultOpClass(dr->dim->column_type, BTREE_AM_OID));
+	/* the type cache's: GetDefaultOpClass would scan pg_opclass every time */
+	family = lookup_type_cache(dr->dim->column_type, TYPECACHE_BTREE_OPFAMILY)->btree_opf;
 	strategy = get_op_opfamily_strategy(op->opno, family);
 	if (strategy == 0)
 		return;
@@ -143,11 +144,10 @@ restrict_time(DimensionRestriction *dr, OpExpr *op, Index varno)
 static bool
 is_hash_equality(Oid opno, Oid type)
 {
-	Oid			opclass = GetDefaultOpClass(type, HASH_AM_OID);
+	Oid			family = lookup_type_cache(type, TYPECACHE_HASH_OPFAMILY)->hash_opf;
 
-	return OidIsValid(opclass) &&
-		get_opfamily_member(get_opclass_family(opclass), type, type,
-							HTEqualStrategyNumber) == opno;
+	return OidIsValid(family) &&
+		get_opfamily_member(family, type, type, HTEqualStrategyNumber) == opno;
 }
 
 /*

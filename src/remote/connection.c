@@ -363,6 +363,7 @@ RemoteCloseConn(DataNodeConn *conn)
 	conn->broken = false;
 	conn->deferred = false;
 	conn->pipeline = false;
+	RemoteStmtCacheFree(conn);
 }
 
 void
@@ -637,6 +638,21 @@ RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams, const char *c
 	send_params(conn, sql, &params);
 }
 
+static CommandParams
+typed_params(int nparams, const Oid *types, const char *const *values, const int *lengths,
+			 const int *formats)
+{
+	CommandParams params = {
+		.nparams = nparams,
+		.types = (Oid *) types,
+		.values = (char **) values,
+		.lengths = (int *) lengths,
+		.formats = (int *) formats,
+	};
+
+	return params;
+}
+
 /*
  * As RemoteSendParams, with the parameters' types and, per parameter, its
  * length and format (formats NULL: all text; lengths only read for binary
@@ -647,15 +663,72 @@ void
 RemoteSendTypedParams(DataNodeConn *conn, const char *sql, int nparams, const Oid *types,
 					  const char *const *values, const int *lengths, const int *formats)
 {
-	CommandParams params = {
-		.nparams = nparams,
-		.types = (Oid *) types,
-		.values = (char **) values,
-		.lengths = (int *) lengths,
-		.formats = (int *) formats,
-	};
+	CommandParams params = typed_params(nparams, types, values, lengths, formats);
 
 	send_params(conn, sql, &params);
+}
+
+/*
+ * As RemoteSendTypedParams, for a command the caller may send again with
+ * other parameter values (types NULL: the node infers them).  Text seen
+ * before on the connection runs as a named prepared statement
+ * (stmt_cache.c): its Parse, when the node does not hold it yet, goes in
+ * the same pipeline as its Bind and Execute, behind the queued statements.
+ * The result reads as RemoteSendParams's: the command's own.
+ */
+void
+RemoteSendCached(DataNodeConn *conn, const char *sql, int nparams, const Oid *types,
+				 const char *const *values, const int *lengths, const int *formats)
+{
+	CommandParams params = typed_params(nparams, types, values, lengths, formats);
+	RemoteStmt *stmt;
+	bool		deallocate;
+	bool		ok;
+	ListCell   *lc;
+
+	check_usable(conn, sql);
+	stmt = RemoteStmtLookup(conn, sql, &deallocate);
+	if (stmt == NULL && nparams == 0)
+	{
+		/* queued statements and all in one Query message */
+		RemoteSend(conn, sql);
+		return;
+	}
+	if (stmt == NULL)
+	{
+		send_params(conn, sql, &params);
+		return;
+	}
+	list_free_deep(conn->sent_queued);
+	conn->sent_queued = NIL;
+	conn->error_sql[0] = '\0';
+	conn->retry_sql = NULL;
+
+	ok = PQenterPipelineMode(conn->pg);
+	foreach(lc, conn->queued)
+		ok = ok && send_query_params(conn, lfirst(lc), NULL);
+	if (deallocate)
+		ok = ok && send_query_params(conn, "DEALLOCATE ALL", NULL);
+	if (!stmt->prepared)
+	{
+		ok = ok && PQsendPrepare(conn->pg, stmt->name, sql, nparams, types);
+		conn->parsing = stmt;
+		conn->parse_result = list_length(conn->queued) + (deallocate ? 1 : 0);
+	}
+	ok = ok && PQsendQueryPrepared(conn->pg, stmt->name, nparams, values, lengths, formats, 0) &&
+		PQpipelineSync(conn->pg);
+	if (!ok)
+	{
+		conn->parsing = NULL;
+		conn->broken = true;
+		RemoteReportError(ERROR, conn, NULL, sql);
+	}
+	/* a retry on a new session sends the text as the unnamed statement */
+	keep_for_retry(conn, sql, &params);
+	conn->pipeline = true;
+	queue_sent(conn);
+	conn->busy = true;
+	RemoteFlushOutput(conn, sql);
 }
 
 /*
@@ -792,6 +865,12 @@ get_result(DataNodeConn *conn)
 				PQclear(res);
 				break;
 			}
+			if (conn->parsing != NULL && nres == conn->parse_result)
+			{
+				/* the answer to a prepared statement's Parse */
+				RemoteStmtParsed(conn->parsing, st == PGRES_COMMAND_OK);
+				conn->parsing = NULL;
+			}
 			if (st == PGRES_PIPELINE_ABORTED)
 			{
 				PQclear(res);
@@ -816,11 +895,13 @@ get_result(DataNodeConn *conn)
 	}
 	PG_CATCH();
 	{
+		conn->parsing = NULL;
 		PQclear(last);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 
+	conn->parsing = NULL;
 	if (conn->pipeline && !conn->broken)
 	{
 		conn->pipeline = false;

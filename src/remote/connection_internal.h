@@ -16,6 +16,17 @@
 #include "remote/remote.h"
 
 typedef struct RemoteTxnGid RemoteTxnGid;
+typedef struct RemoteStmtCache RemoteStmtCache;
+
+/* a named prepared statement of one connection (stmt_cache.c) */
+typedef struct RemoteStmt
+{
+	uint32		hash;			/* of sql */
+	char	   *sql;			/* TopMemoryContext */
+	char		name[16];
+	bool		prepared;		/* the node answered its Parse */
+	uint64		last_use;
+} RemoteStmt;
 
 typedef struct ConnCacheKey
 {
@@ -75,6 +86,9 @@ struct DataNodeConn
 	uint32		wait_events;	/* the socket events it waits for */
 	void		(*release_fn) (void *arg);	/* holder of a COPY left open (see */
 	void	   *release_arg;	/* RemoteConnSetHolder) */
+	RemoteStmtCache *stmts;		/* named prepared statements (stmt_cache.c) */
+	RemoteStmt *parsing;		/* the statement whose Parse is in flight ... */
+	int			parse_result;	/* ... and its result's place in the pipeline */
 	bool		broken;			/* must be closed, never reused */
 	bool		invalidated;	/* server, mapping or role changed */
 	uint32		server_hashvalue;
@@ -91,6 +105,12 @@ extern void RemoteClearQueue(DataNodeConn *conn);
 extern void RemoteSendDeferred(DataNodeConn *conn, const char *sql, bool warn_only);
 extern void RemoteSettle(DataNodeConn *conn);
 extern bool RemoteSettleQuietly(DataNodeConn *conn, TimestampTz deadline);
+
+/* stmt_cache.c */
+extern RemoteStmt *RemoteStmtLookup(DataNodeConn *conn, const char *sql, bool *deallocate);
+extern void RemoteStmtParsed(RemoteStmt *stmt, bool ok);
+extern void RemoteStmtCacheFree(DataNodeConn *conn);
+extern void RemoteStmtCacheInit(void);
 
 /* connection_cache.c */
 extern bool RemoteConnReopen(DataNodeConn *conn);

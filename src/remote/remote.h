@@ -61,6 +61,10 @@ extern void RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams,
 extern void RemoteSendTypedParams(DataNodeConn *conn, const char *sql, int nparams,
 								  const Oid *types, const char *const *values,
 								  const int *lengths, const int *formats);
+extern void RemoteSendCached(DataNodeConn *conn, const char *sql, int nparams,
+							 const Oid *types, const char *const *values,
+							 const int *lengths, const int *formats);
+extern void RemoteForgetStatements(DataNodeConn *conn);
 extern void RemoteQueueStatement(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteGetResult(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteExec(DataNodeConn *conn, const char *sql);

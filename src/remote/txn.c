@@ -270,4 +270,5 @@ RemoteInit(void)
 	RegisterXactCallback(xact_callback, NULL);
 	RegisterSubXactCallback(subxact_callback, NULL);
 	RemoteSuspectInit();
+	RemoteStmtCacheInit();
 }

@@ -39,6 +39,9 @@ for my $d (1 .. 4)
 ok($device{dn1} && $device{dn2}, 'each data node holds some device');
 
 my $s = $c->session('an');
+# the messages of text sent once; repeated text (named prepared statements)
+# is 253_remote_prepared.pl's
+$s->query_safe('SET multinode.remote_statement_cache_size = 0');
 $s->query_safe('SELECT count(*) FROM m');    # connections made, caches warm
 
 # The statements the access node's sessions sent NODE while CODE ran, one
