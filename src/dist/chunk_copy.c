@@ -646,6 +646,21 @@ multinode_chunk_copy_start(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("chunk \"%s\" already exists on destination data node \"%s\"",
 						get_rel_name(chunk_relid), dest)));
+	{
+		Hypertable *ht = HypertableGetById(chunk->hypertable_id);
+		ListCell   *lc;
+		bool		attached = false;
+
+		foreach(lc, ht->data_nodes)
+			if (strcmp(((HypertableDataNode *) lfirst(lc))->node_name, dest) == 0)
+				attached = true;
+		if (!attached)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("data node \"%s\" is not attached to hypertable \"%s\"",
+							dest, get_rel_name(ht->relid)),
+					 errhint("Attach it with attach_data_node() first.")));
+	}
 	CheckDataNodeUsage(dst_server, GetUserId());
 
 	/* one operation per chunk: another left unfinished must be cleaned up first */

@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -46,6 +47,11 @@ multinode_block_chunks_on_data_node(PG_FUNCTION_ARGS)
 	uint64		i;
 	int			changed = 0;
 
+	/* draining commits after every move */
+	if (IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("drain_data_node cannot run inside a transaction block")));
 	RequireAccessNode("drain_data_node");
 	(void) GetDataNodeServerId(node_name, false);
 	values[0] = CStringGetTextDatum(node_name);
