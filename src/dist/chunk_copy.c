@@ -165,6 +165,18 @@ ChunkReplicaIsStale(int32 chunk_id, const char *node_name)
 	return stale;
 }
 
+/* A stale replica (missed writes) is never copied from. */
+static void
+require_fresh_source(const Chunk *chunk, const char *source)
+{
+	if (ChunkReplicaIsStale(chunk->id, source))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replica of chunk \"%s\" on data node \"%s\" is stale",
+						chunk->table_name, source),
+				 errhint("Repair it with repair_chunk_replicas(), or copy from another replica.")));
+}
+
 /* "{start,end,...}" of the chunk's ranges, as create_member_chunk takes them */
 static char *
 chunk_ranges_literal(const Hypertable *ht, const Chunk *chunk)
@@ -231,7 +243,7 @@ drop_member_chunk(Oid server_id, const Hypertable *ht, const Chunk *chunk)
 							 ".drop_member_chunks($1::regclass, $2::name[])", 2, params));
 }
 
-/* The root's columns, quoted and comma-separated, for the COPY statements. */
+/* The root's stored columns, quoted and comma-separated, for the COPY statements. */
 static char *
 column_list(Oid relid)
 {
@@ -246,7 +258,8 @@ column_list(Oid relid)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (att->attisdropped)
+		/* generated columns are computed again on the destination */
+		if (att->attisdropped || att->attgenerated)
 			continue;
 		appendStringInfo(&buf, "%s%s", first ? "" : ", ", quote_identifier(NameStr(att->attname)));
 		first = false;
@@ -503,12 +516,7 @@ stage_attach(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("chunk \"%s\" already exists on destination data node \"%s\"",
 						chunk->table_name, op->dest)));
-	if (ChunkReplicaIsStale(chunk->id, op->source))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("replica of chunk \"%s\" on data node \"%s\" is stale",
-						chunk->table_name, op->source),
-				 errhint("Repair it with repair_chunk_replicas(), or copy from another replica.")));
+	require_fresh_source(chunk, op->source);
 
 	ChunkCopyLockSource(src_server, chunk);
 	ChunkCopyRows(ht, chunk, src_server, dst_server, &node_chunk_id);
@@ -641,6 +649,7 @@ multinode_chunk_copy_start(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("chunk \"%s\" does not exist on source data node \"%s\"",
 						get_rel_name(chunk_relid), source)));
+	require_fresh_source(chunk, source);
 	if (ChunkReplicaOn(chunk, dest) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),

@@ -95,6 +95,8 @@ SELECT _timescaledb_internal.set_chunk_default_data_node('_timescaledb_internal.
 INSERT INTO _timescaledb_internal._dist_hyper_1_1_chunk VALUES ('2024-01-01 01:00', 0, 100000);
 \c cc_access
 INSERT INTO _timescaledb_catalog.chunk_replica_stale (chunk_id, node_name) VALUES (1, 'dn3');
+-- a stale replica is not copied from
+CALL timescaledb_experimental.copy_chunk('_timescaledb_internal._dist_hyper_1_1_chunk', 'dn3', 'dn1');
 SELECT repair_chunk_replicas();
 SELECT count(*) FROM _timescaledb_catalog.chunk_replica_stale;
 \c cc_dn3
