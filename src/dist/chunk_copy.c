@@ -484,13 +484,6 @@ op_chunk_locked(const ChunkCopyOp *op, Hypertable **ht)
 	return chunk;
 }
 
-/* A data node by name, for an operation's stage; errors if it is gone. */
-static Oid
-op_server(const char *node_name)
-{
-	return GetDataNodeServerId(node_name, false);
-}
-
 /*
  * Stage attach_chunk: copy under the locks and switch the replicas (see the
  * header comment).
@@ -498,8 +491,8 @@ op_server(const char *node_name)
 static void
 stage_attach(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
 {
-	Oid			src_server = op_server(op->source);
-	Oid			dst_server = op_server(op->dest);
+	Oid			src_server = GetDataNodeServerId(op->source, false);
+	Oid			dst_server = GetDataNodeServerId(op->dest, false);
 	int32		node_chunk_id;
 	const char *dest_name = op->dest;
 
@@ -553,7 +546,7 @@ op_next_stage(const ChunkCopyOp *op)
 
 	if (strcmp(op->stage, CCS_INIT) == 0)
 	{
-		ensure_member_chunk(GetDataNodeConnection(op_server(op->dest), REMOTE_TXN_WRITE),
+		ensure_member_chunk(GetDataNodeConnection(GetDataNodeServerId(op->dest, false), REMOTE_TXN_WRITE),
 							ht, chunk);
 		next = CCS_CREATE_EMPTY_CHUNK;
 	}
@@ -564,7 +557,7 @@ op_next_stage(const ChunkCopyOp *op)
 	}
 	else if (strcmp(op->stage, CCS_ATTACH_CHUNK) == 0 && op->delete_on_source)
 	{
-		drop_member_chunk(op_server(op->source), ht, chunk);
+		drop_member_chunk(GetDataNodeServerId(op->source, false), ht, chunk);
 		next = CCS_DELETE_CHUNK;
 	}
 	else
