@@ -311,7 +311,11 @@ repair_chunk_replicas(Oid ht_relid)
 	foreach(lc, items)
 		LockRelationOid(((RepairItem *) lfirst(lc))->chunk_relid, ExclusiveLock);
 
-	/* then, with the news the locks brought, each source's lock before its snapshot */
+	/*
+	 * The locks brought news of the chunks' replicas: look again, and choose
+	 * the sources again (one may have been marked stale meanwhile), all
+	 * before any node's remote transaction starts.
+	 */
 	foreach(lc, items)
 	{
 		RepairItem *item = lfirst(lc);
@@ -321,11 +325,21 @@ repair_chunk_replicas(Oid ht_relid)
 		/* a stale replica must still be one; a new one must not exist yet */
 		if (item->ht == NULL ||
 			(ChunkReplicaOn(item->chunk, item->dest) != NULL) != item->stale)
-		{
 			item->chunk = NULL; /* repaired or dropped meanwhile */
-			continue;
+		else
+		{
+			item->source_server = fresh_source(&known, item->chunk, item->dest);
+			if (!OidIsValid(item->source_server))
+				item->chunk = NULL;
 		}
-		ChunkCopyLockSource(item->source_server, item->chunk);
+	}
+	/* then each source's lock, before its snapshot */
+	foreach(lc, items)
+	{
+		RepairItem *item = lfirst(lc);
+
+		if (item->chunk != NULL)
+			ChunkCopyLockSource(item->source_server, item->chunk);
 	}
 
 	foreach(lc, items)
