@@ -1,7 +1,7 @@
 # copy_chunk and move_chunk on a real cluster (an access node, three data
 # nodes): online, with inserts into the chunk running meanwhile, every row
 # present exactly once and the replicas identical afterwards; and the
-# failures: an error in a stage, a data node killed mid-copy, the access node
+# failures: an error in a stage, a data node killed mid-copy and mid-move, the access node
 # killed mid-move before and after the switch.  After a restart, cleanup (or
 # the repair job's next run) finishes or undoes the operation, nothing is
 # lost and no node keeps an orphan table.
@@ -185,28 +185,38 @@ is(an(q{SELECT count(*) FROM _timescaledb_catalog.chunk_copy_operation WHERE ope
 is(table_exists('dn2', $c3), 'f', '... no table on the destination');
 is(chunk_sum('dn1', $c3), $before, '... the source untouched');
 
-# ---- a data node killed mid-copy ------------------------------------------------------------
-my $holder = $c->session('an');
-$holder->query_safe("SELECT pg_advisory_lock($fault_lock)");
-$bg = start_bg(q{SET multinode.debug_chunk_copy_fault = 'attach_chunk:wait'},
-	qq{CALL timescaledb_experimental.copy_chunk('$c3', 'dn1', 'dn2', operation_id => 'dn_killed')});
-ok(poll_until('an', "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = $fault_lock AND NOT granted"),
-	'the copy waits after copying the rows, before committing');
-$c->kill_node('dn2');
-$holder->query_safe("SELECT pg_advisory_unlock($fault_lock)");
-($ok, undef, $err) = finish_bg($bg);
-ok(!$ok, 'the copy fails when its destination dies before the commit');
-$c->start_node('dn2');
-is(an(q{SELECT completed_stage FROM _timescaledb_catalog.chunk_copy_operation WHERE operation_id = 'dn_killed'}),
-	'create_empty_chunk', '... the log says the empty chunk was made');
-is(table_exists('dn2', $c3), 't', '... and it is there on dn2');
-an(q{CALL timescaledb_experimental.cleanup_copy_chunk_operation('dn_killed')});
-is(table_exists('dn2', $c3), 'f', 'cleanup drops it');
-is($c->safe_psql('dn2', qq{SELECT count(*) FROM _timescaledb_catalog.chunk
-	WHERE format('%I.%I', schema_name, table_name) = '$c3'}), '0', '... and its catalog row on dn2');
-is(an(qq{SELECT replica_nodes FROM timescaledb_experimental.chunk_replication_status
-	 WHERE format('%I.%I', chunk_schema, chunk_name) = '$c3'}), '{dn1}', '... the chunk still on dn1 only');
-is(chunk_sum('dn1', $c3), $before, '... with all its rows');
+# ---- a data node killed mid-copy (the destination) and mid-move (the source) -----------------
+# PROC ('copy_chunk' or 'move_chunk') of $c3 from dn1 to dn2 waits after
+# copying the rows, before its commit; KILL dies meanwhile; after its
+# restart, cleanup undoes the operation.
+sub kill_data_node_mid
+{
+	my ($proc, $kill, $op) = @_;
+	my $holder = $c->session('an');
+	$holder->query_safe("SELECT pg_advisory_lock($fault_lock)");
+	my $bg = start_bg(q{SET multinode.debug_chunk_copy_fault = 'attach_chunk:wait'},
+		qq{CALL timescaledb_experimental.$proc('$c3', 'dn1', 'dn2', operation_id => '$op')});
+	ok(poll_until('an', "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = $fault_lock AND NOT granted"),
+		"$proc waits after copying the rows, before committing");
+	$c->kill_node($kill);
+	$holder->query_safe("SELECT pg_advisory_unlock($fault_lock)");
+	$holder->quit;
+	my ($ok) = finish_bg($bg);
+	ok(!$ok, "$proc fails when $kill dies before the commit");
+	$c->start_node($kill);
+	is(an(qq{SELECT completed_stage FROM _timescaledb_catalog.chunk_copy_operation WHERE operation_id = '$op'}),
+		'create_empty_chunk', '... the log says the empty chunk was made');
+	is(table_exists('dn2', $c3), 't', '... and it is there on dn2');
+	an(qq{CALL timescaledb_experimental.cleanup_copy_chunk_operation('$op')});
+	is(table_exists('dn2', $c3), 'f', 'cleanup drops it');
+	is($c->safe_psql('dn2', qq{SELECT count(*) FROM _timescaledb_catalog.chunk
+		WHERE format('%I.%I', schema_name, table_name) = '$c3'}), '0', '... and its catalog row on dn2');
+	is(an(qq{SELECT replica_nodes FROM timescaledb_experimental.chunk_replication_status
+		 WHERE format('%I.%I', chunk_schema, chunk_name) = '$c3'}), '{dn1}', '... the chunk still on dn1 only');
+	is(chunk_sum('dn1', $c3), $before, '... with all its rows');
+}
+kill_data_node_mid('copy_chunk', 'dn2', 'dn_killed_copy');
+kill_data_node_mid('move_chunk', 'dn1', 'dn_killed_move');
 
 # Move $c3 from dn1 to dn2, wait at the end of STAGE, kill the access node
 # there and start it again.
@@ -226,7 +236,6 @@ sub kill_access_node_at
 }
 
 # ---- the access node killed mid-move, before the switch: undone ----------------------------
-eval { $holder->quit };
 kill_access_node_at('attach_chunk', 'an_killed_1', 'the move waits before committing its switch');
 is(an(q{SELECT completed_stage, running FROM timescaledb_information.chunk_moves WHERE operation_id = 'an_killed_1'}),
 	'create_empty_chunk|f', 'after the restart the log shows the move at create_empty_chunk, not running');
