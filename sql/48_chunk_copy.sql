@@ -79,8 +79,9 @@ BEGIN
 END
 $$;
 
--- Finish (from attach_chunk on) or undo (before it) an operation that did
--- not complete, and forget it; a completed one is just forgotten.
+-- Finish (from attach_chunk on) or undo (before it: init, create_empty_chunk,
+-- sync) an operation that did not complete, and forget it; a completed one is
+-- just forgotten.
 CREATE PROCEDURE timescaledb_experimental.cleanup_copy_chunk_operation(operation_id name)
 LANGUAGE plpgsql AS $$
 BEGIN

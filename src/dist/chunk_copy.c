@@ -13,18 +13,22 @@
  *	init				the log row; nothing on any node yet
  *	create_empty_chunk	the member chunk made on the destination
  *						(create_member_chunk, as chunk creation does)
- *	attach_chunk		under an EXCLUSIVE lock on the access node's foreign
+ *	sync				under an EXCLUSIVE lock on the access node's foreign
  *						chunk table (inserts into the chunk take ROW
  *						EXCLUSIVE on it, so they wait, and start again with
- *						the new replicas), the source's chunk table locked
- *						SHARE before its snapshot is taken (so inserts the
- *						access node committed but the node has only prepared
- *						are in it), the destination truncated and the rows
- *						streamed from source to destination through this
- *						backend (COPY TO STDOUT / COPY FROM STDIN, binary),
- *						and chunk_data_node switched: destination added,
- *						for a move the source removed and the foreign
- *						table's default server moved off it
+ *						the new replicas), held at session level past this
+ *						commit, and a SHARE lock on the source's chunk table
+ *						taken before its snapshot (so inserts the access node
+ *						committed but the node has only prepared are in it):
+ *						the destination truncated and the rows streamed from
+ *						source to destination through this backend (COPY TO
+ *						STDOUT / COPY FROM STDIN, binary)
+ *	attach_chunk		still under that lock, chunk_data_node switched:
+ *						destination added, for a move the source removed and
+ *						the foreign table's default server moved off it.  The
+ *						destination's rows were committed by sync, so a read
+ *						that sees the switch sees them; the next stage lets
+ *						the lock go
  *	delete_chunk		(move) the source's chunk table dropped
  *	complete
  *
@@ -36,9 +40,10 @@
  * Failure at any point leaves the log at the last committed stage.
  * cleanup_copy_chunk_operation (also run by the repair job for operations
  * whose backend is gone) heals the two nodes' prepared transactions first,
- * then: before attach_chunk, undoes (drops the destination's table and the
- * log row); from attach_chunk on, finishes (drops the source's table of a
- * move) and deletes the log row.  Either way in one transaction, and every
+ * then: before attach_chunk (init, create_empty_chunk, sync), undoes (drops
+ * the destination's table and the log row); from attach_chunk on, finishes
+ * (drops the source's table of a move) and deletes the log row.  A session
+ * lock is released by the abort of a failed stage, or with the session.  Either way in one transaction, and every
  * step is idempotent, so a cleanup that fails is simply run again.
  *
  * The data travels through the access node as the calling role, which
@@ -82,6 +87,7 @@
 
 #define CCS_INIT "init"
 #define CCS_CREATE_EMPTY_CHUNK "create_empty_chunk"
+#define CCS_SYNC "sync"
 #define CCS_ATTACH_CHUNK "attach_chunk"
 #define CCS_DELETE_CHUNK "delete_chunk"
 #define CCS_COMPLETE "complete"
@@ -484,20 +490,36 @@ op_chunk_locked(const ChunkCopyOp *op, Hypertable **ht)
 	return chunk;
 }
 
+/* The chunk's relation lock tag, for the session-level lock of sync. */
+static void
+chunk_lock_tag(Oid chunk_relid, LOCKTAG *tag, LockRelId *relid)
+{
+	relid->relId = chunk_relid;
+	relid->dbId = MyDatabaseId;
+	SET_LOCKTAG_RELATION(*tag, relid->dbId, relid->relId);
+}
+
 /*
- * Stage attach_chunk: copy under the locks and switch the replicas (see the
- * header comment).
+ * Stage sync: under an EXCLUSIVE lock on the access node's chunk, held at
+ * session level past this stage's commit until the replicas are switched
+ * (so no insert reaches the source alone in between), and a SHARE lock on
+ * the source's table, make the destination's table a copy of the source's.
+ * Committed before the switch, so that once the switch is visible the
+ * destination's rows are too.  An abort releases session locks as well.
  */
 static void
-stage_attach(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
+stage_sync(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
 {
 	Oid			src_server = GetDataNodeServerId(op->source, false);
 	Oid			dst_server = GetDataNodeServerId(op->dest, false);
 	int32		node_chunk_id;
-	const char *dest_name = op->dest;
+	LOCKTAG		tag;
+	LockRelId	relid;
 
+	/* the transaction's lock first: it brings news of the chunk's replicas */
 	LockRelationOid(chunk->relid, ExclusiveLock);
-	/* the lock may have brought news of the chunk's replicas: read them again */
+	chunk_lock_tag(chunk->relid, &tag, &relid);
+	LockRelationIdForSession(&relid, ExclusiveLock);
 	chunk = chunk_require(op->chunk_relid);
 	if (ChunkReplicaOn(chunk, op->source) == NULL)
 		ereport(ERROR,
@@ -513,6 +535,35 @@ stage_attach(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
 
 	ChunkCopyLockSource(src_server, chunk);
 	ChunkCopyRows(ht, chunk, src_server, dst_server, &node_chunk_id);
+}
+
+/*
+ * Stage attach_chunk: switch chunk_data_node (destination added; for a
+ * move the source removed and the foreign table moved off it), still
+ * under sync's session lock, which the next stage lets go.
+ */
+static void
+stage_attach(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
+{
+	Oid			src_server = GetDataNodeServerId(op->source, false);
+	Oid			dst_server = GetDataNodeServerId(op->dest, false);
+	int32		node_chunk_id;
+	const char *dest_name = op->dest;
+	LOCKTAG		tag;
+	LockRelId	relid;
+
+	chunk_lock_tag(chunk->relid, &tag, &relid);
+	if (!LockHeldByMe(&tag, ExclusiveLock))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("chunk copy operation \"%s\" no longer holds its lock on chunk \"%s\"",
+						op->operation_id, chunk->table_name),
+				 errdetail("Inserts may have reached the source since stage \"sync\"."),
+				 errhint("Run cleanup_copy_chunk_operation('%s') and start again.",
+						 op->operation_id)));
+	LockRelationOid(chunk->relid, ExclusiveLock);
+	node_chunk_id = ensure_member_chunk(GetDataNodeConnection(dst_server, REMOTE_TXN_READ),
+										ht, chunk);
 	CatalogChunkDataNodesInsert(chunk->id, 1, &node_chunk_id, &dest_name);
 	if (op->delete_on_source)
 	{
@@ -522,6 +573,18 @@ stage_attach(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
 	}
 	CatalogInvalidateHypertable(ht->relid);
 	CommandCounterIncrement();
+}
+
+/* Let go of sync's session lock on the chunk, if this session holds it. */
+static void
+release_sync_lock(Oid chunk_relid)
+{
+	LOCKTAG		tag;
+	LockRelId	relid;
+
+	chunk_lock_tag(chunk_relid, &tag, &relid);
+	if (LockHeldByMe(&tag, ExclusiveLock))
+		UnlockRelationIdForSession(&relid, ExclusiveLock);
 }
 
 /*
@@ -552,16 +615,26 @@ op_next_stage(const ChunkCopyOp *op)
 	}
 	else if (strcmp(op->stage, CCS_CREATE_EMPTY_CHUNK) == 0)
 	{
+		stage_sync(op, ht, chunk);
+		next = CCS_SYNC;
+	}
+	else if (strcmp(op->stage, CCS_SYNC) == 0)
+	{
 		stage_attach(op, ht, chunk);
 		next = CCS_ATTACH_CHUNK;
 	}
-	else if (strcmp(op->stage, CCS_ATTACH_CHUNK) == 0 && op->delete_on_source)
-	{
-		drop_member_chunk(GetDataNodeServerId(op->source, false), ht, chunk);
-		next = CCS_DELETE_CHUNK;
-	}
 	else
-		next = CCS_COMPLETE;
+	{
+		/* the switch is committed: inserts may go on, to the new replicas */
+		release_sync_lock(chunk->relid);
+		if (strcmp(op->stage, CCS_ATTACH_CHUNK) == 0 && op->delete_on_source)
+		{
+			drop_member_chunk(GetDataNodeServerId(op->source, false), ht, chunk);
+			next = CCS_DELETE_CHUNK;
+		}
+		else
+			next = CCS_COMPLETE;
+	}
 	CatalogChunkCopyOpSetStage(op->operation_id, next);
 	chunk_copy_fault(next);
 	return strcmp(next, CCS_COMPLETE) != 0;
@@ -737,7 +810,8 @@ ChunkCopyCleanup(const char *operation_id)
 				(errcode(ERRCODE_OBJECT_IN_USE),
 				 errmsg("chunk copy operation \"%s\" is in progress", operation_id),
 				 errdetail("Backend %d runs it.", op.backend_pid)));
-	forward = strcmp(op.stage, CCS_INIT) != 0 && strcmp(op.stage, CCS_CREATE_EMPTY_CHUNK) != 0;
+	forward = strcmp(op.stage, CCS_INIT) != 0 && strcmp(op.stage, CCS_CREATE_EMPTY_CHUNK) != 0 &&
+		strcmp(op.stage, CCS_SYNC) != 0;
 	chunk = op_chunk_locked(&op, &ht);
 	src_server = GetDataNodeServerId(op.source, true);
 	dst_server = GetDataNodeServerId(op.dest, true);
@@ -757,6 +831,8 @@ ChunkCopyCleanup(const char *operation_id)
 			ChunkReplicaOn(chunk, op.source) == NULL)
 			drop_member_chunk(src_server, ht, chunk);
 	}
+	if (OidIsValid(op.chunk_relid))
+		release_sync_lock(op.chunk_relid);
 	CatalogChunkCopyOpDelete(operation_id);
 	return forward;
 }

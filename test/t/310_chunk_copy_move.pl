@@ -194,7 +194,7 @@ sub kill_data_node_mid
 	my ($proc, $kill, $op) = @_;
 	my $holder = $c->session('an');
 	$holder->query_safe("SELECT pg_advisory_lock($fault_lock)");
-	my $bg = start_bg(q{SET multinode.debug_chunk_copy_fault = 'attach_chunk:wait'},
+	my $bg = start_bg(q{SET multinode.debug_chunk_copy_fault = 'sync:wait'},
 		qq{CALL timescaledb_experimental.$proc('$c3', 'dn1', 'dn2', operation_id => '$op')});
 	ok(poll_until('an', "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = $fault_lock AND NOT granted"),
 		"$proc waits after copying the rows, before committing");
@@ -238,7 +238,8 @@ sub kill_access_node_at
 # ---- the access node killed mid-move, before the switch: undone ----------------------------
 kill_access_node_at('attach_chunk', 'an_killed_1', 'the move waits before committing its switch');
 is(an(q{SELECT completed_stage, running FROM timescaledb_information.chunk_moves WHERE operation_id = 'an_killed_1'}),
-	'create_empty_chunk|f', 'after the restart the log shows the move at create_empty_chunk, not running');
+	'sync|f', 'after the restart the log shows the move at sync (rows copied, not switched), not running');
+is(table_exists('dn2', $c3), 't', '... the destination has its copy');
 # the repair job's next run cleans up operations whose backend is gone
 an(q{CALL _timescaledb_internal.policy_chunk_repair(5, '{}')});
 is(an(q{SELECT count(*) FROM _timescaledb_catalog.chunk_copy_operation WHERE operation_id = 'an_killed_1'}),
