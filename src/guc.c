@@ -17,6 +17,7 @@
 
 bool		mn_access_node_session = false;
 int			mn_connect_timeout = 5;
+char	   *mn_debug_chunk_copy_fault = NULL;
 char	   *mn_debug_fault = NULL;
 bool		mn_enable_2pc = true;
 bool		mn_enable_aggregate_pushdown = true;
@@ -61,6 +62,16 @@ MultinodeDefineGucs(void)
 							PGC_USERSET,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("multinode.debug_chunk_copy_fault",
+							   "Fault point in chunk copy and move, for tests.",
+							   "Empty (the default) disables it. Otherwise \"stage\" or "
+							   "\"stage:wait\"; see src/dist/chunk_copy.c.",
+							   &mn_debug_chunk_copy_fault,
+							   "",
+							   PGC_SUSET,
+							   GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
 
 	DefineCustomStringVariable("multinode.debug_fault",
 							   "Fault point in the distributed commit protocol, for tests.",

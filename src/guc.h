@@ -12,6 +12,7 @@
 
 extern bool mn_access_node_session;
 extern int	mn_connect_timeout;
+extern char *mn_debug_chunk_copy_fault;
 extern char *mn_debug_fault;
 extern bool mn_enable_2pc;
 extern bool mn_enable_aggregate_pushdown;

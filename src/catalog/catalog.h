@@ -226,6 +226,18 @@ extern void CatalogChunkRowsInsert(int32 chunk_id, int32 hypertable_id,
 extern void CatalogChunkDataNodesInsert(int32 chunk_id, int n, const int32 *node_chunk_ids,
 										const char *const *node_names);
 
+/*
+ * chunk_replicas.c: replicas lost and repaired, and the chunk copy
+ * operation log (_timescaledb_catalog.chunk_copy_operation).
+ */
+extern void CatalogChunkDataNodeDelete(int32 chunk_id, const char *node_name);
+extern bool CatalogChunkReplicaStaleDelete(int32 chunk_id, const char *node_name);
+extern char *CatalogChunkCopyOpInsert(const char *operation_id, int32 chunk_id,
+									  const char *source_node, const char *dest_node,
+									  bool delete_on_source);
+extern void CatalogChunkCopyOpSetStage(const char *operation_id, const char *stage);
+extern void CatalogChunkCopyOpDelete(const char *operation_id);
+
 /* ---------------------------------------------------------------------------
  * Running as another role (owner.c): the only way the code base switches
  * user.  The scope pins search_path to pg_catalog, pg_temp and is a

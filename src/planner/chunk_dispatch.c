@@ -61,6 +61,7 @@
 #include "port/pg_bswap.h"
 #include "miscadmin.h"
 #include "nodes/nodes.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -1959,6 +1960,28 @@ chunk_contains(const Hypertable *ht, const Chunk *chunk, const int64 *point)
 }
 
 /*
+ * The first row a statement routes to an existing chunk of a distributed
+ * hypertable takes ROW EXCLUSIVE on the chunk's foreign table, to the end
+ * of the transaction: a chunk copy or move switches the chunk's replicas
+ * under an EXCLUSIVE lock on it (dist/chunk_copy.c), so it waits for this
+ * transaction, and this one, if it waited for the switch, sees the new
+ * replicas (the lock brought the invalidation) and returns the chunk as it
+ * is now; NULL if it was dropped meanwhile.
+ */
+static Chunk *
+lock_remote_chunk(struct ChunkDispatch *cd, Chunk *chunk)
+{
+	Hypertable *fresh;
+
+	LockRelationOid(chunk->relid, RowExclusiveLock);
+	fresh = HypertableGetByRelid(cd->ht->relid);
+	if (fresh == NULL)
+		return chunk;
+	cd->ht = fresh;
+	return HypertableFindChunk(fresh, cd->point);
+}
+
+/*
  * Route one row, given in the root's tuple descriptor (constraints already
  * checked).  Returns false if the row was skipped (local ON CONFLICT DO
  * NOTHING); a buffered remote row counts as routed.
@@ -2003,6 +2026,8 @@ ChunkDispatchRow(struct ChunkDispatch *cd, TupleTableSlot *slot)
 			MemoryContext old;
 
 			chunk = HypertableFindChunk(ht, cd->point);
+			if (chunk != NULL && cd->distributed)
+				chunk = lock_remote_chunk(cd, chunk);
 			if (chunk == NULL)
 			{
 				/* creating a chunk talks to data nodes: their connections must be idle */

@@ -155,6 +155,13 @@ wait_conn(DataNodeConn *conn, uint32 events)
 	return ev.events;
 }
 
+/* wait_conn for the other files of remote/ (copy.c reads COPY data) */
+int
+RemoteWaitConn(DataNodeConn *conn, uint32 events)
+{
+	return wait_conn(conn, events);
+}
+
 static char *
 trimmed_error(PGconn *pg)
 {

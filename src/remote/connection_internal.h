@@ -101,6 +101,7 @@ extern bool RemoteSendQuietly(DataNodeConn *conn, const char *sql, TimestampTz d
 extern PGresult *RemoteGetResultQuietly(DataNodeConn *conn, TimestampTz deadline);
 extern bool RemoteResultIs(PGresult *res, const char *sqlstate);
 extern void RemoteFlushOutput(DataNodeConn *conn, const char *sql);
+extern int	RemoteWaitConn(DataNodeConn *conn, uint32 events);
 extern void RemoteClearQueue(DataNodeConn *conn);
 extern void RemoteSendDeferred(DataNodeConn *conn, const char *sql, bool warn_only);
 extern void RemoteSettle(DataNodeConn *conn);

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * copy.c
- *	  COPY FROM STDIN to a data node over a non-blocking connection.
+ *	  COPY FROM STDIN to a data node, and COPY TO STDOUT from one, over a
+ *	  non-blocking connection.
  *
  * The socket stays non-blocking: PQputCopyData only queues, and we flush
  * through RemoteFlushOutput, which waits on the latch, so a node that stops
@@ -99,4 +100,50 @@ PGresult *
 RemoteCopyFinish(DataNodeConn *conn, const char *sql)
 {
 	return RemoteGetResult(conn, sql);
+}
+
+/*
+ * Send COPY ... TO STDOUT and wait until the node starts sending rows;
+ * raise its error otherwise.  Read the data with RemoteCopyReceive, then
+ * the final result with RemoteCopyFinish.
+ */
+void
+RemoteCopyOutBegin(DataNodeConn *conn, const char *sql)
+{
+	PGresult   *res;
+
+	RemoteSend(conn, sql);
+	res = RemoteGetResult(conn, sql);
+	if (res == NULL || PQresultStatus(res) != PGRES_COPY_OUT)
+		RemoteReportError(ERROR, conn, res, sql);
+	PQclear(res);
+}
+
+/*
+ * The next COPY data message of a COPY TO STDOUT, in *buf (libpq's memory:
+ * the caller PQfreemem()s it); returns its length, or -1 when the data has
+ * ended.  Waits through the latch, so a cancel interrupts it.
+ */
+int
+RemoteCopyReceive(DataNodeConn *conn, char **buf, const char *sql)
+{
+	for (;;)
+	{
+		int			n = PQgetCopyData(conn->pg, buf, 1);
+		int			rc;
+
+		if (n > 0 || n == -1)
+			return n;
+		if (n == -2)
+		{
+			conn->broken = true;
+			RemoteReportError(ERROR, conn, NULL, sql);
+		}
+		rc = RemoteWaitConn(conn, WL_SOCKET_READABLE);
+		if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(conn->pg))
+		{
+			conn->broken = true;
+			RemoteReportError(ERROR, conn, NULL, sql);
+		}
+	}
 }

@@ -119,6 +119,10 @@ extern void RemoteCopySend(DataNodeConn *conn, const char *data, int len, const 
 extern void RemoteCopyEnd(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteCopyFinish(DataNodeConn *conn, const char *sql);
 
+/* COPY ... TO STDOUT from a data node: begin, receive until -1, finish */
+extern void RemoteCopyOutBegin(DataNodeConn *conn, const char *sql);
+extern int	RemoteCopyReceive(DataNodeConn *conn, char **buf, const char *sql);
+
 /* connection_cache.c: one connection per (data node, role) per backend */
 extern DataNodeConn *GetDataNodeConnection(Oid server_id, RemoteTxnMode mode);
 extern DataNodeConn *TryDataNodeConnection(Oid server_id, char **errmsg_out);

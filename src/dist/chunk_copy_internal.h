@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * chunk_copy_internal.h
+ *	  What chunk copy, move and repair share (chunk_copy.c, chunk_repair.c).
+ *
+ * Copyright (c) 2026, multinode developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MULTINODE_CHUNK_COPY_INTERNAL_H
+#define MULTINODE_CHUNK_COPY_INTERNAL_H
+
+#include "catalog/catalog.h"
+
+extern ChunkDataNode *ChunkReplicaOn(const Chunk *chunk, const char *node_name);
+extern bool ChunkReplicaIsStale(int32 chunk_id, const char *node_name);
+extern void ChunkCopyLockSource(Oid source_server, const Chunk *chunk);
+extern int64 ChunkCopyRows(const Hypertable *ht, const Chunk *chunk, Oid source_server,
+						   Oid dest_server, int32 *node_chunk_id);
+extern void ChunkSetDefaultServer(Oid chunk_relid, Oid server_id);
+extern bool ChunkCopyCleanup(const char *operation_id);
+
+#endif							/* MULTINODE_CHUNK_COPY_INTERNAL_H */
