@@ -148,6 +148,27 @@ for my $chunk (keys %counts)
 }
 is($unrecorded, 0, 'every chunk whose copy on dn2 differs is recorded stale');
 
+# ---- repair: what the write path recorded, the repair job mends ---------------------------------
+# The two halves of issue 12 together: replicas marked stale by the inserts
+# above, and the chunks made with one replica while dn2 was down, are
+# repaired from dn1; afterwards both nodes hold the same rows in every chunk.
+my $to_repair = $c->safe_psql('an', q{
+	SELECT (SELECT count(*) FROM _timescaledb_catalog.chunk_replica_stale)
+	     + (SELECT count(*) FROM _timescaledb_catalog.chunk c
+	          JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id
+	         WHERE h.table_name = 'w'
+	           AND (SELECT count(*) FROM _timescaledb_catalog.chunk_data_node cdn
+	                 WHERE cdn.chunk_id = c.id) < 2)});
+is($c->safe_psql('an', q{SELECT repair_chunk_replicas('w')}), $to_repair,
+	"repair_chunk_replicas() mends the stale and the missing replicas ($to_repair)");
+is($c->safe_psql('an', 'SELECT count(*) FROM _timescaledb_catalog.chunk_replica_stale'), '0',
+	'... none is stale afterwards');
+my $per_chunk = q{SELECT tableoid::regclass::text, count(*), sum(hashtext(w::text)) FROM w GROUP BY 1 ORDER BY 1};
+my $on_dn1 = $c->safe_psql('dn1', $per_chunk);
+is($c->safe_psql('dn2', $per_chunk), $on_dn1,
+	'... and every chunk has the same rows on both nodes (count and checksum per chunk)');
+check_rows('after repair');
+
 # ---- create_distributed_restore_point ---------------------------------------------------------
 my $rp = $c->safe_psql('an', q{SELECT coalesce(node_name, '-'), node_type, restore_point > '0/0'
 	FROM create_distributed_restore_point('nodedown_rp')});
