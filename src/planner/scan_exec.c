@@ -26,6 +26,7 @@
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "foreign/foreign.h"
+#include "miscadmin.h"
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -66,6 +67,7 @@ enum DataNodeScanFailover
 	DNS_FAILOVER_HEAD,			/* HEAD c1 TAIL UNION ALL ... HEAD cn TAIL */
 	DNS_FAILOVER_TAIL,
 	DNS_FAILOVER_SUFFIX,		/* SUFFIX */
+	DNS_FAILOVER_WHOLE,			/* optional Boolean: groups computed whole */
 };
 
 /* The DNS_ORDER list: pushed-down ORDER BY (keys last in custom_exprs), LIMIT */
@@ -305,19 +307,228 @@ failover_sql(List *failover, List *chunks, List *ids)
 	return sql.data;
 }
 
+/* The chunks (Chunk *) the nodes marked in failed[] were to read, still existing. */
+static List *
+failed_chunks(DataNodeScanState *state, List *chunks, const bool *failed)
+{
+	List	   *result = NIL;
+	int			i;
+
+	for (i = 0; i < list_length(state->servers); i++)
+	{
+		ListCell   *lc;
+
+		if (!failed[i])
+			continue;
+		foreach(lc, list_nth(state->chunk_ids, i))
+		{
+			Chunk	   *chunk = chunk_by_id(chunks, lfirst_int(lc));
+
+			if (chunk != NULL)
+				result = lappend(result, chunk);
+		}
+	}
+	return result;
+}
+
+/*
+ * The chunks of the failed nodes, each given to the scan's node, among the
+ * others, that holds a fresh replica of it and has gained the fewest so
+ * far (gained[]).  Returns the chunks no such node holds.
+ */
+static List *
+assign_chunks(DataNodeScanState *state, List *chunks, const bool *failed, List *down,
+			  List **gained)
+{
+	List	   *unreadable = NIL;
+	ListCell   *lc;
+
+	foreach(lc, failed_chunks(state, chunks, failed))
+	{
+		Chunk	   *chunk = lfirst(lc);
+		int			target = -1;
+		ListCell   *lc2;
+
+		foreach(lc2, chunk->data_nodes)
+		{
+			ChunkDataNode *cdn = lfirst(lc2);
+			int			j = server_index(state->servers, cdn->server_id);
+
+			if (j >= 0 && !failed[j] && ChunkReplicaReadable(cdn, down) &&
+				(target < 0 || list_length(gained[j]) < list_length(gained[target])))
+				target = j;
+		}
+		if (target < 0)
+			unreadable = lappend(unreadable, chunk);
+		else
+			gained[target] = lappend_int(gained[target], chunk->id);
+	}
+	return unreadable;
+}
+
+/* Whether the server holds a fresh replica of every chunk of "slice". */
+static bool
+holds_slice(Oid server_id, List *slice, List *down)
+{
+	ListCell   *lc;
+
+	foreach(lc, slice)
+	{
+		bool		fresh = false;
+		ListCell   *lc2;
+
+		foreach(lc2, ((Chunk *) lfirst(lc))->data_nodes)
+		{
+			ChunkDataNode *cdn = lfirst(lc2);
+
+			if (cdn->server_id == server_id && ChunkReplicaReadable(cdn, down))
+				fresh = true;
+		}
+		if (!fresh)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * assign_chunks for an aggregation the nodes compute whole (upper_agg.c):
+ * a group is finished on the node holding its rows, so the rows of one
+ * space value must stay on one node.  The plan read every space slice
+ * from one node; the failed nodes' chunks go by slice -- with the slices
+ * overlapping it, should the number of partitions have changed -- all to
+ * one node holding fresh replicas of every one of them, whose groups then
+ * stay disjoint from the other nodes'.  A slice no node can take whole is
+ * returned, all its chunks: reading them from several nodes would give a
+ * group twice.
+ */
+static List *
+assign_slices(DataNodeScanState *state, Hypertable *ht, List *chunks, const bool *failed,
+			  List *down, List **gained)
+{
+	List	   *pending = failed_chunks(state, chunks, failed);
+	List	   *unreadable = NIL;
+	int			spacedim = -1;
+	int			nspace = 0;
+	int			i;
+
+	for (i = 0; ht != NULL && i < ht->num_dimensions; i++)
+		if (ht->dimensions[i].is_space)
+		{
+			spacedim = i;
+			nspace++;
+		}
+	/* the slices are not known as the plan saw them: nothing moves */
+	if (nspace != 1)
+		return pending;
+
+	while (pending != NIL)
+	{
+		List	   *slice = list_make1(linitial(pending));
+		bool		grown = true;
+		int			target = -1;
+
+		pending = list_delete_first(pending);
+		while (grown)
+		{
+			ListCell   *lc;
+
+			CHECK_FOR_INTERRUPTS();
+			grown = false;
+			foreach(lc, pending)
+			{
+				Chunk	   *chunk = lfirst(lc);
+				ListCell   *lc2;
+
+				foreach(lc2, slice)
+				{
+					Chunk	   *member = lfirst(lc2);
+
+					if (chunk->range_start[spacedim] < member->range_end[spacedim] &&
+						member->range_start[spacedim] < chunk->range_end[spacedim])
+					{
+						grown = true;
+						break;
+					}
+				}
+				if (grown)
+				{
+					slice = lappend(slice, chunk);
+					pending = foreach_delete_current(pending, lc);
+					break;
+				}
+			}
+		}
+		for (i = 0; i < list_length(state->servers); i++)
+			if (!failed[i] && holds_slice(list_nth_oid(state->servers, i), slice, down) &&
+				(target < 0 || list_length(gained[i]) < list_length(gained[target])))
+				target = i;
+		if (target < 0)
+			unreadable = list_concat(unreadable, slice);
+		else
+		{
+			ListCell   *lc;
+
+			foreach(lc, slice)
+				gained[target] = lappend_int(gained[target], ((Chunk *) lfirst(lc))->id);
+		}
+	}
+	return unreadable;
+}
+
+/*
+ * The error for chunks of an aggregation computed whole that no single
+ * node can take over: unless some of them has no fresh replica on the
+ * scan's other nodes at all, which is the plain "no replica" error.
+ */
+static void
+report_unassignable_slices(DataNodeScanState *state, List *unreadable, const bool *failed,
+						   List *down)
+{
+	List	   *alone = NIL;
+	StringInfoData nodes;
+	ListCell   *lc;
+	int			i;
+
+	foreach(lc, unreadable)
+	{
+		bool		elsewhere = false;
+
+		for (i = 0; i < list_length(state->servers); i++)
+			if (!failed[i] && holds_slice(list_nth_oid(state->servers, i),
+										  list_make1(lfirst(lc)), down))
+				elsewhere = true;
+		if (!elsewhere)
+			alone = lappend(alone, lfirst(lc));
+	}
+	if (alone != NIL)
+		DataNodeScanReportUnreadable(alone, down);
+	initStringInfo(&nodes);
+	foreach(lc, down)
+		appendStringInfo(&nodes, "%s\"%s\"", nodes.len ? ", " : "",
+						 GetForeignServer(lfirst_oid(lc))->servername);
+	ereport(ERROR,
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg_plural("could not read %d chunk of a distributed hypertable: no reachable data node holds fresh replicas of every chunk of its space partition",
+						   "could not read %d chunks of a distributed hypertable: no reachable data node holds fresh replicas of every chunk of their space partitions",
+						   list_length(unreadable), list_length(unreadable)),
+			 errdetail("The data nodes compute the groups of the aggregation whole, each from one data node; unreachable: %s.",
+					   nodes.data),
+			 errhint("Start the data node again, or run the query unprepared: planned now, the aggregation is computed around the data node.")));
+}
+
 /*
  * Leave out the scan's nodes marked in failed[] before a run starts: this
- * is where a read is re-planned.  Each of their chunks goes to the scan's
- * node, among the others, that holds a fresh replica of it and has gained
- * the fewest so far; those nodes' queries are rewritten to name their
+ * is where a read is re-planned.  Their chunks go to the scan's other
+ * nodes (assign_chunks; by space slice when the nodes compute the groups
+ * whole, assign_slices); those nodes' queries are rewritten to name their
  * chunks (and they are asked even if run-time exclusion had left them out:
  * their conditions still apply), the failed nodes are skipped from now on.
  * Nodes outside the plan are not added: with every chunk on the scan's
  * nodes (replication factor 2 over 2 nodes, or the usual spread over more)
  * that is no loss, and a query planned after the failure avoids the node
- * from the start (DataNodeScanAssign).  Chunks with no such replica: if
- * required, an error naming them and their nodes; else nothing changes and
- * false is returned.
+ * from the start (DataNodeScanAssign).  Chunks that cannot be placed so:
+ * if required, an error naming them and their nodes; else nothing changes
+ * and false is returned.
  */
 static bool
 fail_over(DataNodeScanState *state, const bool *failed, bool required)
@@ -328,44 +539,23 @@ fail_over(DataNodeScanState *state, const bool *failed, bool required)
 	List	   *chunks = ht ? HypertableGetChunks(ht) : NIL;
 	int			n = list_length(state->servers);
 	List	  **gained = palloc0(sizeof(List *) * n);
+	bool		whole = list_length(state->failover) > DNS_FAILOVER_WHOLE &&
+		boolVal(list_nth(state->failover, DNS_FAILOVER_WHOLE));
 	List	   *down = NIL;
-	List	   *unreadable = NIL;
+	List	   *unreadable;
 	int			i;
 
 	for (i = 0; i < n; i++)
 		if (failed[i])
 			down = lappend_oid(down, list_nth_oid(state->servers, i));
-	for (i = 0; i < n; i++)
-	{
-		ListCell   *lc;
-
-		if (!failed[i])
-			continue;
-		foreach(lc, list_nth(state->chunk_ids, i))
-		{
-			Chunk	   *chunk = chunk_by_id(chunks, lfirst_int(lc));
-			int			target = -1;
-			ListCell   *lc2;
-
-			if (chunk == NULL)
-				continue;
-			foreach(lc2, chunk->data_nodes)
-			{
-				ChunkDataNode *cdn = lfirst(lc2);
-				int			j = server_index(state->servers, cdn->server_id);
-
-				if (j >= 0 && !failed[j] && ChunkReplicaReadable(cdn, down) &&
-					(target < 0 || list_length(gained[j]) < list_length(gained[target])))
-					target = j;
-			}
-			if (target < 0)
-				unreadable = lappend(unreadable, chunk);
-			else
-				gained[target] = lappend_int(gained[target], chunk->id);
-		}
-	}
+	if (whole)
+		unreadable = assign_slices(state, ht, chunks, failed, down, gained);
+	else
+		unreadable = assign_chunks(state, chunks, failed, down, gained);
 	if (unreadable != NIL)
 	{
+		if (required && whole)
+			report_unassignable_slices(state, unreadable, failed, down);
 		if (required)
 			DataNodeScanReportUnreadable(unreadable, down);
 		MemoryContextSwitchTo(old);
@@ -400,7 +590,7 @@ fail_over(DataNodeScanState *state, const bool *failed, bool required)
  * sent, so a cached plan does not wait for a dead node's connect timeout
  * at every execution.  Then nodes that fail while the run starts (before
  * any row is returned) are left out and the run starts again; each failure
- * leaves a node out, so this ends.
+ * leaves one more node out for good, so this ends.
  */
 static void
 start_run(DataNodeScanState *state)
@@ -418,13 +608,15 @@ start_run(DataNodeScanState *state)
 				DataNodeIsSuspect(list_nth_oid(state->servers, i), NULL, NULL, NULL);
 			any |= failed[i];
 		}
-		if (any)
-			(void) fail_over(state, failed, false);
+		/* not left out after all: they are asked like the others */
+		if (any && !fail_over(state, failed, false))
+			memset(failed, 0, sizeof(bool) * n);
 	}
 	while (!RemoteScanStart(state->scan))
 	{
+		/* nodes that failed before stay out: their chunks must not go back */
 		for (i = 0; i < n; i++)
-			failed[i] = RemoteScanNodeFailed(state->scan, i);
+			failed[i] |= RemoteScanNodeFailed(state->scan, i);
 		(void) fail_over(state, failed, true);
 	}
 	pfree(failed);

@@ -252,22 +252,25 @@ append_from(StringInfo sql, AggPushdown *ap, NodeShare *share, Bitmapset *attrs,
 
 /*
  * append_from's chunk form in pieces, for a node that takes over another's
- * chunks at run time (planner/scan_exec.c).  Only partial aggregation may
- * fail over: its groups are combined here, wherever their rows come from,
- * while a whole aggregation relies on each group living on one node.
+ * chunks at run time (planner/scan_exec.c).  Partial aggregation's groups
+ * are combined here, wherever their rows come from; a whole aggregation
+ * relies on each group living on one node, which the flag appended last
+ * tells fail_over to keep: a space slice's chunks go to one node.
  */
 static List *
 failover_pieces(AggPushdown *ap, const char *select, Bitmapset *attrs, const char *where,
-				const char *tail)
+				const char *tail, bool whole)
 {
 	StringInfoData cols;
 	List		  *retrieved;
+	List		  *pieces;
 
 	initStringInfo(&cols);
 	DeparseColumnList(&cols, ap->reloid, attrs, &retrieved);
-	return list_make4(makeString(psprintf("%s FROM (", select)),
-					  makeString(psprintf("SELECT %s FROM ", cols.data)), makeString(pstrdup(where)),
-					  makeString(psprintf(") %s%s", quote_identifier(get_rel_name(ap->reloid)), tail)));
+	pieces = list_make4(makeString(psprintf("%s FROM (", select)),
+						makeString(psprintf("SELECT %s FROM ", cols.data)), makeString(pstrdup(where)),
+						makeString(psprintf(") %s%s", quote_identifier(get_rel_name(ap->reloid)), tail)));
+	return lappend(pieces, makeBoolean(whole));
 }
 
 /* The SQL computing one aggregate's transition state on a node */
@@ -392,7 +395,7 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 	cpath->custom_private = lappend(cpath->custom_private, ap->scanrel->relids);
 	cpath->custom_private = lappend(cpath->custom_private, runtime_conds);
 	cpath->custom_private = lappend(cpath->custom_private,
-									partial ? failover_pieces(ap, select.data, attrs, where.data, tail.data) : NIL);
+									failover_pieces(ap, select.data, attrs, where.data, tail.data, !partial));
 	cpath->methods = &pushed_agg_path_methods;
 	return cpath;
 }

@@ -4,7 +4,9 @@
 # after a node stops answering pays the connect timeout once, later queries
 # (in other sessions too: the suspect mark is in shared memory) do not, and
 # after multinode.node_suspect_interval the node is tried again; chunks whose
-# only replica is down give an error naming the chunks and the node.
+# only replica is down give an error naming the chunks and the node; cached
+# plans made with both nodes up (a GROUP BY device computed whole on the
+# nodes too) give their full answers after dn2 is killed.
 #
 # Copyright (c) 2026, multinode developers
 
@@ -136,6 +138,52 @@ is($o, $top_expected, 'prepared ORDER BY ... LIMIT (merged streams): the same ro
 like($s->query_safe('EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE q1'),
 	qr/Data node: dn2\n(?:(?!Data node:).)*Actual: skipped at run time/s,
 	'... the suspect node is left out before the run starts');
+$s->quit;
+$c->start_node('dn2');
+
+# ---- an aggregation computed whole on the nodes, cached, run after dn2 died ----------------
+# GROUP BY the space column: each node finishes the groups of the space
+# slices it reads.  dn2's slices go whole to dn1, which holds fresh replicas
+# of all their chunks, so every group still comes from one node.  A week
+# per INSERT: both slices' chunks of a week are made together, and the
+# replicas, chosen in chunk order by load, read each slice from one node.
+sleep 6.5;
+$c->safe_psql('an', q{
+CREATE TABLE w (time timestamptz NOT NULL, device int, v float8);
+SELECT create_distributed_hypertable('w', 'time', 'device', replication_factor => 2);
+} . join('', map { "INSERT INTO w SELECT t, d, d * 0.5 FROM generate_series('2026-01-01'::timestamptz + interval '$_ weeks', "
+	  . "'2026-01-07 23:00'::timestamptz + interval '$_ weeks', '1 hour') t, generate_series(1, 8) d;\n" } 0 .. 2)
+	  . 'CREATE TABLE w_local AS SELECT * FROM w;');
+my $whole_sql = 'SELECT device, count(*), sum(v) FROM w GROUP BY device';
+my $sorted = sub { join("\n", sort split /\n/, $_[0]) };
+my $whole_local = $sorted->($c->safe_psql('an', 'SELECT device, count(*), sum(v) FROM w_local GROUP BY device'));
+$s = $c->session('an');
+$s->query_safe("PREPARE q4 AS $whole_sql");
+my $whole_plan = $s->query_safe('EXPLAIN (VERBOSE, COSTS OFF) EXECUTE q4');
+like($whole_plan, qr/Data node: dn1.*Data node: dn2.*GROUP BY 1/s,
+	'prepared GROUP BY device: both nodes group') or diag($whole_plan);
+unlike($whole_plan, qr/Aggregate/, '... computing the groups whole (no aggregate on the access node)');
+my $whole_before;
+$whole_before = $sorted->($s->query_safe('EXECUTE q4')) for 1 .. 6;
+is($whole_before, $whole_local, '... the answer of a local copy, 8 groups') and
+	is(scalar(split /\n/, $whole_before), 8, '... 8 groups');
+$c->kill_node('dn2');
+my @whole_after;
+my $whole_errors = '';
+for (1 .. 3)
+{
+	($o, $e) = $s->query('EXECUTE q4');
+	push @whole_after, $sorted->($o);
+	$whole_errors .= $e;
+}
+is($whole_errors, '', 'prepared whole aggregate after dn2 was killed: no error');
+is_deeply(\@whole_after, [ ($whole_before) x 3 ],
+	'... every execution gives the answer from before the kill (each group once)');
+like($s->query_safe('EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE q4'),
+	qr/Data node: dn2\n(?:(?!Data node:).)*Actual: skipped at run time/s,
+	'... dn2 is left out, its slices read by dn1');
+is($sorted->($c->safe_psql('an', $whole_sql)), $whole_local,
+	'the same query unprepared right after the kill: the same answer');
 $s->quit;
 $c->start_node('dn2');
 
