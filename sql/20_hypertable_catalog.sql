@@ -108,6 +108,17 @@ CREATE TABLE _timescaledb_catalog.chunk_replica_stale (
 	PRIMARY KEY (chunk_id, node_name)
 );
 
+-- Tablespaces attached to hypertables (attach_tablespace, sql/27_tablespaces.sql).
+CREATE TABLE _timescaledb_catalog.tablespace (
+	id serial PRIMARY KEY,
+	hypertable_id integer NOT NULL REFERENCES _timescaledb_catalog.hypertable (id) ON DELETE CASCADE,
+	tablespace_name name NOT NULL,
+	UNIQUE (hypertable_id, tablespace_name)
+);
+SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.tablespace', '');
+SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.tablespace_id_seq', '');
+GRANT SELECT ON _timescaledb_catalog.tablespace TO PUBLIC;
+
 -- Keep the catalog in pg_dump output of the extension's database.
 SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.hypertable', '');
 SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.hypertable_id_seq', '');

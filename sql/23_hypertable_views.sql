@@ -19,8 +19,9 @@ SELECT h.schema_name AS hypertable_schema,
 		   (SELECT pg_catalog.array_agg(hdn.node_name ORDER BY hdn.node_name)
 			  FROM _timescaledb_catalog.hypertable_data_node hdn
 			 WHERE hdn.hypertable_id = h.id) END AS data_nodes,
-	   (SELECT pg_catalog.array_agg(DISTINCT t.spcname)
-		  FROM pg_catalog.pg_tablespace t WHERE t.oid = c.reltablespace) AS tablespaces
+	   (SELECT pg_catalog.array_agg(ts.tablespace_name ORDER BY ts.id)
+		  FROM _timescaledb_catalog.tablespace ts
+		 WHERE ts.hypertable_id = h.id) AS tablespaces
   FROM _timescaledb_catalog.hypertable h
   JOIN pg_catalog.pg_namespace n ON n.nspname = h.schema_name
   JOIN pg_catalog.pg_class c ON c.relname = h.table_name AND c.relnamespace = n.oid

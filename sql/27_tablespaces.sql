@@ -3,15 +3,8 @@
 -- tablespaces by space slice (time slice without a space dimension); see
 -- src/hypertable/tablespace.c.
 
-CREATE TABLE _timescaledb_catalog.tablespace (
-	id serial PRIMARY KEY,
-	hypertable_id integer NOT NULL REFERENCES _timescaledb_catalog.hypertable (id) ON DELETE CASCADE,
-	tablespace_name name NOT NULL,
-	UNIQUE (hypertable_id, tablespace_name)
-);
-SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.tablespace', '');
-SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.tablespace_id_seq', '');
-GRANT SELECT ON _timescaledb_catalog.tablespace TO PUBLIC;
+-- _timescaledb_catalog.tablespace is in 20_hypertable_catalog.sql (the
+-- hypertables view reads it).
 
 CREATE FUNCTION attach_tablespace(tablespace name, hypertable regclass,
 								  if_not_attached boolean = false)

@@ -130,6 +130,8 @@ SELECT attach_tablespace('td_space1', 'spaced');
 SELECT attach_tablespace('td_space1', 'spaced', if_not_attached => true);
 SELECT attach_tablespace('td_space2', 'spaced');
 SELECT * FROM show_tablespaces('spaced');
+-- the hypertables view lists the attached tablespaces, in attach order, as 2.13
+SELECT tablespaces FROM timescaledb_information.hypertables WHERE hypertable_name = 'spaced';
 -- the empty root took the first one
 SELECT coalesce(t.spcname, 'default') FROM pg_class c LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace
  WHERE c.oid = 'spaced'::regclass;
