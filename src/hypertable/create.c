@@ -127,6 +127,27 @@ column_is_not_null(Oid relid, AttrNumber attno)
 	return result;
 }
 
+/*
+ * A time dimension's column may not be NULL: every row needs a slice.  The
+ * first time dimension says so with TimescaleDB's NOTICE.
+ */
+static void
+make_column_not_null(Oid relid, AttrNumber attno, const char *column, bool notice)
+{
+	if (column_is_not_null(relid, attno))
+		return;
+	if (notice)
+		ereport(NOTICE,
+				(errmsg("adding not-null constraint to column \"%s\"", column),
+				 errdetail("Time dimensions cannot have NULL values.")));
+	SPI_connect();
+	if (SPI_execute(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
+							 QualifiedRelationName(relid), quote_identifier(column)),
+					false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not make column \"%s\" not null", column);
+	SPI_finish();
+}
+
 static bool
 table_is_empty(Oid relid)
 {
@@ -534,17 +555,7 @@ create_hypertable_catalog(CreateArgs *args, bool *created)
 	}
 
 	/* the time column may not be NULL: every row needs a time slice */
-	if (!column_is_not_null(relid, tattno))
-	{
-		ereport(NOTICE,
-				(errmsg("adding not-null constraint to column \"%s\"", args->time_column),
-				 errdetail("Time dimensions cannot have NULL values.")));
-		SPI_connect();
-		SPI_execute(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
-							 QualifiedRelationName(relid), quote_identifier(args->time_column)),
-					false, 0);
-		SPI_finish();
-	}
+	make_column_not_null(relid, tattno, args->time_column, true);
 	if (args->create_default_indexes)
 		create_default_indexes(args);
 
@@ -1085,14 +1096,7 @@ add_dimension(Hypertable *ht, const char *column, int num_partitions, int64 inte
 					 errdetail("Column \"%s\" is of type %s.", column, format_type_be(ctype)),
 					 errhint("Use a column of type timestamptz, timestamp, date, smallint, integer or bigint, or give a partitioning_func.")));
 		/* as for the first time dimension: every row needs a slice */
-		if (!column_is_not_null(relid, attno))
-		{
-			SPI_connect();
-			SPI_execute(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
-								 QualifiedRelationName(relid), quote_identifier(column)),
-						false, 0);
-			SPI_finish();
-		}
+		make_column_not_null(relid, attno, column, false);
 	}
 	check_unique_indexes(relid, list_make1((char *) column));
 
