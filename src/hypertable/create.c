@@ -1210,8 +1210,7 @@ multinode_add_dimension(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_MN_DIMENSION_EXISTS),
 					 errmsg("column \"%s\" is already a dimension", column)));
 		ereport(NOTICE,
-				(errcode(ERRCODE_MN_DIMENSION_EXISTS),
-				 errmsg("column \"%s\" is already a dimension, skipping", column)));
+				(errmsg("column \"%s\" is already a dimension, skipping", column)));
 		return add_dimension_result(fcinfo, existing->id, ht, column, false);
 	}
 	if (PG_ARGISNULL(2) && PG_ARGISNULL(3))

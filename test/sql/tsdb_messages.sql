@@ -10,8 +10,8 @@
 -- | 3  | invalid port number %d (22023)                                       | add_data_node, alter_data_node   | port 0, 65536                      |
 -- | 4  | server "%s" already exists (42710)                                   | add_data_node                    | existing name                      |
 -- | 5  | NOTICE data node "%s" already exists, skipping                       | add_data_node                    | if_not_exists => true              |
--- | 6  | cannot add "%s" as a data node (TS506)                               | add_data_node                    | database already a data node       |
--- | 7  | cannot add the current database as a data node to itself (TS506)     | add_data_node                    | the access node's own database     |
+-- | 6  | cannot add "%s" as a data node (TS174)                               | add_data_node                    | database already a data node       |
+-- | 7  | cannot add the current database as a data node to itself (TS174)     | add_data_node                    | the access node's own database     |
 -- | 8  | server "%s" does not exist (42704)                                   | delete/alter/attach/detach_data_node, create_distributed_hypertable, distributed_exec | unknown node |
 -- | 9  | NOTICE data node "%s" does not exist, skipping                       | delete_data_node                 | if_exists => true                  |
 -- | 10 | data node "%s" is not a TimescaleDB server (22023)                   | delete_data_node                 | a postgres_fdw server              |
@@ -29,10 +29,10 @@
 -- | 22 | NOTICE ... is already attached to hypertable "%s", skipping (TS172)  | attach_data_node                 | if_not_attached => true            |
 -- | 23 | data node "%s" is not attached to hypertable "%s" (TS173)            | detach_data_node                 | not attached                       |
 -- | 24 | NOTICE ... is not attached to hypertable "%s", skipping (TS173)      | detach_data_node                 | if_attached => true                |
--- | 25 | insufficient number of data nodes (TS505)                            | detach_data_node, delete_data_node | only copy of chunks              |
+-- | 25 | insufficient number of data nodes (TS170)                            | detach_data_node, delete_data_node | only copy of chunks              |
 -- | 26 | data node "%s" still holds data for distributed hypertable "%s" (TS504) | detach_data_node, delete_data_node | replicated chunks, no force    |
 -- | 27 | WARNING distributed hypertable "%s" is under-replicated              | detach_data_node                 | forced, replicated chunks          |
--- | 28 | insufficient number of data nodes for distributed hypertable "%s" (TS505), WARNING when forced | detach_data_node | below the replication factor |
+-- | 28 | insufficient number of data nodes for distributed hypertable "%s" (TS170), WARNING when forced | detach_data_node | below the replication factor |
 -- | 29 | must be owner of hypertable "%s" (42501)                             | detach_data_node                 | not the owner                      |
 -- | 30 | NOTICE skipping hypertable "%s" due to missing permissions           | detach_data_node                 | all hypertables, some not owned    |
 -- | 31 | permission denied for hypertable "%s" (42501)                        | delete_data_node                 | not the owner of its hypertables   |
