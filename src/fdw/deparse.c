@@ -50,6 +50,7 @@ typedef struct DeparseContext
 	StringInfo	buf;
 	Oid			reloid;			/* relation whose columns Vars name */
 	Index		varno;			/* its range table index */
+	List	   *rels;			/* DeparseRel *: a join's relations, else NIL */
 	List	  **params;			/* expressions sent as $1, $2, ... */
 } DeparseContext;
 
@@ -148,8 +149,64 @@ DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr, List **para
 	ctx.buf = buf;
 	ctx.reloid = reloid;
 	ctx.varno = varno;
+	ctx.rels = NIL;
 	ctx.params = params;
 	deparse_expr((Node *) expr, &ctx);
+}
+
+/*
+ * An expression over the relations of a remote join (rels, DeparseRel *),
+ * each column qualified with its relation's alias there.
+ */
+void
+DeparseJoinExprInto(StringInfo buf, List *rels, Expr *expr, List **params)
+{
+	DeparseContext ctx;
+
+	ctx.buf = buf;
+	ctx.reloid = InvalidOid;
+	ctx.varno = 0;
+	ctx.rels = rels;
+	ctx.params = params;
+	deparse_expr((Node *) expr, &ctx);
+}
+
+/* Conditions over a join's relations joined by AND: "c1 AND c2 ..." */
+void
+DeparseJoinConditions(StringInfo buf, List *rels, List *conds, List **params)
+{
+	ListCell   *lc;
+
+	foreach(lc, conds)
+	{
+		Node	   *cond = lfirst(lc);
+
+		if (IsA(cond, RestrictInfo))
+			cond = (Node *) ((RestrictInfo *) cond)->clause;
+		if (lc != list_head(conds))
+			appendStringInfoString(buf, " AND ");
+		DeparseJoinExprInto(buf, rels, (Expr *) cond, params);
+	}
+}
+
+/* alias.column for a column of a join's relation */
+static void
+deparse_join_column(Var *var, DeparseContext *ctx)
+{
+	ListCell   *lc;
+
+	foreach(lc, ctx->rels)
+	{
+		DeparseRel *rel = lfirst(lc);
+
+		if (rel->varno == var->varno)
+		{
+			appendStringInfo(ctx->buf, "%s.%s", quote_identifier(rel->alias),
+							 quote_identifier(get_attname(rel->reloid, var->varattno, false)));
+			return;
+		}
+	}
+	elog(ERROR, "unexpected column reference in remote join");
 }
 
 /*
@@ -433,6 +490,7 @@ DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
 	ctx.buf = buf;
 	ctx.reloid = reloid;
 	ctx.varno = varno;
+	ctx.rels = NIL;
 	ctx.params = params;
 	deparse_aggref(agg, funcname, &ctx);
 }
@@ -454,6 +512,7 @@ DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg, Oi
 	ctx.buf = buf;
 	ctx.reloid = reloid;
 	ctx.varno = varno;
+	ctx.rels = NIL;
 	ctx.params = params;
 	appendStringInfo(buf, "%s.partial_state(", quote_identifier(MN_INTERNAL_SCHEMA));
 	deparse_aggref(agg, NULL, &ctx);
@@ -481,6 +540,11 @@ deparse_expr(Node *node, DeparseContext *ctx)
 			{
 				Var		   *var = (Var *) node;
 
+				if (ctx->rels != NIL && var->varattno > 0 && var->varlevelsup == 0)
+				{
+					deparse_join_column(var, ctx);
+					break;
+				}
 				if (var->varno != ctx->varno || var->varattno <= 0)
 					elog(ERROR, "unexpected column reference in remote condition");
 				appendStringInfoString(buf,
