@@ -51,6 +51,8 @@ extern List *DataNodeScanAssign(List *chunks, List **down, bool probe);
 extern void DataNodeScanReportUnreadable(List *chunks, List *down) pg_attribute_noreturn();
 extern char *NodeShareChunkNames(const NodeShare *share, List **ids);
 
+/* reference_join.c: joins with the "reference_tables" run by the data nodes */
+extern void ReferenceJoinInit(void);
 /* upper_agg.c: GROUP BY and aggregates computed by the data nodes */
 extern void UpperAggInit(void);
 /* partialize.c: on a data node, aggregates asked for as states return them */
