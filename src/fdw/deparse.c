@@ -56,6 +56,18 @@ typedef struct DeparseContext
 
 static void deparse_expr(Node *node, DeparseContext *ctx);
 
+/* A context naming columns of reloid (as varno) bare, or those of rels qualified. */
+static void
+init_context(DeparseContext *ctx, StringInfo buf, Oid reloid, Index varno, List *rels,
+			 List **params)
+{
+	ctx->buf = buf;
+	ctx->reloid = reloid;
+	ctx->varno = varno;
+	ctx->rels = rels;
+	ctx->params = params;
+}
+
 /* "schema"."name" of a relation, quoted as needed. */
 char *
 DeparseRelationName(Oid reloid)
@@ -146,28 +158,21 @@ DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr, List **para
 {
 	DeparseContext ctx;
 
-	ctx.buf = buf;
-	ctx.reloid = reloid;
-	ctx.varno = varno;
-	ctx.rels = NIL;
-	ctx.params = params;
+	init_context(&ctx, buf, reloid, varno, NIL, params);
 	deparse_expr((Node *) expr, &ctx);
 }
 
 /*
- * An expression over the relations of a remote join (rels, DeparseRel *),
- * each column qualified with its relation's alias there.
+ * An expression over the relations rels (DeparseRel *) of a remote query,
+ * each column qualified with its relation's alias there (bare without one,
+ * for a query reading one relation).
  */
 void
 DeparseJoinExprInto(StringInfo buf, List *rels, Expr *expr, List **params)
 {
 	DeparseContext ctx;
 
-	ctx.buf = buf;
-	ctx.reloid = InvalidOid;
-	ctx.varno = 0;
-	ctx.rels = rels;
-	ctx.params = params;
+	init_context(&ctx, buf, InvalidOid, 0, rels, params);
 	deparse_expr((Node *) expr, &ctx);
 }
 
@@ -201,8 +206,10 @@ deparse_join_column(Var *var, DeparseContext *ctx)
 
 		if (rel->varno == var->varno)
 		{
-			appendStringInfo(ctx->buf, "%s.%s", quote_identifier(rel->alias),
-							 quote_identifier(get_attname(rel->reloid, var->varattno, false)));
+			if (rel->alias)
+				appendStringInfo(ctx->buf, "%s.", quote_identifier(rel->alias));
+			appendStringInfoString(ctx->buf,
+								   quote_identifier(get_attname(rel->reloid, var->varattno, false)));
 			return;
 		}
 	}
@@ -482,16 +489,12 @@ deparse_aggref(Aggref *agg, const char *funcname, DeparseContext *ctx)
 }
 
 void
-DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
-					 const char *funcname, List **params)
+DeparseAggregateCall(StringInfo buf, List *rels, Aggref *agg, const char *funcname,
+					 List **params)
 {
 	DeparseContext ctx;
 
-	ctx.buf = buf;
-	ctx.reloid = reloid;
-	ctx.varno = varno;
-	ctx.rels = NIL;
-	ctx.params = params;
+	init_context(&ctx, buf, InvalidOid, 0, rels, params);
 	deparse_aggref(agg, funcname, &ctx);
 }
 
@@ -504,16 +507,12 @@ DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
  * version.
  */
 void
-DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg, Oid state_type,
+DeparsePartialStateCall(StringInfo buf, List *rels, Aggref *agg, Oid state_type,
 						List **params)
 {
 	DeparseContext ctx;
 
-	ctx.buf = buf;
-	ctx.reloid = reloid;
-	ctx.varno = varno;
-	ctx.rels = NIL;
-	ctx.params = params;
+	init_context(&ctx, buf, InvalidOid, 0, rels, params);
 	appendStringInfo(buf, "%s.partial_state(", quote_identifier(MN_INTERNAL_SCHEMA));
 	deparse_aggref(agg, NULL, &ctx);
 	appendStringInfo(buf, ", NULL::%s, %s::pg_catalog.regprocedure, %d)", type_name(state_type, -1),

@@ -65,7 +65,10 @@ extern void DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr,
 							List **params);
 extern char *DeparseRelationName(Oid reloid);
 
-/* A relation of a join the nodes run, and the alias its columns are qualified with there */
+/*
+ * A relation of a query the nodes run, and the alias its columns are
+ * qualified with there (NULL: none, the query reads it alone).
+ */
 typedef struct DeparseRel
 {
 	Index		varno;
@@ -75,10 +78,10 @@ typedef struct DeparseRel
 
 extern void DeparseJoinExprInto(StringInfo buf, List *rels, Expr *expr, List **params);
 extern void DeparseJoinConditions(StringInfo buf, List *rels, List *conds, List **params);
-extern void DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
-								 const char *funcname, List **params);
-extern void DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
-									Oid state_type, List **params);
+extern void DeparseAggregateCall(StringInfo buf, List *rels, Aggref *agg, const char *funcname,
+								 List **params);
+extern void DeparsePartialStateCall(StringInfo buf, List *rels, Aggref *agg, Oid state_type,
+									List **params);
 extern Bitmapset *ScanAttrsUsed(RelOptInfo *baserel, List *local_conds);
 
 /*
