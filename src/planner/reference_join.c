@@ -33,7 +33,8 @@
  * exist and match is the user's promise, as in TimescaleDB 2.13; a node
  * without the table fails the query with its own error.
  *
- * Aggregates above the join are computed here from the joined rows.
+ * upper_agg.c computes aggregates above such a join on the nodes too, from
+ * the pieces of SQL ReferenceJoinDeparse makes.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -258,6 +259,145 @@ reference_join_paths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerre
 	add_path(joinrel, &cpath->path);
 }
 
+bool
+IsReferenceJoinPath(Path *path)
+{
+	return IsA(path, CustomPath) &&
+		((CustomPath *) path)->methods == &reference_join_path_methods;
+}
+
+/* The NodeShares of a reference join's path. */
+List *
+ReferenceJoinShares(Path *path)
+{
+	return linitial(((CustomPath *) path)->custom_private);
+}
+
+/*
+ * The SQL pieces of the join of path (a reference join's) that every
+ * node's query reads from: the hypertable's conditions inside its chunks'
+ * subquery or, for a node reading its member hypertable whole, qualified
+ * after the join; the join with the reference table, a left join's own
+ * conditions in its ON; the conditions filtering the joined rows.
+ * Parameters are appended to *params.
+ */
+ReferenceJoinSQL *
+ReferenceJoinDeparse(PlannerInfo *root, Path *path, List **params)
+{
+	List	   *priv = ((CustomPath *) path)->custom_private;
+	JoinType	jointype = intVal(list_nth(priv, RJ_JOINTYPE));
+	List	   *ht_conds = list_nth(priv, RJ_HT_CONDS);
+	List	   *ref_conds = list_nth(priv, RJ_REF_CONDS);
+	List	   *other_conds = list_nth(priv, RJ_OTHER_CONDS);
+	List	   *on_conds = list_nth(priv, RJ_JOIN_CONDS);
+	Index		ref_varno = intVal(list_nth(priv, RJ_REF_VARNO));
+	Oid			ref_relid = planner_rt_fetch(ref_varno, root)->relid;
+	ReferenceJoinSQL *rj = palloc0(sizeof(ReferenceJoinSQL));
+	DeparseRel *ht_rel = palloc(sizeof(DeparseRel));
+	DeparseRel *ref_rel = palloc(sizeof(DeparseRel));
+	Hypertable *ht;
+	List	   *where_conds;
+	List	   *retrieved;
+	Bitmapset  *ht_attrs = NULL;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	rj->ht_varno = intVal(list_nth(priv, RJ_HT_VARNO));
+	rj->ht_relid = planner_rt_fetch(rj->ht_varno, root)->relid;
+	ht_rel->varno = rj->ht_varno;
+	ht_rel->reloid = rj->ht_relid;
+	ht_rel->alias = HYPERTABLE_ALIAS;
+	ref_rel->varno = ref_varno;
+	ref_rel->reloid = ref_relid;
+	ref_rel->alias = REFERENCE_ALIAS;
+	rj->rels = list_make2(ht_rel, ref_rel);
+
+	/* the hypertable's conditions, inside its chunks' subquery */
+	initStringInfo(&buf);
+	DeparseWhereClause(&buf, rj->ht_relid, rj->ht_varno, ht_conds, params);
+	rj->chunk_tail = buf.data;
+	ht = HypertableGetByRelid(rj->ht_relid);
+	foreach(lc, ht_conds)
+	{
+		Node	   *clause = (Node *) lfirst_node(RestrictInfo, lc)->clause;
+
+		if (ht && IsRuntimeExclusionClause(ht, clause, rj->ht_varno))
+			rj->runtime_conds = lappend(rj->runtime_conds, clause);
+	}
+
+	/* the hypertable's columns read above its chunks' subquery */
+	pull_varattnos((Node *) path->parent->reltarget->exprs, rj->ht_varno, &ht_attrs);
+	foreach(lc, list_concat_copy(on_conds, other_conds))
+		pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause, rj->ht_varno, &ht_attrs);
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "SELECT ");
+	DeparseColumnList(&buf, rj->ht_relid, ht_attrs, &retrieved);
+	appendStringInfoString(&buf, " FROM ");
+	rj->chunk_head = buf.data;
+
+	/* the join */
+	initStringInfo(&buf);
+	appendStringInfo(&buf, " %s %s %s ON (", jointype == JOIN_LEFT ? "LEFT JOIN" : "JOIN",
+					 DeparseRelationName(ref_relid), REFERENCE_ALIAS);
+	if (jointype == JOIN_LEFT)
+		on_conds = list_concat_copy(on_conds, ref_conds);
+	if (on_conds == NIL)
+		appendStringInfoString(&buf, "true");
+	DeparseJoinConditions(&buf, rj->rels, on_conds, params);
+	appendStringInfoChar(&buf, ')');
+
+	/* the chunks' form: what follows their subquery */
+	where_conds = jointype == JOIN_LEFT ? other_conds : list_concat_copy(ref_conds, other_conds);
+	rj->join_tail = psprintf(") %s%s%s", HYPERTABLE_ALIAS, buf.data,
+							 where_conds ? " WHERE " : "");
+	{
+		StringInfoData tail;
+
+		initStringInfo(&tail);
+		appendStringInfoString(&tail, rj->join_tail);
+		DeparseJoinConditions(&tail, rj->rels, where_conds, params);
+		rj->join_tail = tail.data;
+	}
+
+	/* the whole member hypertable's form */
+	where_conds = list_concat_copy(ht_conds, where_conds);
+	rj->whole_from = psprintf(" FROM %s %s%s%s", DeparseRelationName(rj->ht_relid),
+							  HYPERTABLE_ALIAS, buf.data, where_conds ? " WHERE " : "");
+	{
+		StringInfoData whole;
+
+		initStringInfo(&whole);
+		appendStringInfoString(&whole, rj->whole_from);
+		DeparseJoinConditions(&whole, rj->rels, where_conds, params);
+		rj->whole_from = whole.data;
+	}
+	return rj;
+}
+
+/* " FROM ..." of one node's query: its member hypertable, or its chunks, joined */
+char *
+ReferenceJoinFrom(ReferenceJoinSQL *rj, NodeShare *share)
+{
+	StringInfoData sql;
+	ListCell   *lc;
+
+	if (share->whole)
+		return rj->whole_from;
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, " FROM (");
+	foreach(lc, share->chunks)
+	{
+		Chunk	   *chunk = lfirst(lc);
+
+		appendStringInfo(&sql, "%s%s%s%s", lc == list_head(share->chunks) ? "" : " UNION ALL ",
+						 rj->chunk_head,
+						 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
+						 rj->chunk_tail);
+	}
+	appendStringInfoString(&sql, rj->join_tail);
+	return sql.data;
+}
+
 /*
  * The plan, in DataNodeScan's shape (scan_exec.c) reading no relation:
  * per node the SQL returning the columns of custom_scan_tlist, the
@@ -268,20 +408,6 @@ static Plan *
 plan_reference_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist,
 					List *clauses, List *custom_plans)
 {
-	List	   *priv = best_path->custom_private;
-	JoinType	jointype = intVal(list_nth(priv, RJ_JOINTYPE));
-	List	   *ht_conds = list_nth(priv, RJ_HT_CONDS);
-	List	   *ref_conds = list_nth(priv, RJ_REF_CONDS);
-	List	   *other_conds = list_nth(priv, RJ_OTHER_CONDS);
-	List	   *on_conds = list_nth(priv, RJ_JOIN_CONDS);
-	Index		ht_varno = intVal(list_nth(priv, RJ_HT_VARNO));
-	Index		ref_varno = intVal(list_nth(priv, RJ_REF_VARNO));
-	Oid			ht_relid = planner_rt_fetch(ht_varno, root)->relid;
-	Oid			ref_relid = planner_rt_fetch(ref_varno, root)->relid;
-	Hypertable *ht = HypertableGetByRelid(ht_relid);
-	DeparseRel	ht_rel = {ht_varno, ht_relid, HYPERTABLE_ALIAS};
-	DeparseRel	ref_rel = {ref_varno, ref_relid, REFERENCE_ALIAS};
-	List	   *rels = list_make2(&ht_rel, &ref_rel);
 	CustomScan *cscan = makeNode(CustomScan);
 	List	   *scan_tlist = NIL;
 	List	   *attrnos = NIL;
@@ -290,15 +416,8 @@ plan_reference_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, L
 	List	   *sqls = NIL;
 	List	   *chunk_names = NIL;
 	List	   *chunk_ids = NIL;
-	List	   *runtime_conds = NIL;
-	List	   *where_conds;
-	List	   *retrieved;
-	Bitmapset  *ht_attrs = NULL;
+	ReferenceJoinSQL *rj = ReferenceJoinDeparse(root, &best_path->path, &params);
 	StringInfoData select;
-	StringInfoData ht_where;
-	StringInfoData ht_cols;
-	StringInfoData join;
-	StringInfoData after;
 	ListCell   *lc;
 
 	Assert(clauses == NIL);
@@ -310,7 +429,7 @@ plan_reference_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, L
 	{
 		if (scan_tlist != NIL)
 			appendStringInfoString(&select, ", ");
-		DeparseJoinExprInto(&select, rels, lfirst(lc), &params);
+		DeparseJoinExprInto(&select, rj->rels, lfirst(lc), &params);
 		scan_tlist = lappend(scan_tlist, makeTargetEntry(lfirst(lc), list_length(scan_tlist) + 1,
 														 NULL, false));
 		attrnos = lappend_int(attrnos, list_length(scan_tlist));
@@ -318,77 +437,13 @@ plan_reference_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, L
 	if (scan_tlist == NIL)
 		appendStringInfoString(&select, "NULL");
 
-	/* the hypertable's conditions, inside its chunks' subquery or qualified */
-	initStringInfo(&ht_where);
-	DeparseWhereClause(&ht_where, ht_relid, ht_varno, ht_conds, &params);
-	foreach(lc, ht_conds)
-	{
-		Node	   *clause = (Node *) lfirst_node(RestrictInfo, lc)->clause;
-
-		if (ht && IsRuntimeExclusionClause(ht, clause, ht_varno))
-			runtime_conds = lappend(runtime_conds, clause);
-	}
-
-	/* the columns of the hypertable the join and the SELECT list read */
-	pull_varattnos((Node *) rel->reltarget->exprs, ht_varno, &ht_attrs);
-	foreach(lc, list_concat_copy(on_conds, other_conds))
-		pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause, ht_varno, &ht_attrs);
-	initStringInfo(&ht_cols);
-	appendStringInfoString(&ht_cols, "SELECT ");
-	DeparseColumnList(&ht_cols, ht_relid, ht_attrs, &retrieved);
-	appendStringInfoString(&ht_cols, " FROM ");
-
-	/* the join with the reference table, the left join's own conditions in its ON */
-	initStringInfo(&join);
-	appendStringInfo(&join, " %s %s %s ON (", jointype == JOIN_LEFT ? "LEFT JOIN" : "JOIN",
-					 DeparseRelationName(ref_relid), REFERENCE_ALIAS);
-	if (jointype == JOIN_LEFT)
-		on_conds = list_concat_copy(on_conds, ref_conds);
-	if (on_conds == NIL)
-		appendStringInfoString(&join, "true");
-	DeparseJoinConditions(&join, rels, on_conds, &params);
-	appendStringInfoChar(&join, ')');
-
-	/* what filters the joined rows */
-	where_conds = jointype == JOIN_LEFT ? other_conds : list_concat_copy(ref_conds, other_conds);
-	initStringInfo(&after);
-	if (where_conds != NIL)
-		appendStringInfoString(&after, " WHERE ");
-	DeparseJoinConditions(&after, rels, where_conds, &params);
-
-	foreach(lc, linitial(priv))
+	foreach(lc, ReferenceJoinShares(&best_path->path))
 	{
 		NodeShare  *share = lfirst(lc);
-		StringInfoData sql;
 		List	   *ids;
-		ListCell   *lc2;
 
-		initStringInfo(&sql);
-		appendStringInfoString(&sql, select.data);
-		if (share->whole)
-		{
-			List	   *conds = list_concat_copy(ht_conds, where_conds);
-
-			appendStringInfo(&sql, " FROM %s %s%s%s", DeparseRelationName(ht_relid),
-							 HYPERTABLE_ALIAS, join.data, conds ? " WHERE " : "");
-			DeparseJoinConditions(&sql, rels, conds, &params);
-		}
-		else
-		{
-			appendStringInfoString(&sql, " FROM (");
-			foreach(lc2, share->chunks)
-			{
-				Chunk	   *chunk = lfirst(lc2);
-
-				appendStringInfo(&sql, "%s%s%s%s", lc2 == list_head(share->chunks) ? "" : " UNION ALL ",
-								 ht_cols.data,
-								 quote_qualified_identifier(chunk->schema_name, chunk->table_name),
-								 ht_where.data);
-			}
-			appendStringInfo(&sql, ") %s%s%s", HYPERTABLE_ALIAS, join.data, after.data);
-		}
 		servers = lappend_oid(servers, share->server_id);
-		sqls = lappend(sqls, makeString(sql.data));
+		sqls = lappend(sqls, makeString(psprintf("%s%s", select.data, ReferenceJoinFrom(rj, share))));
 		chunk_names = lappend(chunk_names, makeString(NodeShareChunkNames(share, &ids)));
 		chunk_ids = lappend(chunk_ids, ids);
 	}
@@ -403,18 +458,26 @@ plan_reference_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, L
 	/* no ORDER BY or LIMIT, date_trunc needs no UTC (see scan_exec.c) */
 	cscan->custom_private = lappend(cscan->custom_private, NIL);
 	cscan->custom_private = lappend(cscan->custom_private, makeBoolean(false));
-	cscan->custom_private = lappend(cscan->custom_private, runtime_conds);
-	cscan->custom_private = lappend(cscan->custom_private, list_make2_int(ht_relid, ht_varno));
-	DataNodeScanSetFailover(cscan,
-							list_make4(makeString(psprintf("%s FROM (", select.data)),
-									   makeString(ht_cols.data), makeString(ht_where.data),
-									   makeString(psprintf(") %s%s%s", HYPERTABLE_ALIAS,
-														   join.data, after.data))));
+	cscan->custom_private = lappend(cscan->custom_private, rj->runtime_conds);
+	cscan->custom_private = lappend(cscan->custom_private,
+									list_make2_int(rj->ht_relid, rj->ht_varno));
+	DataNodeScanSetFailover(cscan, ReferenceJoinFailover(rj, select.data, ""));
 	cscan->custom_exprs = params;
 	cscan->custom_scan_tlist = scan_tlist;
 	cscan->custom_relids = rel->relids;
 	cscan->methods = &DataNodeScanPlanMethods;
 	return &cscan->scan.plan;
+}
+
+/*
+ * The pieces of a node's query select ... tail naming chunks, for a node
+ * taking over another's at run time (DNS_FAILOVER in scan_exec.c).
+ */
+List *
+ReferenceJoinFailover(ReferenceJoinSQL *rj, const char *select, const char *tail)
+{
+	return list_make4(makeString(psprintf("%s FROM (", select)), makeString(rj->chunk_head),
+					  makeString(rj->chunk_tail), makeString(psprintf("%s%s", rj->join_tail, tail)));
 }
 
 void

@@ -75,9 +75,26 @@ SELECT c.time, r.room FROM conditions c JOIN refs."Rooms" r ON c.device = r.floo
 -- no column needed
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT count(*) FROM conditions c JOIN devices d ON c.device = d.id;
--- GROUP BY on the joined rows: the joined rows come back, the access node groups
+-- GROUP BY on the joined rows: each node aggregates its joined rows, partial
+-- states combined here
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT d.room, count(*), sum(c.temp) FROM conditions c JOIN devices d ON c.device = d.id GROUP BY d.room;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT d.room, avg(c.temp) FROM conditions c LEFT JOIN devices d ON c.device = d.id
+ WHERE c.time < '2024-01-02' GROUP BY d.room HAVING count(*) > 1;
+-- grouped by the space column: every group on one node, computed whole there
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT c.device, d.label, max(c.temp) FROM conditions c JOIN devices d ON c.device = d.id
+ WHERE d.room = 'b' GROUP BY 1, 2;
+-- the chunks named one by one under the aggregate
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT d.room, count(*) FROM replicated r JOIN devices d ON r.device = d.id
+ WHERE r.time >= '2024-01-02' GROUP BY d.room;
+-- without aggregate pushdown the joined rows come back and are grouped here
+SET multinode.enable_aggregate_pushdown = off;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT d.room, count(*), sum(c.temp) FROM conditions c JOIN devices d ON c.device = d.id GROUP BY d.room;
+RESET multinode.enable_aggregate_pushdown;
 
 -- Results, row for row against the local copy
 SELECT * FROM same('SELECT c.time, c.device, c.temp, d.label FROM %1$s c JOIN devices d ON c.device = d.id');
@@ -97,10 +114,16 @@ SELECT * FROM same('SELECT c.time, r.room FROM %1$s c JOIN refs."Rooms" r ON c.d
 EXPLAIN (COSTS OFF)
 SELECT c.time, r.floor FROM conditions c JOIN refs."Rooms" r ON c.name = 'n' || r.floor;
 SELECT * FROM same('SELECT c.time, r.floor FROM %1$s c JOIN refs."Rooms" r ON c.name = ''n'' || r.floor');
--- grouped on the access node
+-- grouped on the nodes
 SELECT * FROM same('SELECT d.room, count(*), sum(c.temp) FROM %1$s c JOIN devices d ON c.device = d.id GROUP BY d.room');
 SELECT * FROM same('SELECT d.room, count(*), max(c.time) FROM %2$s c LEFT JOIN devices d ON c.device = d.id GROUP BY d.room');
 SELECT * FROM same('SELECT count(*) FROM %1$s c JOIN devices d ON c.device = d.id');
+SELECT * FROM same('SELECT d.room, avg(c.temp) FROM %1$s c LEFT JOIN devices d ON c.device = d.id WHERE c.time < ''2024-01-02'' GROUP BY d.room HAVING count(*) > 1');
+SELECT * FROM same('SELECT d.room, avg(c.temp), round(stddev(c.temp)::numeric, 9) FROM %2$s c LEFT JOIN devices d ON c.device = d.id GROUP BY d.room');
+SELECT * FROM same('SELECT c.device, d.label, max(c.temp) FROM %1$s c JOIN devices d ON c.device = d.id WHERE d.room = ''b'' GROUP BY 1, 2');
+SELECT * FROM same('SELECT c.device, d.label, max(c.temp), count(d.room) FROM %2$s c LEFT JOIN devices d ON c.device = d.id GROUP BY 1, 2');
+SELECT * FROM same('SELECT d.room, count(*) FROM %2$s r JOIN devices d ON r.device = d.id WHERE r.time >= ''2024-01-02'' GROUP BY d.room');
+SELECT * FROM same('SELECT count(*), count(d.id), sum(c.temp) FROM %1$s c LEFT JOIN devices d ON c.device = d.id AND d.room = ''a''');
 -- three tables: two reference tables, one joined here
 SELECT * FROM same('SELECT c.time, d.label, r.floor FROM %1$s c JOIN devices d ON c.device = d.id JOIN refs."Rooms" r ON r.room = d.room');
 SELECT d.room, count(*), sum(c.temp) FROM conditions c JOIN devices d ON c.device = d.id GROUP BY d.room ORDER BY 1;
