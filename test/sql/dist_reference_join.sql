@@ -96,6 +96,22 @@ EXPLAIN (VERBOSE, COSTS OFF)
 SELECT d.room, count(*), sum(c.temp) FROM conditions c JOIN devices d ON c.device = d.id GROUP BY d.room;
 RESET multinode.enable_aggregate_pushdown;
 
+-- a prepared join: parameters sent to the nodes, and the device's node
+-- alone asked at run time
+SET plan_cache_mode = force_generic_plan;
+PREPARE one_device(timestamptz, int) AS
+SELECT c.time, c.temp, d.label FROM conditions c JOIN devices d ON c.device = d.id
+ WHERE c.time >= $1 AND c.device = $2 ORDER BY c.time LIMIT 3;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE one_device('2024-01-02', 3);
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE one_device('2024-01-02', 3);
+EXECUTE one_device('2024-01-02', 3);
+EXECUTE one_device('2024-01-01', 6);
+DEALLOCATE one_device;
+RESET plan_cache_mode;
+-- written as a right join
+EXPLAIN (COSTS OFF)
+SELECT c.time, d.label FROM devices d RIGHT JOIN conditions c ON c.device = d.id;
+
 -- Results, row for row against the local copy
 SELECT * FROM same('SELECT c.time, c.device, c.temp, d.label FROM %1$s c JOIN devices d ON c.device = d.id');
 SELECT * FROM same('SELECT c.time, c.device, c.temp, d.label FROM %2$s c JOIN devices d ON c.device = d.id');
@@ -137,6 +153,7 @@ SELECT c.time, d.label FROM conditions c JOIN other_devices d ON c.device = d.id
 EXPLAIN (COSTS OFF)
 SELECT c.time, d.label FROM devices d LEFT JOIN conditions c ON c.device = d.id;
 SELECT * FROM same('SELECT c.time, d.label FROM devices d LEFT JOIN %1$s c ON c.device = d.id');
+SELECT * FROM same('SELECT c.time, d.label FROM devices d RIGHT JOIN %2$s c ON c.device = d.id');
 -- a volatile function, a condition only the access node evaluates
 EXPLAIN (COSTS OFF)
 SELECT c.time, d.label FROM conditions c JOIN devices d ON c.device = d.id AND d.id > random() * 0;
