@@ -210,9 +210,9 @@ check_join(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel, RelOptI
 }
 
 /*
- * Offer the join run by the nodes.  Its cost: the hypertable's scan
- * (startup, the nodes' costs per row) for the joined rows, plus the
- * nodes' join work shared among them; the ordinary plan pays for every
+ * Offer the join run by the nodes.  Its cost: the nodes' startup and
+ * per-row costs (fdw_startup_cost, fdw_tuple_cost) for the joined rows,
+ * plus the nodes' join work shared among them; the ordinary plan pays for every
  * hypertable row travelling and the join done here on top.
  */
 static void
@@ -221,7 +221,6 @@ reference_join_paths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerre
 {
 	List	   *priv;
 	CustomPath *cpath;
-	Path	   *scan;
 	List	   *server_ids = NIL;
 	Cost		startup_cost;
 	Cost		row_cost;
@@ -233,7 +232,6 @@ reference_join_paths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerre
 	if (priv == NIL)
 		return;
 
-	scan = data_node_scan_of(outerrel);
 	foreach(lc, linitial(priv))
 		server_ids = lappend_oid(server_ids, ((NodeShare *) lfirst(lc))->server_id);
 	DataNodeScanCosts(server_ids, &startup_cost, &row_cost);
@@ -247,7 +245,7 @@ reference_join_paths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerre
 	cpath->path.parallel_safe = false;
 	cpath->path.parallel_workers = 0;
 	cpath->path.rows = joinrel->rows;
-	cpath->path.startup_cost = scan->startup_cost;
+	cpath->path.startup_cost = startup_cost;
 	cpath->path.total_cost = startup_cost +
 		joinrel->rows * (row_cost + cpu_tuple_cost) +
 		outerrel->rows * cpu_operator_cost / Max(list_length(server_ids), 1);
