@@ -50,10 +50,23 @@ typedef struct DeparseContext
 	StringInfo	buf;
 	Oid			reloid;			/* relation whose columns Vars name */
 	Index		varno;			/* its range table index */
+	List	   *rels;			/* DeparseRel *: a join's relations, else NIL */
 	List	  **params;			/* expressions sent as $1, $2, ... */
 } DeparseContext;
 
 static void deparse_expr(Node *node, DeparseContext *ctx);
+
+/* A context naming columns of reloid (as varno) bare, or those of rels qualified. */
+static void
+init_context(DeparseContext *ctx, StringInfo buf, Oid reloid, Index varno, List *rels,
+			 List **params)
+{
+	ctx->buf = buf;
+	ctx->reloid = reloid;
+	ctx->varno = varno;
+	ctx->rels = rels;
+	ctx->params = params;
+}
 
 /* "schema"."name" of a relation, quoted as needed. */
 char *
@@ -145,11 +158,62 @@ DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr, List **para
 {
 	DeparseContext ctx;
 
-	ctx.buf = buf;
-	ctx.reloid = reloid;
-	ctx.varno = varno;
-	ctx.params = params;
+	init_context(&ctx, buf, reloid, varno, NIL, params);
 	deparse_expr((Node *) expr, &ctx);
+}
+
+/*
+ * An expression over the relations rels (DeparseRel *) of a remote query,
+ * each column qualified with its relation's alias there (bare without one,
+ * for a query reading one relation).
+ */
+void
+DeparseJoinExprInto(StringInfo buf, List *rels, Expr *expr, List **params)
+{
+	DeparseContext ctx;
+
+	init_context(&ctx, buf, InvalidOid, 0, rels, params);
+	deparse_expr((Node *) expr, &ctx);
+}
+
+/* Conditions over a join's relations joined by AND: "c1 AND c2 ..." */
+void
+DeparseJoinConditions(StringInfo buf, List *rels, List *conds, List **params)
+{
+	ListCell   *lc;
+
+	foreach(lc, conds)
+	{
+		Node	   *cond = lfirst(lc);
+
+		if (IsA(cond, RestrictInfo))
+			cond = (Node *) ((RestrictInfo *) cond)->clause;
+		if (lc != list_head(conds))
+			appendStringInfoString(buf, " AND ");
+		DeparseJoinExprInto(buf, rels, (Expr *) cond, params);
+	}
+}
+
+/* alias.column for a column of a join's relation */
+static void
+deparse_join_column(Var *var, DeparseContext *ctx)
+{
+	ListCell   *lc;
+
+	foreach(lc, ctx->rels)
+	{
+		DeparseRel *rel = lfirst(lc);
+
+		if (rel->varno == var->varno)
+		{
+			if (rel->alias)
+				appendStringInfo(ctx->buf, "%s.", quote_identifier(rel->alias));
+			appendStringInfoString(ctx->buf,
+								   quote_identifier(get_attname(rel->reloid, var->varattno, false)));
+			return;
+		}
+	}
+	elog(ERROR, "unexpected column reference in remote join");
 }
 
 /*
@@ -425,15 +489,12 @@ deparse_aggref(Aggref *agg, const char *funcname, DeparseContext *ctx)
 }
 
 void
-DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
-					 const char *funcname, List **params)
+DeparseAggregateCall(StringInfo buf, List *rels, Aggref *agg, const char *funcname,
+					 List **params)
 {
 	DeparseContext ctx;
 
-	ctx.buf = buf;
-	ctx.reloid = reloid;
-	ctx.varno = varno;
-	ctx.params = params;
+	init_context(&ctx, buf, InvalidOid, 0, rels, params);
 	deparse_aggref(agg, funcname, &ctx);
 }
 
@@ -446,15 +507,12 @@ DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
  * version.
  */
 void
-DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg, Oid state_type,
+DeparsePartialStateCall(StringInfo buf, List *rels, Aggref *agg, Oid state_type,
 						List **params)
 {
 	DeparseContext ctx;
 
-	ctx.buf = buf;
-	ctx.reloid = reloid;
-	ctx.varno = varno;
-	ctx.params = params;
+	init_context(&ctx, buf, InvalidOid, 0, rels, params);
 	appendStringInfo(buf, "%s.partial_state(", quote_identifier(MN_INTERNAL_SCHEMA));
 	deparse_aggref(agg, NULL, &ctx);
 	appendStringInfo(buf, ", NULL::%s, %s::pg_catalog.regprocedure, %d)", type_name(state_type, -1),
@@ -481,6 +539,11 @@ deparse_expr(Node *node, DeparseContext *ctx)
 			{
 				Var		   *var = (Var *) node;
 
+				if (ctx->rels != NIL && var->varattno > 0 && var->varlevelsup == 0)
+				{
+					deparse_join_column(var, ctx);
+					break;
+				}
 				if (var->varno != ctx->varno || var->varattno <= 0)
 					elog(ERROR, "unexpected column reference in remote condition");
 				appendStringInfoString(buf,

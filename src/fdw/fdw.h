@@ -52,6 +52,7 @@ extern bool IsRemoteParamExpr(Node *node);
 extern bool SessionTimeZoneIsUTC(void);
 extern char *NodeTimeZoneName(void);
 extern bool IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr);
+extern bool IsShippableJoinExpr(PlannerInfo *root, Relids relids, Expr *expr);
 extern void ClassifyConditions(PlannerInfo *root, RelOptInfo *baserel, List *conds,
 							   List **remote_conds, List **local_conds);
 
@@ -63,10 +64,24 @@ extern void DeparseWhereClause(StringInfo buf, Oid reloid, Index varno, List *co
 extern void DeparseExprInto(StringInfo buf, Oid reloid, Index varno, Expr *expr,
 							List **params);
 extern char *DeparseRelationName(Oid reloid);
-extern void DeparseAggregateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
-								 const char *funcname, List **params);
-extern void DeparsePartialStateCall(StringInfo buf, Oid reloid, Index varno, Aggref *agg,
-									Oid state_type, List **params);
+
+/*
+ * A relation of a query the nodes run, and the alias its columns are
+ * qualified with there (NULL: none, the query reads it alone).
+ */
+typedef struct DeparseRel
+{
+	Index		varno;
+	Oid			reloid;
+	const char *alias;
+} DeparseRel;
+
+extern void DeparseJoinExprInto(StringInfo buf, List *rels, Expr *expr, List **params);
+extern void DeparseJoinConditions(StringInfo buf, List *rels, List *conds, List **params);
+extern void DeparseAggregateCall(StringInfo buf, List *rels, Aggref *agg, const char *funcname,
+								 List **params);
+extern void DeparsePartialStateCall(StringInfo buf, List *rels, Aggref *agg, Oid state_type,
+									List **params);
 extern Bitmapset *ScanAttrsUsed(RelOptInfo *baserel, List *local_conds);
 
 /*

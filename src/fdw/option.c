@@ -189,7 +189,8 @@ table_name_list(const char *value)
 /*
  * The tables a "reference_tables" option names: ordinary tables, that every
  * data node has a copy of.  Unqualified names are looked up on the search
- * path; missing_ok leaves out the ones that do not exist (any more).
+ * path; missing_ok leaves out the ones that do not exist (any more) or are
+ * no longer ordinary tables.
  */
 static List *
 reference_table_list(DefElem *def, bool missing_ok)
@@ -204,8 +205,20 @@ reference_table_list(DefElem *def, bool missing_ok)
 		Oid			relid;
 
 		rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
-		relid = RangeVarGetRelid(rv, NoLock, true);
-		if (!OidIsValid(relid) && missing_ok)
+
+		/*
+		 * When planning, the names are looked up without the schema USAGE
+		 * check RangeVarGetRelid makes: a role that may not use a listed
+		 * schema does not read its table, and must not fail other joins.
+		 */
+		if (missing_ok && rv->schemaname != NULL)
+			relid = get_relname_relid(rv->relname, get_namespace_oid(rv->schemaname, true));
+		else if (missing_ok)
+			relid = RelnameGetRelid(rv->relname);
+		else
+			relid = RangeVarGetRelid(rv, NoLock, true);
+		/* what a name means now: gone, or no longer a table, it is no reference table */
+		if (missing_ok && (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION))
 			continue;
 
 		if (!OidIsValid(relid))

@@ -6,7 +6,8 @@
  * A condition is sent to the data nodes only when evaluating it there gives
  * exactly what evaluating it here would:
  *
- *	- columns of the scanned relation (not system columns, not whole rows);
+ *	- columns of the scanned relation, or of the relations of a join with
+ *	  reference tables (not system columns, not whole rows);
  *	- constants, of any type (the nodes have the same types);
  *	- operators and functions that are built in (OID below
  *	  FirstGenbkiObjectId, hence identical on every PostgreSQL 15) and
@@ -53,7 +54,7 @@
 
 typedef struct ShipContext
 {
-	Index		varno;			/* the scanned relation's range table index */
+	Relids		relids;			/* the range table indexes of the relations read */
 	bool		upper;			/* aggregates allowed (upper_agg.c) */
 } ShipContext;
 
@@ -179,7 +180,7 @@ collation_ok(Oid collid, List *args, ShipContext *ctx)
 
 		while (arg && IsA(arg, RelabelType))
 			arg = (Node *) ((RelabelType *) arg)->arg;
-		if (arg && IsA(arg, Var) && ((Var *) arg)->varno == ctx->varno &&
+		if (arg && IsA(arg, Var) && bms_is_member(((Var *) arg)->varno, ctx->relids) &&
 			((Var *) arg)->varcollid == collid)
 			return true;
 	}
@@ -239,7 +240,7 @@ ship_walker(Node *node, ShipContext *ctx)
 			{
 				Var		   *var = (Var *) node;
 
-				return var->varno == ctx->varno && var->varlevelsup == 0 &&
+				return bms_is_member(var->varno, ctx->relids) && var->varlevelsup == 0 &&
 					var->varattno > 0;
 			}
 		case T_Aggref:
@@ -342,7 +343,22 @@ IsShippableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 {
 	ShipContext ctx;
 
-	ctx.varno = baserel->relid;
+	ctx.relids = baserel->relids;
+	ctx.upper = false;
+	return ship_walker((Node *) expr, &ctx);
+}
+
+/*
+ * May "expr", a condition on the rows of a join of the relations "relids"
+ * (a distributed hypertable and reference tables, which every data node
+ * has), be evaluated by a data node running that join?
+ */
+bool
+IsShippableJoinExpr(PlannerInfo *root, Relids relids, Expr *expr)
+{
+	ShipContext ctx;
+
+	ctx.relids = relids;
 	ctx.upper = false;
 	return ship_walker((Node *) expr, &ctx);
 }
@@ -356,7 +372,7 @@ IsShippableUpperExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 {
 	ShipContext ctx;
 
-	ctx.varno = baserel->relid;
+	ctx.relids = baserel->relids;
 	ctx.upper = true;
 	return ship_walker((Node *) expr, &ctx);
 }

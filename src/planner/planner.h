@@ -51,6 +51,27 @@ extern List *DataNodeScanAssign(List *chunks, List **down, bool probe);
 extern void DataNodeScanReportUnreadable(List *chunks, List *down) pg_attribute_noreturn();
 extern char *NodeShareChunkNames(const NodeShare *share, List **ids);
 
+/* reference_join.c: joins with the "reference_tables" run by the data nodes */
+extern void ReferenceJoinInit(void);
+extern bool IsReferenceJoinPath(Path *path);
+extern List *ReferenceJoinShares(Path *path);
+
+/* The SQL of a reference join, in pieces; a node's: SELECT ... FROM ... */
+typedef struct ReferenceJoinSQL
+{
+	List	   *rels;			/* DeparseRel *: the hypertable's, the reference table's */
+	Oid			ht_relid;
+	Index		ht_varno;
+	List	   *runtime_conds;	/* the hypertable's, for run-time exclusion */
+	char	   *chunk_head;		/* "SELECT <columns> FROM " a chunk */
+	char	   *chunk_tail;		/* the chunk's conditions, " WHERE ..." */
+	char	   *join_tail;		/* after the chunks' "(...": ") r1 JOIN ... [WHERE ...]" */
+	char	   *whole_from;		/* " FROM <root> r1 JOIN ... [WHERE ...]" */
+} ReferenceJoinSQL;
+
+extern ReferenceJoinSQL *ReferenceJoinDeparse(PlannerInfo *root, Path *path, List **params);
+extern char *ReferenceJoinFrom(ReferenceJoinSQL *rj, NodeShare *share);
+extern List *ReferenceJoinFailover(ReferenceJoinSQL *rj, const char *select, const char *tail);
 /* upper_agg.c: GROUP BY and aggregates computed by the data nodes */
 extern void UpperAggInit(void);
 /* partialize.c: on a data node, aggregates asked for as states return them */

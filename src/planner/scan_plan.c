@@ -502,6 +502,7 @@ DataNodeScanInit(void)
 	set_rel_pathlist_hook = set_rel_pathlist;
 	ExpandInit();
 	UpperAggInit();
+	ReferenceJoinInit();
 	PartializeInit();
 	RegisterCustomScanMethods(&DataNodeScanPlanMethods);
 }

@@ -6,7 +6,9 @@
  *
  * At create_upper_paths_hook for UPPERREL_GROUP_AGG, when the query reads
  * one relation, a distributed hypertable scanned by our DataNodeScan with
- * every condition shipped, we offer a plan in which the data nodes group:
+ * every condition shipped, or its join with a reference table that the
+ * nodes run (reference_join.c: each joined row comes from one node), we
+ * offer a plan in which the data nodes group:
  *
  *	- full pushdown, when every group lives on one node: the query reads one
  *	  node, or the grouping keys include the space column and every space
@@ -87,8 +89,11 @@ typedef enum PartialForm
 typedef struct AggPushdown
 {
 	PlannerInfo *root;
-	RelOptInfo	*scanrel;
-	Oid			 reloid;
+	RelOptInfo	*scanrel;	   /* the hypertable, or its join with a reference table */
+	Oid			 reloid;	   /* the hypertable */
+	Index		 varno;		   /* its range table index */
+	List		*rels;		   /* DeparseRel *: the relations the nodes read */
+	Path		*join;		   /* the reference join's path, or NULL */
 	Hypertable	*ht;
 	List		*shares;	   /* NodeShare * */
 	List		*remote_conds; /* RestrictInfo * */
@@ -174,7 +179,7 @@ groups_on_one_node(AggPushdown *ap, Hypertable *ht)
 	{
 		Node *e = lfirst(lc);
 
-		if (IsA(e, Var) && ((Var *) e)->varno == ap->scanrel->relid &&
+		if (IsA(e, Var) && ((Var *) e)->varno == ap->varno &&
 			((Var *) e)->varattno == space->attno)
 			keyed = true;
 	}
@@ -224,13 +229,19 @@ groups_on_one_node(AggPushdown *ap, Hypertable *ht)
  * are read from it, UNION ALL, each filtered, as the root's name.
  */
 static void
-append_from(StringInfo sql, AggPushdown *ap, NodeShare *share, Bitmapset *attrs, const char *where)
+append_from(StringInfo sql, AggPushdown *ap, ReferenceJoinSQL *rj, NodeShare *share,
+			Bitmapset *attrs, const char *where)
 {
 	StringInfoData cols;
 	List		  *retrieved;
 	ListCell	  *lc;
 	bool		   first = true;
 
+	if (rj)
+	{
+		appendStringInfoString(sql, ReferenceJoinFrom(rj, share));
+		return;
+	}
 	if (share->whole)
 	{
 		appendStringInfo(sql, " FROM %s%s", DeparseRelationName(ap->reloid), where);
@@ -258,13 +269,15 @@ append_from(StringInfo sql, AggPushdown *ap, NodeShare *share, Bitmapset *attrs,
  * tells fail_over to keep: a space slice's chunks go to one node.
  */
 static List *
-failover_pieces(AggPushdown *ap, const char *select, Bitmapset *attrs, const char *where,
-				const char *tail, bool whole)
+failover_pieces(AggPushdown *ap, ReferenceJoinSQL *rj, const char *select, Bitmapset *attrs,
+				const char *where, const char *tail, bool whole)
 {
 	StringInfoData cols;
 	List		  *retrieved;
 	List		  *pieces;
 
+	if (rj)
+		return lappend(ReferenceJoinFailover(rj, select, tail), makeBoolean(whole));
 	initStringInfo(&cols);
 	DeparseColumnList(&cols, ap->reloid, attrs, &retrieved);
 	pieces = list_make4(makeString(psprintf("%s FROM (", select)),
@@ -277,16 +290,14 @@ failover_pieces(AggPushdown *ap, const char *select, Bitmapset *attrs, const cha
 static void
 deparse_partial(StringInfo buf, AggPushdown *ap, Aggref *agg, List **params)
 {
-	Index varno = ap->scanrel->relid;
-
 	switch (ap->node_states ? PARTIAL_STATE : partial_form(agg))
 	{
 		case PARTIAL_SELF:
-			DeparseAggregateCall(buf, ap->reloid, varno, agg, NULL, params);
+			DeparseAggregateCall(buf, ap->rels, agg, NULL, params);
 			break;
 		case PARTIAL_STATE:
 			/* as mark_partial_aggref types it for AGGSPLIT_INITIAL_SERIAL */
-			DeparsePartialStateCall(buf, ap->reloid, varno, agg,
+			DeparsePartialStateCall(buf, ap->rels, agg,
 									agg->aggtranstype == INTERNALOID ? BYTEAOID : agg->aggtranstype,
 									params);
 			break;
@@ -315,6 +326,7 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 	StringInfoData where;
 	StringInfoData select;
 	StringInfoData tail;
+	ReferenceJoinSQL *rj = NULL;
 	ListCell	  *lc;
 	int			   ngroup = list_length(ap->group_exprs);
 	int			   i = 0;
@@ -327,13 +339,19 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 	{
 		Expr *clause = lfirst_node(RestrictInfo, lc)->clause;
 
-		if (IsRuntimeExclusionClause(ap->ht, (Node *) clause, ap->scanrel->relid))
+		if (IsRuntimeExclusionClause(ap->ht, (Node *) clause, ap->varno))
 			runtime_conds = lappend(runtime_conds, clause);
 	}
 
-	/* the WHERE first: its parameters are numbered before the rest */
+	/* the WHERE (or the join) first: its parameters are numbered before the rest */
 	initStringInfo(&where);
-	DeparseWhereClause(&where, ap->reloid, ap->scanrel->relid, ap->remote_conds, &params);
+	DeparseWhereClause(&where, ap->reloid, ap->varno, ap->remote_conds, &params);
+	if (ap->join)
+	{
+		rj = ReferenceJoinDeparse(ap->root, ap->join, &params);
+		if (partial || ngroup > 0)
+			runtime_conds = rj->runtime_conds;
+	}
 
 	initStringInfo(&select);
 	appendStringInfoString(&select, "SELECT ");
@@ -346,8 +364,8 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 		if (partial && i >= ngroup)
 			deparse_partial(&select, ap, (Aggref *) tle->expr, &params);
 		else
-			DeparseExprInto(&select, ap->reloid, ap->scanrel->relid, tle->expr, &params);
-		pull_varattnos((Node *) tle->expr, ap->scanrel->relid, &attrs);
+			DeparseJoinExprInto(&select, ap->rels, tle->expr, &params);
+		pull_varattnos((Node *) tle->expr, ap->varno, &attrs);
 		attrnos = lappend_int(attrnos, ++i);
 	}
 	initStringInfo(&tail);
@@ -356,8 +374,8 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 	foreach (lc, having)
 	{
 		appendStringInfoString(&tail, lc == list_head(having) ? " HAVING " : " AND ");
-		DeparseExprInto(&tail, ap->reloid, ap->scanrel->relid, lfirst(lc), &params);
-		pull_varattnos(lfirst(lc), ap->scanrel->relid, &attrs);
+		DeparseJoinExprInto(&tail, ap->rels, lfirst(lc), &params);
+		pull_varattnos(lfirst(lc), ap->varno, &attrs);
 	}
 	if (attrs == NULL)
 		attrs = bms_make_singleton(1 - FirstLowInvalidHeapAttributeNumber);
@@ -370,7 +388,7 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, select.data);
-		append_from(&sql, ap, share, attrs, where.data);
+		append_from(&sql, ap, rj, share, attrs, where.data);
 		appendStringInfoString(&sql, tail.data);
 		servers = lappend_oid(servers, share->server_id);
 		sqls = lappend(sqls, makeString(sql.data));
@@ -395,7 +413,10 @@ make_pushed_path(AggPushdown *ap, RelOptInfo *rel, PathTarget *target, List *sca
 	cpath->custom_private = lappend(cpath->custom_private, ap->scanrel->relids);
 	cpath->custom_private = lappend(cpath->custom_private, runtime_conds);
 	cpath->custom_private = lappend(cpath->custom_private,
-									failover_pieces(ap, select.data, attrs, where.data, tail.data, !partial));
+									failover_pieces(ap, rj, select.data, attrs, where.data, tail.data,
+													!partial));
+	cpath->custom_private = lappend(cpath->custom_private,
+									list_make2_int(ap->reloid, ap->varno));
 	cpath->methods = &pushed_agg_path_methods;
 	return cpath;
 }
@@ -429,10 +450,7 @@ plan_pushed_agg(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List 
 	cscan->custom_private = lappend(cscan->custom_private, order);
 	cscan->custom_private = lappend(cscan->custom_private, list_nth(priv, 7));
 	cscan->custom_private = lappend(cscan->custom_private, list_nth(priv, 9));
-	cscan->custom_private = lappend(
-		cscan->custom_private,
-		list_make2_int(planner_rt_fetch(bms_singleton_member(list_nth(priv, 8)), root)->relid,
-					   bms_singleton_member(list_nth(priv, 8))));
+	cscan->custom_private = lappend(cscan->custom_private, list_nth(priv, 11));
 	cscan->custom_exprs = params;
 	DataNodeScanSetFailover(cscan, list_nth(priv, 10));
 	cscan->custom_scan_tlist = linitial(priv);
@@ -490,32 +508,56 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 	Path		  *scan;
 	ListCell	  *lc;
 
-	if (input_rel->reloptkind != RELOPT_BASEREL || parse->groupingSets != NIL ||
-		input_rel->cheapest_total_path == NULL)
+	if ((input_rel->reloptkind != RELOPT_BASEREL && input_rel->reloptkind != RELOPT_JOINREL) ||
+		parse->groupingSets != NIL || input_rel->cheapest_total_path == NULL)
 		return false;
 	/* the scan, maybe under the projection computing the grouping keys */
 	scan = input_rel->cheapest_total_path;
 	if (IsA(scan, ProjectionPath))
 		scan = ((ProjectionPath *) scan)->subpath;
-	if (!IsDataNodeScanPath(scan))
+	ap->scanrel = input_rel;
+	if (IsReferenceJoinPath(scan))
+	{
+		/*
+		 * A join with a reference table the nodes run: every condition
+		 * ships.  Its SQL is made again with the path's parameters.
+		 */
+		List *params = NIL;
+
+		ap->rels = ReferenceJoinDeparse(root, scan, &params)->rels;
+		ap->varno = ((DeparseRel *) linitial(ap->rels))->varno;
+		ap->reloid = ((DeparseRel *) linitial(ap->rels))->reloid;
+		ap->join = scan;
+		ap->shares = ReferenceJoinShares(scan);
+	}
+	else if (IsDataNodeScanPath(scan) && input_rel->reloptkind == RELOPT_BASEREL)
+	{
+		DeparseRel *rel = palloc(sizeof(DeparseRel));
+
+		rte = planner_rt_fetch(input_rel->relid, root);
+		ap->varno = input_rel->relid;
+		ap->reloid = rte->relid;
+		ap->shares = ((CustomPath *) scan)->custom_private;
+		rel->varno = ap->varno;
+		rel->reloid = ap->reloid;
+		rel->alias = NULL;
+		ap->rels = list_make1(rel);
+
+		/* every condition goes down, none gates the scan */
+		foreach (lc, input_rel->baserestrictinfo)
+			if (lfirst_node(RestrictInfo, lc)->pseudoconstant)
+				return false;
+		ClassifyConditions(root, input_rel, input_rel->baserestrictinfo, &ap->remote_conds,
+						   &local_conds);
+		if (local_conds != NIL)
+			return false;
+	}
+	else
 		return false;
-	rte = planner_rt_fetch(input_rel->relid, root);
-	ht = HypertableGetByRelid(rte->relid);
+	ht = HypertableGetByRelid(ap->reloid);
 	if (ht == NULL)
 		return false;
-	ap->scanrel = input_rel;
-	ap->reloid = rte->relid;
 	ap->ht = ht;
-	ap->shares = ((CustomPath *) scan)->custom_private;
-
-	/* every condition goes down, none gates the scan */
-	foreach (lc, input_rel->baserestrictinfo)
-		if (lfirst_node(RestrictInfo, lc)->pseudoconstant)
-			return false;
-	ClassifyConditions(root, input_rel, input_rel->baserestrictinfo, &ap->remote_conds,
-					   &local_conds);
-	if (local_conds != NIL)
-		return false;
 
 	/* the combining Agg needs a strategy */
 	if (parse->groupClause != NIL && !grouping_is_hashable(parse->groupClause) &&
