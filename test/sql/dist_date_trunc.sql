@@ -73,6 +73,10 @@ SELECT date_trunc('hour', time) h, avg(temp) FROM conditions
 EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT date_trunc('hour', time) h, count(*) FROM conditions
  WHERE time >= '2024-03-31' AND time < '2024-04-01' GROUP BY h;
+-- a node's error in that pipeline is the query's, and the session goes on
+SELECT date_trunc('hour', time) h, count(*) FROM conditions
+ WHERE temp / (device - device) > 0 GROUP BY h;
+SELECT date_trunc('day', time) d, count(*) FROM conditions GROUP BY d ORDER BY d;
 
 CREATE FUNCTION diff(q text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
