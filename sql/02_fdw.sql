@@ -21,3 +21,11 @@ CREATE FUNCTION _timescaledb_internal.node_timezone()
 RETURNS text
 AS 'MODULE_PATHNAME', 'multinode_node_timezone'
 LANGUAGE C STABLE PARALLEL SAFE;
+
+-- What a data node runs for date_trunc(unit, ts, zone) on timestamptz sent by
+-- the access node (src/fdw/node_date_trunc.c): the same answer, with the unit
+-- and zone read once per query instead of once per row.
+CREATE FUNCTION _timescaledb_internal.date_trunc_node(unit text, ts timestamptz, zone text)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'multinode_date_trunc_node'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;

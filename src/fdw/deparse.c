@@ -365,14 +365,15 @@ deparse_func(FuncExpr *fe, DeparseContext *ctx)
 	/*
 	 * date_trunc on timestamptz truncates in TimeZone: the node is told ours,
 	 * a parameter evaluated here when the scan starts (shippable.c let it go
-	 * down only where the node reads the zone's name as we do).
+	 * down only where the node reads the zone's name as we do), and runs our
+	 * date_trunc_node, which reads unit and zone once, not once per row.
 	 */
 	if (fe->funcid == F_DATE_TRUNC_TEXT_TIMESTAMPTZ)
 	{
 		List	   *name = list_make2(makeString(MN_INTERNAL_SCHEMA), makeString("node_timezone"));
 		Oid			zonefn = LookupFuncName(name, 0, NULL, false);
 
-		appendStringInfoString(ctx->buf, "date_trunc(");
+		appendStringInfoString(ctx->buf, MN_INTERNAL_SCHEMA ".date_trunc_node(");
 		deparse_args(fe->args, ", ", ctx);
 		appendStringInfoString(ctx->buf, ", ");
 		deparse_param((Node *) makeFuncExpr(zonefn, TEXTOID, NIL, InvalidOid,

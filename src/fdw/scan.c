@@ -270,7 +270,7 @@ send_start(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
 	}
 	sql = psprintf("DECLARE %s NO SCROLL CURSOR FOR %s", scan->cursor_name, nc->sql);
 	if (args->nparams > 0)
-		RemoteSendParams(nc->conn, sql, args->nparams, args->values);
+		RemoteSendParamsThen(nc->conn, sql, args->nparams, args->values, nc->fetch_sql);
 	else
 		RemoteSend(nc->conn, psprintf("%s; %s", sql, nc->fetch_sql));
 	pfree(sql);
@@ -290,25 +290,8 @@ collect_start(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
 		return;
 	}
 	nc->declared = true;
-	if (args->nparams > 0)
-	{
-		check_tuples(nc, res, nc->sql, PGRES_COMMAND_OK);
-		RemoteNodeInstrAnswer(&nc->instr, false, scan->timing);
-		PQclear(res);
-	}
-	else
-	{
-		take_batch(nc, res);
-		note_answer(scan, nc, res);
-	}
-}
-
-/* The first FETCH of a run whose DECLARE carried parameters. */
-static void
-collect_first_fetch(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
-{
-	take_batch(nc, RemoteGetResult(nc->conn, nc->fetch_sql));
-	note_answer(scan, nc, nc->res);
+	take_batch(nc, res);
+	note_answer(scan, nc, res);
 }
 
 /*
@@ -359,8 +342,9 @@ run_node_step(RemoteScan *scan, NodeCursor *nc, NodeStep step, StartArgs *args)
 }
 
 /*
- * Declare the cursor on every node and run the first round.  Without
- * parameters DECLARE and the first FETCH travel in one message.
+ * Declare the cursor on every node and run the first round: DECLARE and the
+ * first FETCH travel together (one Query message, or with parameters one
+ * pipeline), so a result that fits in one batch costs one round trip.
  */
 static void
 start_scan(RemoteScan *scan)
@@ -396,13 +380,6 @@ start_scan(RemoteScan *scan)
 	}
 	scan->current = 0;
 	scan->started = true;
-	if (args.nparams > 0 && !scan->direct)
-	{
-		send_fetches(scan);
-		for (i = 0; i < scan->nnodes; i++)
-			if (!scan->nodes[i].eof)
-				run_node_step(scan, &scan->nodes[i], collect_first_fetch, &args);
-	}
 }
 
 /*

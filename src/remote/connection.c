@@ -576,6 +576,8 @@ keep_for_retry(DataNodeConn *conn, const char *sql, const CommandParams *params)
 		else
 			copy->values[i] = pstrdup(v);
 	}
+	if (params && params->then_sql)
+		copy->then_sql = pstrdup(params->then_sql);
 	conn->retry_params = copy;
 	MemoryContextSwitchTo(old);
 }
@@ -592,9 +594,10 @@ send_query_params(DataNodeConn *conn, const char *sql, const CommandParams *para
 }
 
 /*
- * The queued statements and then sql with its parameters, as one pipeline:
- * one Sync, so one round trip.  A failure of libpq here leaves the
- * connection in an unknown state, so it is marked broken.
+ * The queued statements, sql with its parameters and the statement to
+ * follow it (params->then_sql), as one pipeline: one Sync, so one round
+ * trip.  A failure of libpq here leaves the connection in an unknown state,
+ * so it is marked broken.
  */
 static bool
 pipeline_of(DataNodeConn *conn, List *queued, const char *sql, const CommandParams *params)
@@ -604,7 +607,10 @@ pipeline_of(DataNodeConn *conn, List *queued, const char *sql, const CommandPara
 
 	foreach(lc, queued)
 		ok = ok && send_query_params(conn, lfirst(lc), NULL);
-	return ok && send_query_params(conn, sql, params) && PQpipelineSync(conn->pg);
+	ok = ok && send_query_params(conn, sql, params);
+	if (params && params->then_sql)
+		ok = ok && send_query_params(conn, params->then_sql, NULL);
+	return ok && PQpipelineSync(conn->pg);
 }
 
 static void
@@ -629,7 +635,7 @@ send_params(DataNodeConn *conn, const char *sql, const CommandParams *params)
 	conn->sent_queued = NIL;
 	conn->error_sql[0] = '\0';
 	conn->retry_sql = NULL;
-	if (conn->queued != NIL)
+	if (conn->queued != NIL || params->then_sql != NULL)
 		send_pipeline(conn, sql, params);
 	else if (!send_query_params(conn, sql, params))
 		RemoteReportError(ERROR, conn, NULL, sql);
@@ -658,6 +664,20 @@ typed_params(int nparams, const Oid *types, const char *const *values, const int
 	};
 
 	return params;
+}
+
+/*
+ * As RemoteSendParams, followed in the same round trip by then_sql, a
+ * statement without parameters (a cursor's first FETCH after its DECLARE).
+ * The result read is then_sql's, or the first failure.
+ */
+void
+RemoteSendParamsThen(DataNodeConn *conn, const char *sql, int nparams, const char *const *values,
+					 const char *then_sql)
+{
+	CommandParams params = {.nparams = nparams, .values = (char **) values, .then_sql = then_sql};
+
+	send_params(conn, sql, &params);
 }
 
 /*

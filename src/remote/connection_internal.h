@@ -42,6 +42,7 @@ typedef struct CommandParams
 	char	  **values;
 	int		   *lengths;
 	int		   *formats;
+	const char *then_sql;		/* sent right after, in the same pipeline */
 } CommandParams;
 
 struct DataNodeConn

@@ -58,6 +58,8 @@ extern const char *RemoteConnNodeName(DataNodeConn *conn);
 extern void RemoteSend(DataNodeConn *conn, const char *sql);
 extern void RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams,
 							 const char *const *values);
+extern void RemoteSendParamsThen(DataNodeConn *conn, const char *sql, int nparams,
+								 const char *const *values, const char *then_sql);
 extern void RemoteSendTypedParams(DataNodeConn *conn, const char *sql, int nparams,
 								  const Oid *types, const char *const *values,
 								  const int *lengths, const int *formats);

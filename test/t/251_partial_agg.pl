@@ -75,8 +75,8 @@ for my $zone ('UTC', 'Europe/Berlin', 'America/St_Johns')
 $plan = $c->safe_psql('an',
 	"SET timezone = 'Europe/Berlin'; EXPLAIN (VERBOSE, COSTS OFF) " . sprintf($queries[4], 'm'),
 	user => 'agg_user');
-like($plan, qr/date_trunc\('day'::text, "time", \$1::text\)/,
-	'date_trunc goes down with the zone as a parameter under Europe/Berlin');
+like($plan, qr/_timescaledb_internal\.date_trunc_node\('day'::text, "time", \$1::text\)/,
+	'date_trunc goes down as date_trunc_node with the zone as a parameter under Europe/Berlin');
 
 # With pushdown off, the same results from rows fetched.
 my $q = sprintf($queries[1], 'm');
