@@ -43,6 +43,7 @@ extern bool DataNodeIsAvailable(Oid server_id);
 struct ChunkDataNode;
 extern bool ChunkReplicaReadable(const struct ChunkDataNode *cdn, List *down);
 extern Oid	ChunkChooseReplica(const struct Chunk *chunk, List **load, List *down);
+extern List *ChunksChooseReplicas(List *chunks, int spacedim, List *down);
 extern Oid	ChunkReadServer(Oid chunk_relid);
 extern List *ChunkAllServers(Oid chunk_relid);
 
