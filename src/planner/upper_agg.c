@@ -415,7 +415,8 @@ plan_pushed_agg(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List 
 	cscan->scan.plan.qual = NIL;
 	cscan->scan.scanrelid = 0;
 	cscan->flags = best_path->flags;
-	cscan->custom_plans = NIL;
+	/* the fallback, see push_full */
+	cscan->custom_plans = custom_plans;
 	cscan->custom_private = list_make5(list_nth(priv, 1), list_nth(priv, 2), list_nth(priv, 3),
 									   list_nth(priv, 4), list_nth(priv, 5));
 	cscan->custom_private = lappend(cscan->custom_private, makeInteger(list_length(params)));
@@ -569,20 +570,30 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 	return true;
 }
 
+/*
+ * The whole aggregation, with "fallback" (an ordinary path of grouped_rel,
+ * or NULL) as its child for scan_exec.c to run instead when, with a node
+ * down, no other node of the scan holds a failed node's space slices whole:
+ * a cached plan then still answers, grouping here.
+ */
 static void
-push_full(AggPushdown *ap, RelOptInfo *grouped_rel, GroupPathExtraData *extra, double ngroups)
+push_full(AggPushdown *ap, RelOptInfo *grouped_rel, GroupPathExtraData *extra, double ngroups,
+		  Path *fallback)
 {
-	List	 *scan_tlist = NIL;
-	ListCell *lc;
+	List	   *scan_tlist = NIL;
+	CustomPath *cpath;
+	ListCell   *lc;
 
 	foreach (lc, ap->group_exprs)
 		scan_tlist = lappend(scan_tlist,
 							 makeTargetEntry(lfirst(lc), list_length(scan_tlist) + 1, NULL, false));
 	foreach (lc, ap->aggs)
 		add_tle(&scan_tlist, lfirst(lc));
-	add_path(grouped_rel,
-			 (Path *) make_pushed_path(ap, grouped_rel, grouped_rel->reltarget, scan_tlist, false,
-									   (List *) extra->havingQual, ngroups));
+	cpath = make_pushed_path(ap, grouped_rel, grouped_rel->reltarget, scan_tlist, false,
+							 (List *) extra->havingQual, ngroups);
+	if (fallback != NULL && list_length(ap->shares) > 1)
+		cpath->custom_paths = list_make1(fallback);
+	add_path(grouped_rel, (Path *) cpath);
 }
 
 static void
@@ -661,6 +672,8 @@ upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	AggPushdown ap;
 	bool		full;
 	double		ngroups;
+	Path	   *ordinary = NULL;
+	ListCell   *lc;
 
 	if (prev_create_upper_paths_hook)
 		prev_create_upper_paths_hook(root, stage, input_rel, output_rel, extra);
@@ -680,10 +693,13 @@ upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	 * ordinary plan; the ordinary paths are dropped so that poor row
 	 * estimates of the chunks cannot pick them.
 	 */
+	foreach (lc, output_rel->pathlist)
+		if (ordinary == NULL || ((Path *) lfirst(lc))->total_cost < ordinary->total_cost)
+			ordinary = lfirst(lc);
 	output_rel->pathlist = NIL;
 	output_rel->partial_pathlist = NIL;
 	if (full)
-		push_full(&ap, output_rel, extra, ngroups);
+		push_full(&ap, output_rel, extra, ngroups, ordinary);
 	else
 		push_partial(&ap, input_rel, output_rel, extra, ngroups);
 }
