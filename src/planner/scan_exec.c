@@ -590,8 +590,9 @@ fail_over(DataNodeScanState *state, const bool *failed, bool required)
  * Run the plan's fallback (custom_plans, see upper_agg.c) from now on, for
  * this execution and its rescans: an aggregation computed whole whose
  * failed nodes' space slices no other node of the scan holds whole is
- * computed by the ordinary plan instead, which reads each chunk from any
- * fresh replica and groups here.  Started on first use, so a plan that
+ * computed by the fallback instead -- the nodes' partial aggregation
+ * combined here, or the ordinary plan -- whose scan reads each chunk from
+ * any fresh replica.  Started on first use, so a plan that
  * never needs it costs nothing at execution; EXPLAIN ANALYZE shows it as
  * the scan's child once it ran.
  */

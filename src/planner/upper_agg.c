@@ -476,6 +476,33 @@ collect_aggs(Node *node, AggPushdown *ap)
 }
 
 /*
+ * Can the nodes return every aggregate's state per group, for combining
+ * here?  Sets ap->node_states when one of them needs the node's partial
+ * aggregate.
+ */
+static bool
+aggs_split(AggPushdown *ap)
+{
+	ListCell *lc;
+
+	foreach (lc, ap->aggs)
+	{
+		PartialForm form = partial_form(lfirst(lc));
+
+		/*
+		 * The node splits every aggregate of its Agg or none: one that needs
+		 * the node's partial aggregate takes the others with it (each has a
+		 * combine function, hence a state the node can return).
+		 */
+		if (form == PARTIAL_NONE)
+			return false;
+		if (form == PARTIAL_STATE)
+			ap->node_states = true;
+	}
+	return true;
+}
+
+/*
  * Can the nodes group for this query?  Fills ap; false leaves the
  * ordinary plan.
  */
@@ -551,28 +578,12 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 				return false;
 		return true;
 	}
-	foreach (lc, ap->aggs)
-	{
-		Aggref *agg = lfirst(lc);
-
-		PartialForm form = partial_form(agg);
-
-		/*
-		 * The node splits every aggregate of its Agg or none: one that needs
-		 * the node's partial aggregate takes the others with it (each has a
-		 * combine function, hence a state the node can return).
-		 */
-		if (form == PARTIAL_NONE)
-			return false;
-		if (form == PARTIAL_STATE)
-			ap->node_states = true;
-	}
-	return true;
+	return aggs_split(ap);
 }
 
 /*
- * The whole aggregation, with "fallback" (an ordinary path of grouped_rel,
- * or NULL) as its child for scan_exec.c to run instead when, with a node
+ * The whole aggregation, with "fallback" (another path of grouped_rel, or
+ * NULL) as its child for scan_exec.c to run instead when, with a node
  * down, no other node of the scan holds a failed node's space slices whole:
  * a cached plan then still answers, grouping here.
  */
@@ -665,6 +676,19 @@ push_partial(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 	}
 }
 
+/* The cheapest of paths, by total cost; NULL if there is none. */
+static Path *
+cheapest_total(List *paths)
+{
+	Path	 *best = NULL;
+	ListCell *lc;
+
+	foreach (lc, paths)
+		if (best == NULL || ((Path *) lfirst(lc))->total_cost < best->total_cost)
+			best = lfirst(lc);
+	return best;
+}
+
 static void
 upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 			RelOptInfo *output_rel, void *extra)
@@ -672,8 +696,7 @@ upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	AggPushdown ap;
 	bool		full;
 	double		ngroups;
-	Path	   *ordinary = NULL;
-	ListCell   *lc;
+	Path	   *fallback;
 
 	if (prev_create_upper_paths_hook)
 		prev_create_upper_paths_hook(root, stage, input_rel, output_rel, extra);
@@ -693,13 +716,23 @@ upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	 * ordinary plan; the ordinary paths are dropped so that poor row
 	 * estimates of the chunks cannot pick them.
 	 */
-	foreach (lc, output_rel->pathlist)
-		if (ordinary == NULL || ((Path *) lfirst(lc))->total_cost < ordinary->total_cost)
-			ordinary = lfirst(lc);
+	fallback = cheapest_total(output_rel->pathlist);
 	output_rel->pathlist = NIL;
 	output_rel->partial_pathlist = NIL;
 	if (full)
-		push_full(&ap, output_rel, extra, ngroups, ordinary);
+	{
+		/*
+		 * The whole aggregation's fallback: the nodes' partial aggregation
+		 * combined here when the aggregates split, else the ordinary plan.
+		 */
+		if (aggs_split(&ap))
+		{
+			push_partial(&ap, input_rel, output_rel, extra, ngroups);
+			fallback = cheapest_total(output_rel->pathlist);
+			output_rel->pathlist = NIL;
+		}
+		push_full(&ap, output_rel, extra, ngroups, fallback);
+	}
 	else
 		push_partial(&ap, input_rel, output_rel, extra, ngroups);
 }
