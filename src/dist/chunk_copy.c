@@ -640,14 +640,20 @@ op_next_stage(const ChunkCopyOp *op)
 	return strcmp(next, CCS_COMPLETE) != 0;
 }
 
-/* A refusal when called inside a transaction block (the stages commit). */
-static void
-prevent_transaction_block(const char *what)
+/*
+ * A refusal when called inside a transaction block: copy and move commit
+ * their stages; repair must take its snapshots on the nodes itself (see
+ * chunk_repair.c), which earlier statements of the block may have taken.
+ * "detail", if not NULL, says why.
+ */
+void
+ChunkCopyPreventTransactionBlock(const char *what, const char *detail)
 {
 	if (IsTransactionBlock())
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("%s cannot run inside a transaction block", what)));
+				 errmsg("%s cannot run inside a transaction block", what),
+				 detail ? errdetail("%s", detail) : 0));
 }
 
 /* Operation ids are used like identifiers: lower case letters, digits, underscores. */
@@ -690,7 +696,7 @@ multinode_chunk_copy_start(PG_FUNCTION_ARGS)
 	Oid			dst_server;
 	int			in_progress;
 
-	prevent_transaction_block(caller);
+	ChunkCopyPreventTransactionBlock(caller, NULL);
 	RequireAccessNode(caller);
 	if (source == NULL || dest == NULL)
 		ereport(ERROR,
@@ -848,7 +854,7 @@ Datum
 multinode_chunk_copy_cleanup(PG_FUNCTION_ARGS)
 {
 	if (!PG_ARGISNULL(1))
-		prevent_transaction_block(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+		ChunkCopyPreventTransactionBlock(text_to_cstring(PG_GETARG_TEXT_PP(1)), NULL);
 	RequireAccessNode("cleanup_copy_chunk_operation");
 	PG_RETURN_BOOL(ChunkCopyCleanup(NameStr(*PG_GETARG_NAME(0))));
 }

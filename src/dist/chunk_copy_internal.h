@@ -19,5 +19,6 @@ extern int64 ChunkCopyRows(const Hypertable *ht, const Chunk *chunk, Oid source_
 						   Oid dest_server, int32 *node_chunk_id);
 extern void ChunkSetDefaultServer(Oid chunk_relid, Oid server_id);
 extern bool ChunkCopyCleanup(const char *operation_id);
+extern void ChunkCopyPreventTransactionBlock(const char *what, const char *detail);
 
 #endif							/* MULTINODE_CHUNK_COPY_INTERNAL_H */

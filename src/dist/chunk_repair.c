@@ -380,6 +380,8 @@ multinode_repair_chunk_replicas(PG_FUNCTION_ARGS)
 	Oid			ht_relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
 
 	RequireAccessNode("repair_chunk_replicas");
+	ChunkCopyPreventTransactionBlock("repair_chunk_replicas",
+									 "A transaction block may already hold snapshots of the data nodes older than the rows to copy.");
 	if (OidIsValid(ht_relid))
 	{
 		Hypertable *ht = HypertableRequire(ht_relid);

@@ -182,6 +182,11 @@ remove_node(Hypertable *ht, const char *node_name, Oid server_id, bool force, bo
 
 		values[0] = Int32GetDatum(ht->id);
 		values[1] = name_datum(node_name);
+		/* a stale mark of a replica that is gone would never be repaired */
+		CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk_replica_stale s "
+					" USING " MN_CATALOG_SCHEMA ".chunk c "
+					"WHERE c.id OPERATOR(pg_catalog.=) s.chunk_id AND c.hypertable_id OPERATOR(pg_catalog.=) $1 AND s.node_name OPERATOR(pg_catalog.=) $2",
+					2, types, values, NULL, false);
 		CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk_data_node cdn "
 					" USING " MN_CATALOG_SCHEMA ".chunk c "
 					"WHERE c.id OPERATOR(pg_catalog.=) cdn.chunk_id AND c.hypertable_id OPERATOR(pg_catalog.=) $1 AND cdn.node_name OPERATOR(pg_catalog.=) $2",
@@ -250,6 +255,15 @@ DistBeforeDeleteDataNode(Oid server_id, bool force)
 					 errmsg("permission denied for hypertable \"%s\"", ht->table_name),
 					 errdetail("The data node is attached to hypertables that the current user lacks permissions for.")));
 		remove_node(ht, node_name, server_id, force, true);
+	}
+	/* marks left by a detach before they were cleared with it */
+	{
+		Oid			types[1] = {NAMEOID};
+		Datum		values[1];
+
+		values[0] = name_datum(node_name);
+		CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk_replica_stale "
+					"WHERE node_name OPERATOR(pg_catalog.=) $1", 1, types, values, NULL, false);
 	}
 }
 

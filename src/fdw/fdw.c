@@ -19,9 +19,11 @@
 
 #include "access/sysattr.h"
 #include "commands/explain.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
@@ -174,6 +176,11 @@ chunk_begin_scan(ForeignScanState *node, int eflags)
 	node->fdw_state = state;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+	/* the rows an UPDATE or DELETE changes are read from a node that answers */
+	state->server_id = ChunkReadServerNow(RelationGetRelid(node->ss.ss_currentRelation),
+										  state->server_id,
+										  ExecRelationIsTargetRelation(node->ss.ps.state,
+																	   fs->scan.scanrelid));
 	state->scan = RemoteScanCreate(list_make1_oid(state->server_id),
 								   list_make1(state->sql),
 								   RelationGetDescr(node->ss.ss_currentRelation),
@@ -263,6 +270,44 @@ Oid
 ChunkScanServer(ForeignScan *fs)
 {
 	return (Oid) intVal(list_nth(fs->fdw_private, CHUNK_SCAN_SERVER));
+}
+
+/* What ChunkScanStateServer looks for, and finds */
+typedef struct ScanServerSearch
+{
+	Index		rtindex;
+	Oid			server_id;
+} ScanServerSearch;
+
+static bool
+find_scan_server(PlanState *ps, void *context)
+{
+	ScanServerSearch *search = context;
+
+	if (ps == NULL)
+		return false;
+	if (IsA(ps, ForeignScanState) &&
+		((ForeignScanState *) ps)->fdwroutine->BeginForeignScan == chunk_begin_scan &&
+		((Scan *) ps->plan)->scanrelid == search->rtindex &&
+		((ForeignScanState *) ps)->fdw_state != NULL)
+	{
+		search->server_id = ((ChunkScanState *) ((ForeignScanState *) ps)->fdw_state)->server_id;
+		return true;
+	}
+	return planstate_tree_walker(ps, find_scan_server, context);
+}
+
+/*
+ * The data node the started scan of chunk rtindex under ps reads (its
+ * ctids are that node's), InvalidOid if there is no such scan.
+ */
+Oid
+ChunkScanStateServer(PlanState *ps, Index rtindex)
+{
+	ScanServerSearch search = {rtindex, InvalidOid};
+
+	(void) find_scan_server(ps, &search);
+	return search.server_id;
 }
 
 /* The remote conditions a chunk scan ships, for direct modification. */

@@ -43,6 +43,19 @@ extern bool DataNodeIsAvailable(Oid server_id);
 struct ChunkDataNode;
 extern bool ChunkReplicaReadable(const struct ChunkDataNode *cdn, List *down);
 extern Oid	ChunkChooseReplica(const struct Chunk *chunk, List **load, List *down);
+extern List *ChunksChooseReplicas(List *chunks, int spacedim, List *down);
+extern Oid	ChunkReadServerNow(Oid chunk_relid, Oid planned, bool probe);
+extern Oid	ChunkReplicaServer(const struct Chunk *chunk, const struct ChunkDataNode *cdn);
+
+/* replica.c: writes with some replicas' nodes down */
+typedef struct ReplicaWrites ReplicaWrites;
+extern ReplicaWrites *ReplicaWritesCreate(void);
+extern bool ReplicaNodeIsDown(ReplicaWrites *rw, Oid server_id);
+extern void ReplicaMarkStale(ReplicaWrites *rw, int32 chunk_id, const char *node_name);
+extern void ReplicaWritesEnd(ReplicaWrites *rw, Oid root_relid);
+extern void ReplicaReportNoLive(const struct Chunk *chunk, const char *action);
+extern List *ChunkWriteServers(Oid chunk_relid, Oid first, ReplicaWrites *rw, List **missed,
+							   const char *action);
 extern Oid	ChunkReadServer(Oid chunk_relid);
 extern List *ChunkAllServers(Oid chunk_relid);
 
@@ -165,6 +178,7 @@ extern void ChunkFdwScanRoutine(FdwRoutine *routine);
 extern void ChunkFdwModifyRoutine(FdwRoutine *routine);
 extern List *ChunkScanRemoteConds(ForeignScan *fs);
 extern Oid	ChunkScanServer(ForeignScan *fs);
+extern Oid	ChunkScanStateServer(PlanState *ps, Index rtindex);
 
 /*
  * modify_row.c: UPDATE and DELETE row by row.  Rows an UPDATE moves to

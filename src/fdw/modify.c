@@ -9,10 +9,15 @@
  *
  *	  UPDATE <chunk> SET ... WHERE <conditions>	/	DELETE FROM <chunk> WHERE ...
  *
- * run on every data node holding the chunk (all replicas must change
- * alike), inside the distributed transaction, so the whole statement
- * commits or rolls back on every node together.  The row count is the
- * count of one replica: the replicas hold the same rows.
+ * run on every data node holding a fresh replica of the chunk (all
+ * replicas must change alike), inside the distributed transaction, so the
+ * whole statement commits or rolls back on every node together.  The row
+ * count is the count of one replica: the replicas hold the same rows.
+ * The replicas are chosen when the statement starts (fdw/replica.c,
+ * ChunkWriteServers): a replica whose node is down is left out and, once
+ * the statement changed rows, recorded stale in the same transaction, as
+ * inserts do; with no fresh replica on a node that answers the statement
+ * fails before anything is sent.
  *
  * Statements that cannot be sent whole -- conditions or new values the
  * nodes cannot evaluate, joins, RETURNING, a new time or space value (the
@@ -45,13 +50,17 @@
 enum DirectModifyPrivate
 {
 	DIRECT_MODIFY_SQL,			/* String */
-	DIRECT_MODIFY_SERVERS,		/* OidList: every replica */
+	DIRECT_MODIFY_SERVERS,		/* OidList: every replica, as planned */
 };
 
 typedef struct DirectModifyState
 {
 	char	   *sql;
-	List	   *servers;
+	List	   *servers;		/* the replicas written (planned ones for EXPLAIN) */
+	List	   *missed;			/* names of the nodes down, whose replicas go stale */
+	ReplicaWrites *replicas;
+	int32		chunk_id;
+	Oid			root_relid;
 	RemoteParams *params;
 	bool		done;
 	int64	   *rows;			/* per server: rows it changed, for EXPLAIN ANALYZE */
@@ -145,12 +154,23 @@ chunk_begin_direct_modify(ForeignScanState *node, int eflags)
 {
 	ForeignScan *fs = (ForeignScan *) node->ss.ps.plan;
 	DirectModifyState *state = palloc0(sizeof(DirectModifyState));
+	Chunk	   *chunk;
 
 	state->sql = strVal(list_nth(fs->fdw_private, DIRECT_MODIFY_SQL));
 	state->servers = list_nth(fs->fdw_private, DIRECT_MODIFY_SERVERS);
 	node->fdw_state = state;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+	chunk = ChunkGetByRelid(RelationGetRelid(node->ss.ss_currentRelation));
+	if (chunk != NULL)
+	{
+		state->chunk_id = chunk->id;
+		state->root_relid = HypertableGetById(chunk->hypertable_id)->relid;
+	}
+	state->replicas = ReplicaWritesCreate();
+	state->servers = ChunkWriteServers(RelationGetRelid(node->ss.ss_currentRelation), InvalidOid,
+									   state->replicas, &state->missed,
+									   fs->operation == CMD_UPDATE ? "update" : "delete from");
 	state->params = RemoteParamsCreate(fs->fdw_exprs, &node->ss.ps);
 	state->rows = palloc0(sizeof(int64) * Max(1, list_length(state->servers)));
 }
@@ -168,6 +188,7 @@ chunk_iterate_direct_modify(ForeignScanState *node)
 	List	   *conns = NIL;
 	ListCell   *lc;
 	bool		first = true;
+	bool		changed = false;
 
 	if (!state->done)
 	{
@@ -193,8 +214,13 @@ chunk_iterate_direct_modify(ForeignScanState *node)
 			if (first)
 				estate->es_processed += state->rows[foreach_current_index(lc)];
 			first = false;
+			changed |= state->rows[foreach_current_index(lc)] > 0;
 			PQclear(res);
 		}
+		/* the replicas on nodes that are down missed the change */
+		if (changed)
+			foreach(lc, state->missed)
+				ReplicaMarkStale(state->replicas, state->chunk_id, lfirst(lc));
 		state->done = true;
 	}
 	return ExecClearTuple(node->ss.ss_ScanTupleSlot);
@@ -203,6 +229,10 @@ chunk_iterate_direct_modify(ForeignScanState *node)
 static void
 chunk_end_direct_modify(ForeignScanState *node)
 {
+	DirectModifyState *state = node->fdw_state;
+
+	if (state != NULL && state->replicas != NULL)
+		ReplicaWritesEnd(state->replicas, state->root_relid);
 }
 
 /*

@@ -33,9 +33,13 @@
  *
  * The replica the scan read goes first; the others only when it changed the
  * row, and each of them must then change exactly one row, else the replicas
- * differ and the statement fails.  A second change of the same row in one
- * statement (a join matching it twice) finds its ctid already replaced and
- * changes nothing anywhere, as in PostgreSQL.  RETURNING comes from the read
+ * differ and the statement fails.  The replicas are the fresh ones on
+ * nodes that answer when the statement starts (fdw/replica.c,
+ * ChunkWriteServers, after the scan chose its node the same way): replicas
+ * on nodes that are down are recorded stale once a row changed, as inserts
+ * do.  A second change of the same row in one statement (a join matching it
+ * twice) finds its ctid already replaced and changes nothing anywhere, as
+ * in PostgreSQL.  RETURNING comes from the read
  * replica: the row as stored there, once per logical row.
  *
  * Moving rows.  A new time or space value that falls outside the chunk
@@ -86,7 +90,7 @@ enum RowModifyPrivate
 	ROW_MODIFY_UPDATE_OTHERS,	/* String: UPDATE on the other replicas */
 	ROW_MODIFY_DELETE_READ,		/* String: DELETE on the replica read */
 	ROW_MODIFY_DELETE_OTHERS,	/* String: DELETE on the other replicas */
-	ROW_MODIFY_SERVERS,			/* OidList: every replica, the one read first */
+	ROW_MODIFY_SERVERS,			/* OidList: every replica, the one read first, as planned */
 	ROW_MODIFY_SET_ATTRS,		/* IntList: columns the UPDATE sends */
 	ROW_MODIFY_FLAGS,			/* Integer: ROW_MODIFY_RETURNING | ROW_MODIFY_MAY_MOVE */
 };
@@ -112,7 +116,11 @@ typedef struct RowModifyState
 	char	   *update_others;
 	char	   *delete_read;
 	char	   *delete_others;
-	List	   *servers;
+	List	   *servers;		/* the replicas written, the one read first */
+	List	   *missed;			/* names of the nodes down, whose replicas go stale */
+	ReplicaWrites *replicas;
+	int32		chunk_id;
+	bool		changed;		/* some row changed: the missed replicas are stale */
 	List	   *set_attrs;
 	int			flags;
 	AttrNumber	ctid_attno;		/* junk columns of the subplan */
@@ -388,6 +396,36 @@ init_ranges(RowModifyState *state)
 	}
 }
 
+/*
+ * The replicas to write, now: the one the chunk's scan started on first
+ * (its ctids are that node's), then the other fresh ones on nodes that
+ * answer.
+ */
+static void
+choose_servers(RowModifyState *state, ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	Oid			relid = RelationGetRelid(state->rel);
+	Chunk	   *chunk = ChunkGetByRelid(relid);
+	Oid			read = ChunkScanStateServer(outerPlanState(mtstate), rinfo->ri_RangeTableIndex);
+
+	if (!OidIsValid(read))
+		read = linitial_oid(state->servers);
+	if (chunk != NULL)
+	{
+		state->chunk_id = chunk->id;
+		state->root_relid = HypertableGetById(chunk->hypertable_id)->relid;
+	}
+	state->replicas = ReplicaWritesCreate();
+	state->servers = ChunkWriteServers(relid, read, state->replicas, &state->missed,
+									   state->op == CMD_UPDATE ? "update" : "delete from");
+	if (linitial_oid(state->servers) != read)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("could not modify chunk \"%s\": data node \"%s\" it was read from does not answer",
+						RelationGetRelationName(state->rel), GetForeignServer(read)->servername),
+				 errhint("Repeat the statement.")));
+}
+
 static void
 chunk_begin_foreign_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
 						   int subplan_index, int eflags)
@@ -409,6 +447,7 @@ chunk_begin_foreign_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List
 	rinfo->ri_FdwState = state;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+	choose_servers(state, mtstate, rinfo);
 
 	state->ctid_attno = ExecFindJunkAttributeInTlist(subplan_tlist, "ctid");
 	if (!AttributeNumberIsValid(state->ctid_attno))
@@ -540,6 +579,11 @@ modify_row(RowModifyState *state, const char *read_sql, int nread, const char **
 	PQclear(res);
 	if (!changed)
 		return false;
+	/* the replicas on nodes that are down miss the change */
+	if (!state->changed)
+		foreach(lc, state->missed)
+			ReplicaMarkStale(state->replicas, state->chunk_id, lfirst(lc));
+	state->changed = true;
 	for_each_from(lc, state->servers, 1)
 	{
 		conn = GetDataNodeConnection(lfirst_oid(lc), REMOTE_TXN_WRITE);
@@ -725,7 +769,11 @@ chunk_end_foreign_modify(EState *estate, ResultRelInfo *rinfo)
 	RowModifyState *state = rinfo->ri_FdwState;
 	void	   *route;
 
-	if (state == NULL || state->moved == NULL)
+	if (state == NULL)
+		return;
+	if (state->replicas != NULL)
+		ReplicaWritesEnd(state->replicas, state->root_relid);
+	if (state->moved == NULL)
 		return;
 	if (state->rows_moved > 0)
 	{

@@ -167,10 +167,7 @@ struct ChunkDispatch
 	StringInfoData row;
 	char	  **row_values;
 	uint64		processed;		/* ON CONFLICT: rows the nodes inserted */
-	List	   *live_servers;	/* OidList: nodes that answered this statement */
-	List	   *down_servers;	/* OidList: nodes found down (node_is_down) */
-	List	   *stale_marked;	/* "chunk_id/node" of replicas recorded stale */
-	bool		stale_written;	/* some of them are new in the catalog */
+	ReplicaWrites *replicas;	/* nodes found down, replicas marked stale */
 };
 
 static bool encoded_without_settings(Oid type);
@@ -201,6 +198,7 @@ ChunkDispatchCreate(Hypertable *ht, ResultRelInfo *root_rri, EState *estate,
 	cd->ht = ht;
 	cd->root_rri = root_rri;
 	cd->estate = estate;
+	cd->replicas = ReplicaWritesCreate();
 	cd->desc = desc;
 	cd->distributed = HypertableIsDistributed(ht);
 	if (on_conflict)
@@ -1342,94 +1340,6 @@ flush_all(struct ChunkDispatch *cd)
 	MemoryContextReset(cd->batch_cxt);
 }
 
-/*
- * Whether a replica's node is down for this statement: suspect (found
- * unreachable a moment ago, remote/suspect.c) or not connectable now.
- * Decided once per node and statement, so a dead node costs at most one
- * connect timeout per statement, none while it is suspect.  A node that
- * fails later, mid-statement, fails the statement as before.
- */
-static bool
-node_is_down(struct ChunkDispatch *cd, Oid server_id)
-{
-	MemoryContext old;
-	char	   *msg = NULL;
-	bool		down;
-
-	if (list_member_oid(cd->live_servers, server_id))
-		return false;
-	if (list_member_oid(cd->down_servers, server_id))
-		return true;
-	down = DataNodeIsSuspect(server_id, NULL, NULL, NULL) ||
-		TryDataNodeConnection(server_id, &msg) == NULL;
-	old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
-	if (down)
-		cd->down_servers = lappend_oid(cd->down_servers, server_id);
-	else
-		cd->live_servers = lappend_oid(cd->live_servers, server_id);
-	MemoryContextSwitchTo(old);
-	return down;
-}
-
-/*
- * Record that the replica of chunk on cdn's node misses this statement's
- * rows: a chunk_replica_stale row, written as the extension's owner in this
- * transaction, so it commits or vanishes with the rows themselves.  Reads
- * then avoid the replica until the repair job has brought it up to date.
- * The hypertable's cached chunks are invalidated at the end of the
- * statement (ChunkDispatchEnd), not under the dispatcher's feet, and only
- * when a row is new: while a node stays down, later statements find the
- * replicas stale in the cache and write nothing, so backends do not reload
- * the hypertable's chunks at every insert.
- */
-static void
-mark_replica_stale(struct ChunkDispatch *cd, Chunk *chunk, ChunkDataNode *cdn)
-{
-	char	   *key = psprintf("%d/%s", chunk->id, cdn->node_name);
-	Oid			types[2] = {INT4OID, NAMEOID};
-	Datum		values[2];
-	NameData	node;
-	ListCell   *lc;
-	MemoryContext old;
-
-	foreach(lc, cd->stale_marked)
-		if (strcmp(lfirst(lc), key) == 0)
-			return;
-	namestrcpy(&node, cdn->node_name);
-	values[0] = Int32GetDatum(chunk->id);
-	values[1] = NameGetDatum(&node);
-	if (CatalogExec("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_replica_stale (chunk_id, node_name) "
-					"VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, types, values, NULL, false) > 0)
-		cd->stale_written = true;
-	old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
-	cd->stale_marked = lappend(cd->stale_marked, pstrdup(key));
-	MemoryContextSwitchTo(old);
-}
-
-/*
- * The error for a row whose chunk has no replica on a node that answers:
- * raised before anything of the row is sent, and it aborts the
- * transaction, so nothing is written anywhere.
- */
-static void
-report_no_live_replica(struct ChunkDispatch *cd, Chunk *chunk)
-{
-	StringInfoData nodes;
-	ListCell   *lc;
-
-	initStringInfo(&nodes);
-	foreach(lc, chunk->data_nodes)
-		appendStringInfo(&nodes, "%s\"%s\"", nodes.len ? ", " : "",
-						 ((ChunkDataNode *) lfirst(lc))->node_name);
-	ereport(ERROR,
-			(errcode(ERRCODE_CONNECTION_FAILURE),
-			 errmsg("could not insert into chunk \"%s\": no data node holding it is reachable",
-					chunk->table_name),
-			 errdetail_plural("Its replica is on data node %s.", "Its replicas are on data nodes %s.",
-							  list_length(chunk->data_nodes), nodes.data),
-			 errhint("Start one of those data nodes again; nothing was written.")));
-}
-
 static void
 route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 {
@@ -1458,31 +1368,22 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("chunk \"%s\" has no data nodes", chunk->table_name)));
 	foreach(lc, chunk->data_nodes)
-	{
-		ChunkDataNode *cdn = lfirst(lc);
-
-		if (!OidIsValid(cdn->server_id))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("data node \"%s\" of chunk \"%s\" does not exist",
-							cdn->node_name, chunk->table_name)));
-		if (!node_is_down(cd, cdn->server_id))
+		if (!ReplicaNodeIsDown(cd->replicas, ChunkReplicaServer(chunk, lfirst(lc))))
 			live = true;
-	}
 	/* a node down: the others take the row and its replica is marked stale */
 	if (!live)
-		report_no_live_replica(cd, chunk);
+		ReplicaReportNoLive(chunk, "insert into");
 	foreach(lc, chunk->data_nodes)
 	{
 		ChunkDataNode *cdn = lfirst(lc);
 		NodeBuffer *nb;
 		ChunkBuffer *cb;
 
-		if (node_is_down(cd, cdn->server_id))
+		if (ReplicaNodeIsDown(cd->replicas, cdn->server_id))
 		{
 			/* known stale already: no catalog write, no cache reload */
 			if (!cdn->stale)
-				mark_replica_stale(cd, chunk, cdn);
+				ReplicaMarkStale(cd->replicas, chunk->id, cdn->node_name);
 			continue;
 		}
 		nb = node_buffer(cd, cdn->server_id);
@@ -2147,6 +2048,5 @@ ChunkDispatchEnd(struct ChunkDispatch *cd)
 		tuplestore_end(cd->returned_rows);
 	MemoryContextDelete(cd->batch_cxt);
 	/* replicas newly recorded stale: readers' cached chunks must learn it */
-	if (cd->stale_written)
-		CatalogInvalidateHypertable(cd->ht->relid);
+	ReplicaWritesEnd(cd->replicas, cd->ht->relid);
 }

@@ -101,6 +101,8 @@ typedef struct DataNodeScanState
 	List	   *servers;		/* OidList: the nodes, as planned */
 	List	   *chunk_ids;		/* IntList per node: the chunks it reads now */
 	List	   *failover;		/* DNS_FAILOVER, NIL: no failing over */
+	int			eflags;			/* for starting the fallback plan */
+	PlanState  *fallback;		/* running the plan's fallback instead */
 } DataNodeScanState;
 
 static Node *create_state(CustomScan *cscan);
@@ -124,6 +126,7 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	List	   *sqls = NIL;
 	ListCell   *lc;
 
+	state->eflags = eflags;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -584,6 +587,29 @@ fail_over(DataNodeScanState *state, const bool *failed, bool required)
 }
 
 /*
+ * Run the plan's fallback (custom_plans, see upper_agg.c) from now on, for
+ * this execution and its rescans: an aggregation computed whole whose
+ * failed nodes' space slices no other node of the scan holds whole is
+ * computed by the fallback instead -- the nodes' partial aggregation
+ * combined here, or the ordinary plan -- whose scan reads each chunk from
+ * any fresh replica.  Started on first use, so a plan that
+ * never needs it costs nothing at execution; EXPLAIN ANALYZE shows it as
+ * the scan's child once it ran.
+ */
+static void
+use_fallback(DataNodeScanState *state)
+{
+	CustomScan *cscan = (CustomScan *) state->css.ss.ps.plan;
+	MemoryContext old = MemoryContextSwitchTo(state->css.ss.ps.state->es_query_cxt);
+
+	RemoteScanRestart(state->scan);
+	state->fallback = ExecInitNode(linitial(cscan->custom_plans), state->css.ss.ps.state,
+								   state->eflags);
+	state->css.custom_ps = list_make1(state->fallback);
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * Start the run.  A plan made before a node was found down still names it:
  * if the node is suspect now (remote/suspect.c) and its chunks have fresh
  * replicas on the scan's other nodes, it is left out before anything is
@@ -598,6 +624,7 @@ start_run(DataNodeScanState *state)
 	int			n = list_length(state->servers);
 	bool	   *failed = palloc0(sizeof(bool) * n);
 	bool		any = false;
+	bool		has_fallback = ((CustomScan *) state->css.ss.ps.plan)->custom_plans != NIL;
 	int			i;
 
 	if (state->failover != NIL)
@@ -608,16 +635,27 @@ start_run(DataNodeScanState *state)
 				DataNodeIsSuspect(list_nth_oid(state->servers, i), NULL, NULL, NULL);
 			any |= failed[i];
 		}
-		/* not left out after all: they are asked like the others */
 		if (any && !fail_over(state, failed, false))
+		{
+			if (has_fallback)
+			{
+				use_fallback(state);
+				return;
+			}
+			/* not left out after all: they are asked like the others */
 			memset(failed, 0, sizeof(bool) * n);
+		}
 	}
 	while (!RemoteScanStart(state->scan))
 	{
 		/* nodes that failed before stay out: their chunks must not go back */
 		for (i = 0; i < n; i++)
 			failed[i] |= RemoteScanNodeFailed(state->scan, i);
-		(void) fail_over(state, failed, true);
+		if (!fail_over(state, failed, !has_fallback))
+		{
+			use_fallback(state);
+			return;
+		}
 	}
 	pfree(failed);
 }
@@ -634,6 +672,9 @@ next_row(ScanState *ss)
 			skip_excluded_nodes(state);
 		state->decided = true;
 		start_run(state);
+		/* exec_scan takes the fallback's rows */
+		if (state->fallback)
+			return ExecClearTuple(slot);
 	}
 	if ((state->merge ? DataNodeMergeNext(state->merge, slot) : RemoteScanNext(state->scan, slot)) &&
 		ss->ss_currentRelation)
@@ -651,7 +692,17 @@ recheck_row(ScanState *ss, TupleTableSlot *slot)
 static TupleTableSlot *
 exec_scan(CustomScanState *node)
 {
-	return ExecScan(&node->ss, next_row, recheck_row);
+	DataNodeScanState *state = (DataNodeScanState *) node;
+	TupleTableSlot *slot;
+
+	if (state->fallback == NULL)
+	{
+		slot = ExecScan(&node->ss, next_row, recheck_row);
+		if (state->fallback == NULL)
+			return slot;
+	}
+	/* the fallback's rows are this plan's output rows, as they are */
+	return ExecProcNode(state->fallback);
 }
 
 static void
@@ -663,6 +714,8 @@ end_scan(CustomScanState *node)
 		DataNodeMergeEnd(state->merge);
 	if (state->scan)
 		RemoteScanEnd(state->scan);
+	if (state->fallback)
+		ExecEndNode(state->fallback);
 }
 
 static void
@@ -670,6 +723,14 @@ rescan(CustomScanState *node)
 {
 	DataNodeScanState *state = (DataNodeScanState *) node;
 
+	if (state->fallback)
+	{
+		if (node->ss.ps.chgParam != NULL)
+			UpdateChangedParamSet(state->fallback, node->ss.ps.chgParam);
+		if (state->fallback->chgParam == NULL)
+			ExecReScan(state->fallback);
+		return;
+	}
 	RemoteScanRestart(state->scan);
 	if (state->merge)
 		DataNodeMergeReset(state->merge);

@@ -193,23 +193,43 @@ DataNodeScanReportUnreadable(List *unreadable, List *down)
 			 errhint("Start the data node again; stale replicas are read again once repaired.")));
 }
 
+/* The index of the hypertable's one space dimension, -1 if not just one. */
+static int
+space_dimension_index(const Chunk *chunk)
+{
+	Hypertable *ht = HypertableGetById(chunk->hypertable_id);
+	int			spacedim = -1;
+	int			i;
+
+	for (i = 0; ht != NULL && i < ht->num_dimensions; i++)
+		if (ht->dimensions[i].is_space)
+		{
+			if (spacedim >= 0)
+				return -1;
+			spacedim = i;
+		}
+	return spacedim;
+}
+
 /*
- * One assignment of chunks to nodes, avoiding the servers in "down".  A
- * node reads its member hypertable whole unless one of its chunks is read
- * from another replica.
+ * One assignment of chunks to nodes, avoiding the servers in "down", each
+ * space slice read from one node where the replicas allow it
+ * (ChunksChooseReplicas).  A node reads its member hypertable whole unless
+ * one of its chunks is read from another replica.
  */
 static List *
 assign_once(List *chunks, List *down)
 {
 	List	   *shares = NIL;
-	List	   *load = NIL;
 	List	   *unreadable = NIL;
+	List	   *servers = ChunksChooseReplicas(chunks, space_dimension_index(linitial(chunks)),
+											   down);
 	ListCell   *lc;
 
 	foreach(lc, chunks)
 	{
 		Chunk	   *chunk = lfirst(lc);
-		Oid			server = ChunkChooseReplica(chunk, &load, down);
+		Oid			server = list_nth_oid(servers, foreach_current_index(lc));
 		NodeShare  *share;
 		ListCell   *lc2;
 

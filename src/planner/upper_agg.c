@@ -436,7 +436,8 @@ plan_pushed_agg(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List 
 	cscan->scan.plan.qual = NIL;
 	cscan->scan.scanrelid = 0;
 	cscan->flags = best_path->flags;
-	cscan->custom_plans = NIL;
+	/* the fallback, see push_full */
+	cscan->custom_plans = custom_plans;
 	cscan->custom_private = list_make5(list_nth(priv, 1), list_nth(priv, 2), list_nth(priv, 3),
 									   list_nth(priv, 4), list_nth(priv, 5));
 	cscan->custom_private = lappend(cscan->custom_private, makeInteger(list_length(params)));
@@ -490,6 +491,33 @@ collect_aggs(Node *node, AggPushdown *ap)
 		IsA(node, GroupingFunc) || IsA(node, SubPlan))
 		return true;
 	return expression_tree_walker(node, collect_aggs, ap);
+}
+
+/*
+ * Can the nodes return every aggregate's state per group, for combining
+ * here?  Sets ap->node_states when one of them needs the node's partial
+ * aggregate.
+ */
+static bool
+aggs_split(AggPushdown *ap)
+{
+	ListCell *lc;
+
+	foreach (lc, ap->aggs)
+	{
+		PartialForm form = partial_form(lfirst(lc));
+
+		/*
+		 * The node splits every aggregate of its Agg or none: one that needs
+		 * the node's partial aggregate takes the others with it (each has a
+		 * combine function, hence a state the node can return).
+		 */
+		if (form == PARTIAL_NONE)
+			return false;
+		if (form == PARTIAL_STATE)
+			ap->node_states = true;
+	}
+	return true;
 }
 
 /*
@@ -592,39 +620,33 @@ check_query(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 				return false;
 		return true;
 	}
-	foreach (lc, ap->aggs)
-	{
-		Aggref *agg = lfirst(lc);
-
-		PartialForm form = partial_form(agg);
-
-		/*
-		 * The node splits every aggregate of its Agg or none: one that needs
-		 * the node's partial aggregate takes the others with it (each has a
-		 * combine function, hence a state the node can return).
-		 */
-		if (form == PARTIAL_NONE)
-			return false;
-		if (form == PARTIAL_STATE)
-			ap->node_states = true;
-	}
-	return true;
+	return aggs_split(ap);
 }
 
+/*
+ * The whole aggregation, with "fallback" (another path of grouped_rel, or
+ * NULL) as its child for scan_exec.c to run instead when, with a node
+ * down, no other node of the scan holds a failed node's space slices whole:
+ * a cached plan then still answers, grouping here.
+ */
 static void
-push_full(AggPushdown *ap, RelOptInfo *grouped_rel, GroupPathExtraData *extra, double ngroups)
+push_full(AggPushdown *ap, RelOptInfo *grouped_rel, GroupPathExtraData *extra, double ngroups,
+		  Path *fallback)
 {
-	List	 *scan_tlist = NIL;
-	ListCell *lc;
+	List	   *scan_tlist = NIL;
+	CustomPath *cpath;
+	ListCell   *lc;
 
 	foreach (lc, ap->group_exprs)
 		scan_tlist = lappend(scan_tlist,
 							 makeTargetEntry(lfirst(lc), list_length(scan_tlist) + 1, NULL, false));
 	foreach (lc, ap->aggs)
 		add_tle(&scan_tlist, lfirst(lc));
-	add_path(grouped_rel,
-			 (Path *) make_pushed_path(ap, grouped_rel, grouped_rel->reltarget, scan_tlist, false,
-									   (List *) extra->havingQual, ngroups));
+	cpath = make_pushed_path(ap, grouped_rel, grouped_rel->reltarget, scan_tlist, false,
+							 (List *) extra->havingQual, ngroups);
+	if (fallback != NULL && list_length(ap->shares) > 1)
+		cpath->custom_paths = list_make1(fallback);
+	add_path(grouped_rel, (Path *) cpath);
 }
 
 static void
@@ -696,6 +718,19 @@ push_partial(AggPushdown *ap, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
 	}
 }
 
+/* The cheapest of paths, by total cost; NULL if there is none. */
+static Path *
+cheapest_total(List *paths)
+{
+	Path	 *best = NULL;
+	ListCell *lc;
+
+	foreach (lc, paths)
+		if (best == NULL || ((Path *) lfirst(lc))->total_cost < best->total_cost)
+			best = lfirst(lc);
+	return best;
+}
+
 static void
 upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 			RelOptInfo *output_rel, void *extra)
@@ -703,6 +738,7 @@ upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	AggPushdown ap;
 	bool		full;
 	double		ngroups;
+	Path	   *fallback;
 
 	if (prev_create_upper_paths_hook)
 		prev_create_upper_paths_hook(root, stage, input_rel, output_rel, extra);
@@ -722,10 +758,23 @@ upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	 * ordinary plan; the ordinary paths are dropped so that poor row
 	 * estimates of the chunks cannot pick them.
 	 */
+	fallback = cheapest_total(output_rel->pathlist);
 	output_rel->pathlist = NIL;
 	output_rel->partial_pathlist = NIL;
 	if (full)
-		push_full(&ap, output_rel, extra, ngroups);
+	{
+		/*
+		 * The whole aggregation's fallback: the nodes' partial aggregation
+		 * combined here when the aggregates split, else the ordinary plan.
+		 */
+		if (aggs_split(&ap))
+		{
+			push_partial(&ap, input_rel, output_rel, extra, ngroups);
+			fallback = cheapest_total(output_rel->pathlist);
+			output_rel->pathlist = NIL;
+		}
+		push_full(&ap, output_rel, extra, ngroups, fallback);
+	}
 	else
 		push_partial(&ap, input_rel, output_rel, extra, ngroups);
 }

@@ -97,6 +97,12 @@ INSERT INTO _timescaledb_internal._dist_hyper_1_1_chunk VALUES ('2024-01-01 01:0
 INSERT INTO _timescaledb_catalog.chunk_replica_stale (chunk_id, node_name) VALUES (1, 'dn3');
 -- a stale replica is not copied from
 CALL timescaledb_experimental.copy_chunk('_timescaledb_internal._dist_hyper_1_1_chunk', 'dn3', 'dn1');
+-- not in a transaction block, whose snapshots of the nodes may be older
+-- than the rows to copy
+BEGIN;
+SELECT count(*) FROM m;
+SELECT repair_chunk_replicas();
+ROLLBACK;
 SELECT repair_chunk_replicas();
 SELECT count(*) FROM _timescaledb_catalog.chunk_replica_stale;
 \c cc_dn3
@@ -114,7 +120,14 @@ SELECT table_name FROM create_distributed_hypertable('r', 'time', 'dev', number_
 INSERT INTO r SELECT '2024-01-01'::timestamptz + i * interval '1 hour', i, i FROM generate_series(0, 99) i;
 SELECT chunk_name, num_replicas, replica_nodes FROM timescaledb_experimental.chunk_replication_status
  WHERE hypertable_name = 'r';
+-- a stale mark of dn2's replica goes with the replica
+INSERT INTO _timescaledb_catalog.chunk_replica_stale (chunk_id, node_name)
+SELECT min(cdn.chunk_id), 'dn2' FROM _timescaledb_catalog.chunk_data_node cdn
+  JOIN _timescaledb_catalog.chunk c ON c.id = cdn.chunk_id
+  JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id
+ WHERE h.table_name = 'r' AND cdn.node_name = 'dn2';
 SELECT detach_data_node('dn2', 'r', force => true, repartition => false, drop_remote_data => true);
+SELECT count(*) AS stale_marks_of_dn2 FROM _timescaledb_catalog.chunk_replica_stale WHERE node_name = 'dn2';
 SELECT chunk_name, num_replicas, desired_num_replicas FROM timescaledb_experimental.chunk_replication_status
  WHERE hypertable_name = 'r' AND num_replicas < desired_num_replicas;
 SELECT repair_chunk_replicas('r') > 0 AS remade;

@@ -60,9 +60,18 @@ SELECT count(*), count(temp), sum(temp), avg(ival), min(name), max(time), bool_a
 -- HAVING is applied after combining
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT time_bucket('6 hours', time) b, sum(ival) FROM conditions GROUP BY b HAVING count(*) > 40;
--- replicas: each node reads its share of the chunks, UNION ALL
+-- replicas: each node reads its share of the chunks, UNION ALL, each space
+-- partition's chunks from one node
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT ok, count(*), avg(temp) FROM replicated GROUP BY ok;
+-- so grouped by the space column the nodes compute the groups whole, each
+-- node reading one of the two partitions (every chunk is on both nodes)
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT device, count(*), avg(temp), max(time) FROM replicated GROUP BY device;
+SELECT * FROM same($$SELECT device, count(*), avg(temp), max(time) FROM %2$s GROUP BY device$$);
+-- a condition on the space column leaves one partition: one node, whole
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT device, count(*) FROM replicated WHERE device = 1 GROUP BY device;
 -- a node whose chunks are all excluded is not asked; the one left returns
 -- finished groups
 EXPLAIN (VERBOSE, COSTS OFF)
