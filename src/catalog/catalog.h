@@ -239,8 +239,7 @@ extern void CatalogChunkCopyOpSetStage(const char *operation_id, const char *sta
 extern void CatalogChunkCopyOpDelete(const char *operation_id);
 extern void CatalogChunkCopyChangeInsert(const char *operation_id, Oid chunk_relid, int16 delta,
 										 const char *row_image);
-extern uint64 CatalogChunkCopyChangesDelete(const char *operation_id, Oid chunk_relid,
-											bool latest);
+extern uint64 CatalogChunkCopyChangesDelete(Oid chunk_relid, bool latest);
 
 /* ---------------------------------------------------------------------------
  * Running as another role (owner.c): the only way the code base switches

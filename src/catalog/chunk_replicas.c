@@ -167,31 +167,29 @@ CatalogChunkCopyChangeInsert(const char *operation_id, Oid chunk_relid, int16 de
 }
 
 /*
- * Forget the captured changes of operation_id on chunk_relid, with the
- * leftovers of earlier operations on that chunk (one runs at a time) and of
- * chunks that are gone.  latest false: only those the transaction's
- * snapshot sees (a copy made under that snapshot holds their effects);
- * true: every committed one (the capture is over and the caller holds a
- * lock that keeps writers out).  Returns the rows deleted.
+ * Forget the captured changes of chunk_relid (of its one operation, and the
+ * leftovers of earlier ones), with those of chunks that are gone.  latest
+ * false: only those the transaction's snapshot sees (a copy made under that
+ * snapshot holds their effects); true: every committed one (the capture is
+ * over and the caller holds a lock that keeps writers out).  Returns the
+ * rows deleted.
  */
 uint64
-CatalogChunkCopyChangesDelete(const char *operation_id, Oid chunk_relid, bool latest)
+CatalogChunkCopyChangesDelete(Oid chunk_relid, bool latest)
 {
-	Oid			types[2] = {NAMEOID, OIDOID};
-	Datum		values[2];
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
 	CatalogOwnerScope scope;
 	SPIPlanPtr	plan;
 	uint64		n;
 
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(operation_id));
-	values[1] = ObjectIdGetDatum(chunk_relid);
+	values[0] = ObjectIdGetDatum(chunk_relid);
 	CatalogAsOwnerBegin(&scope);
 	SPI_connect();
 	plan = SPI_prepare("DELETE FROM " MN_CATALOG_SCHEMA ".chunk_copy_change c "
-					   "WHERE c.chunk_relid OPERATOR(pg_catalog.=) $2 "
-					   "OR c.operation_id OPERATOR(pg_catalog.=) $1 "
+					   "WHERE c.chunk_relid OPERATOR(pg_catalog.=) $1 "
 					   "OR NOT EXISTS (SELECT FROM pg_catalog.pg_class r "
-					   "WHERE r.oid OPERATOR(pg_catalog.=) c.chunk_relid)", 2, types);
+					   "WHERE r.oid OPERATOR(pg_catalog.=) c.chunk_relid)", 1, types);
 	if (plan == NULL)
 		elog(ERROR, "could not plan the chunk copy change log delete");
 	if (SPI_execute_snapshot(plan, values, NULL,

@@ -193,8 +193,7 @@ multinode_chunk_copy_forget_changes(PG_FUNCTION_ARGS)
 	Oid			relid = PG_GETARG_OID(0);
 
 	check_chunk_owner(relid);
-	PG_RETURN_INT64((int64) CatalogChunkCopyChangesDelete(NameStr(*PG_GETARG_NAME(1)), relid,
-														  false));
+	PG_RETURN_INT64((int64) CatalogChunkCopyChangesDelete(relid, false));
 }
 
 PG_FUNCTION_INFO_V1(multinode_chunk_copy_capture_stop);
@@ -202,8 +201,9 @@ PG_FUNCTION_INFO_V1(multinode_chunk_copy_capture_stop);
 /*
  * _timescaledb_functions.chunk_copy_capture_stop(chunk text, operation_id
  * name) RETURNS bigint: the capture trigger dropped from the chunk, if the
- * chunk is still there, after waiting for its writers, and every change
- * of the operation (and every leftover) forgotten.  Idempotent.
+ * chunk is still there, after waiting for its writers, and its changes
+ * forgotten, with those of chunks that are gone (never another chunk's:
+ * the caller may not own it).  Idempotent.
  */
 Datum
 multinode_chunk_copy_capture_stop(PG_FUNCTION_ARGS)
@@ -225,8 +225,7 @@ multinode_chunk_copy_capture_stop(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not drop the chunk copy capture trigger");
 		SPI_finish();
 	}
-	PG_RETURN_INT64((int64) CatalogChunkCopyChangesDelete(NameStr(*PG_GETARG_NAME(1)), relid,
-														  true));
+	PG_RETURN_INT64((int64) CatalogChunkCopyChangesDelete(relid, true));
 }
 
 /* ---------------------------------------------------------------------------
@@ -359,21 +358,26 @@ ChunkCaptureApply(const Hypertable *ht, const Chunk *chunk, Oid source_server, O
 	if (gone.rows > 0)
 	{
 		/*
-		 * Each destination row printed as text, numbered among its equals;
-		 * the first n of each image that went are deleted.
+		 * The destination's rows with the time of a row that went (through
+		 * the time column's index, not a scan of the chunk) printed as text
+		 * and numbered among their equals; the first n of each image that
+		 * went are deleted.
 		 */
-		char	   *sql = psprintf("WITH d AS (SELECT (u.img::%s)::pg_catalog.text AS img, u.n "
-								   "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
-								   "pg_catalog.unnest($2::pg_catalog.int8[])) AS u(img, n)), "
-								   "m AS (SELECT x.tid, x.img, pg_catalog.row_number() OVER "
-								   "(PARTITION BY x.img) AS rn FROM (SELECT t.ctid AS tid, "
-								   "t::pg_catalog.text AS img FROM ONLY %s t) x "
-								   "WHERE x.img OPERATOR(pg_catalog.=) ANY (SELECT d.img FROM d)) "
+		const char *tcol = quote_identifier(HypertableTimeDimension(ht)->column_name);
+		char	   *sql = psprintf("WITH d AS (SELECT u.r::pg_catalog.text AS img, (u.r).%s AS tm, u.n "
+								   "FROM (SELECT x.img::%s AS r, x.n FROM ROWS FROM ("
+								   "pg_catalog.unnest($1::pg_catalog.text[]), "
+								   "pg_catalog.unnest($2::pg_catalog.int8[])) AS x(img, n) OFFSET 0) u), "
+								   "m AS (SELECT c.tid, c.img, pg_catalog.row_number() OVER "
+								   "(PARTITION BY c.img) AS rn FROM (SELECT t.ctid AS tid, "
+								   "t::pg_catalog.text AS img FROM ONLY %s t "
+								   "WHERE t.%s OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT d.tm FROM d))) c "
+								   "WHERE c.img OPERATOR(pg_catalog.=) ANY (SELECT d.img FROM d)) "
 								   "DELETE FROM ONLY %s t USING m, d "
 								   "WHERE d.img OPERATOR(pg_catalog.=) m.img "
 								   "AND m.rn OPERATOR(pg_catalog.<=) d.n "
 								   "AND t.ctid OPERATOR(pg_catalog.=) m.tid",
-								   table, table, table);
+								   tcol, table, table, tcol, table);
 		int64		deleted;
 
 		params[0] = gone.images.data;
