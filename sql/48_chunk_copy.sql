@@ -105,8 +105,8 @@ END
 $$;
 
 -- Finish (from attach_chunk on) or undo (before it: init, create_empty_chunk,
--- sync_start, sync) an operation that did not complete, and forget it; a completed one is
--- just forgotten.
+-- sync_start, sync, catch_up) an operation that did not complete, and forget
+-- it; a completed one is just forgotten.
 CREATE PROCEDURE timescaledb_experimental.cleanup_copy_chunk_operation(operation_id name)
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -32,6 +32,8 @@
  *	  copies, the changes that snapshot sees are deleted: their effects are
  *	  in the copy.  What remains, once committed, is exactly what the copy
  *	  lacks;
+ *	- a catch-up step does the same with a later snapshot, unlocked: the
+ *	  changes it sees applied to the destination and forgotten together;
  *	- the final step runs under the access node's EXCLUSIVE lock on the
  *	  chunk and a SHARE lock on the source's table taken before its
  *	  snapshot (see ChunkCopyLockSource), so every write is committed and
@@ -283,6 +285,21 @@ ChunkCaptureStop(Oid source_server, const Chunk *chunk, const char *operation_id
 				   MN_FUNCTIONS_SCHEMA ".chunk_copy_capture_stop($1, $2)");
 }
 
+/*
+ * Apply to the destination the changes captured since the copy's snapshot
+ * that the source's snapshot now sees, and forget them, in the current
+ * distributed transaction and without keeping writers out: afterwards the
+ * destination is the source as of that snapshot.  The source's remote
+ * transaction must start here (both calls then share its snapshot).
+ */
+void
+ChunkCaptureCatchUp(const Hypertable *ht, const Chunk *chunk, Oid source_server,
+					Oid dest_server, const char *operation_id)
+{
+	(void) ChunkCaptureApply(ht, chunk, source_server, dest_server, operation_id);
+	ChunkCaptureForgetSeen(source_server, chunk, operation_id);
+}
+
 /* images and counts of one direction of the changes, as array literals */
 typedef struct ChangeArrays
 {
@@ -315,11 +332,13 @@ change_arrays_add(ChangeArrays *a, const char *image, int64 count)
 }
 
 /*
- * Apply the changes captured on the source since the copy's snapshot to
- * the destination's replica of chunk, in the current distributed
- * transaction.  The caller holds the access node's EXCLUSIVE lock on the
- * chunk and has called ChunkCopyLockSource.  Returns the rows inserted plus
- * the rows deleted.
+ * Apply the changes captured on the source that its snapshot sees (and
+ * that have not been forgotten) to the destination's replica of chunk, in
+ * the current distributed transaction.  For the switch, the caller holds
+ * the access node's EXCLUSIVE lock on the chunk and has called
+ * ChunkCopyLockSource, so they are all the changes there will be; for a
+ * catch-up, the caller forgets them in the same transaction.  Returns the
+ * rows inserted plus the rows deleted.
  */
 int64
 ChunkCaptureApply(const Hypertable *ht, const Chunk *chunk, Oid source_server, Oid dest_server,

@@ -22,14 +22,19 @@
  *						COPY FROM STDIN, binary) under the source's
  *						snapshot, and the captured changes that snapshot
  *						sees forgotten in the same transaction
+ *	catch_up			writers still not blocked: the changes captured since
+ *						sync's snapshot that a new snapshot of the source
+ *						sees applied to the destination and forgotten, in
+ *						one transaction, so that the locked step is left
+ *						with only what changed during this one
  *	attach_chunk		the short step: under an EXCLUSIVE lock on the
  *						access node's foreign chunk table (inserts, updates
  *						and deletes take ROW EXCLUSIVE on it, so they wait,
  *						then start again with the new replicas) and a SHARE
  *						lock on the source's chunk table taken before its
  *						snapshot (so writes the access node committed but
- *						the node has only prepared are seen), the captured
- *						changes applied to the destination and
+ *						the node has only prepared are seen), the remaining
+ *						captured changes applied to the destination and
  *						chunk_data_node switched: destination added, for a
  *						move the source removed and the foreign table's
  *						default server moved off it.  One transaction, so
@@ -39,13 +44,14 @@
  *	complete			(a copy stops the capture here)
  *
  * Writers into the chunk wait only for attach_chunk, whose work is the
- * changes made during the bulk copy, not the chunk's size.
+ * changes made during catch_up, not the chunk's size.
  *
  * Failure at any point leaves the log at the last committed stage.
  * cleanup_copy_chunk_operation (also run by the repair job for operations
  * whose backend is gone) heals the two nodes' prepared transactions first,
  * stops the capture on the source (trigger and recorded changes dropped),
- * then: before attach_chunk (init, create_empty_chunk, sync_start, sync),
+ * then: before attach_chunk (init, create_empty_chunk, sync_start, sync,
+ * catch_up),
  * undoes (drops the destination's table and the log row); from
  * attach_chunk on, finishes (drops the source's table of a move) and
  * deletes the log row.  Either way in one transaction, and every step is
@@ -94,6 +100,7 @@
 #define CCS_CREATE_EMPTY_CHUNK "create_empty_chunk"
 #define CCS_SYNC_START "sync_start"
 #define CCS_SYNC "sync"
+#define CCS_CATCH_UP "catch_up"
 #define CCS_ATTACH_CHUNK "attach_chunk"
 #define CCS_DELETE_CHUNK "delete_chunk"
 #define CCS_COMPLETE "complete"
@@ -632,6 +639,14 @@ op_next_stage(const ChunkCopyOp *op)
 	}
 	else if (strcmp(op->stage, CCS_SYNC) == 0)
 	{
+		/* what changed during the bulk copy, applied without the lock */
+		chunk = check_replicas(op);
+		ChunkCaptureCatchUp(ht, chunk, GetDataNodeServerId(op->source, false),
+							GetDataNodeServerId(op->dest, false), op->operation_id);
+		next = CCS_CATCH_UP;
+	}
+	else if (strcmp(op->stage, CCS_CATCH_UP) == 0)
+	{
 		stage_attach(op, ht);
 		next = CCS_ATTACH_CHUNK;
 	}
@@ -823,7 +838,8 @@ ChunkCopyCleanup(const char *operation_id)
 				 errmsg("chunk copy operation \"%s\" is in progress", operation_id),
 				 errdetail("Backend %d runs it.", op.backend_pid)));
 	forward = strcmp(op.stage, CCS_INIT) != 0 && strcmp(op.stage, CCS_CREATE_EMPTY_CHUNK) != 0 &&
-		strcmp(op.stage, CCS_SYNC_START) != 0 && strcmp(op.stage, CCS_SYNC) != 0;
+		strcmp(op.stage, CCS_SYNC_START) != 0 && strcmp(op.stage, CCS_SYNC) != 0 &&
+		strcmp(op.stage, CCS_CATCH_UP) != 0;
 	chunk = op_chunk_locked(&op, &ht);
 	src_server = GetDataNodeServerId(op.source, true);
 	dst_server = GetDataNodeServerId(op.dest, true);

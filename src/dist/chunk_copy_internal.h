@@ -30,6 +30,8 @@ extern void ChunkCaptureForgetSeen(Oid source_server, const Chunk *chunk,
 								   const char *operation_id);
 extern int64 ChunkCaptureApply(const Hypertable *ht, const Chunk *chunk, Oid source_server,
 							   Oid dest_server, const char *operation_id);
+extern void ChunkCaptureCatchUp(const Hypertable *ht, const Chunk *chunk, Oid source_server,
+								Oid dest_server, const char *operation_id);
 extern void ChunkCaptureStop(Oid source_server, const Chunk *chunk, const char *operation_id);
 
 #endif							/* MULTINODE_CHUNK_COPY_INTERNAL_H */

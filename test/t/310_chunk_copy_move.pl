@@ -211,7 +211,7 @@ sub kill_access_node_at
 # ---- the access node killed mid-move, before the switch: undone ----------------------------
 kill_access_node_at('attach_chunk', 'an_killed_1', 'the move waits before committing its switch');
 is(an(q{SELECT completed_stage, running FROM timescaledb_information.chunk_moves WHERE operation_id = 'an_killed_1'}),
-	'sync|f', 'after the restart the log shows the move at sync (rows copied, not switched), not running');
+	'catch_up|f', 'after the restart the log shows the move at catch_up (rows copied, not switched), not running');
 is(table_exists('dn2', $c3), 't', '... the destination has its copy');
 # the repair job's next run cleans up operations whose backend is gone
 an(q{CALL _timescaledb_internal.policy_chunk_repair(5, '{}')});

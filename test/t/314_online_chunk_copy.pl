@@ -231,6 +231,17 @@ no_capture_left('after the sync_start fault');
 an(q{CALL timescaledb_experimental.cleanup_copy_chunk_operation('fail_start')});
 is($c->safe_psql($c2_dst, qq{SELECT to_regclass('$c2') IS NULL}), 't', 'cleanup drops the empty destination table');
 
+# an error in catch_up (the capture committed): cleanup drops it
+$bg = bg(q{SET multinode.debug_chunk_copy_fault = 'catch_up'},
+	qq{CALL timescaledb_experimental.copy_chunk('$c2', '$c2_src', '$c2_dst', operation_id => 'fail_catch_up')});
+($ok, undef, $err) = finish_bg($bg);
+ok(!$ok && $err =~ /fault injected after stage "catch_up"/, 'a fault at catch_up fails the copy');
+is($c->safe_psql($c2_src, q{SELECT count(*) FROM pg_trigger WHERE tgname = '_multinode_chunk_copy_capture'}), '1',
+	'... leaving the capture trigger of sync_start on the source');
+an(q{CALL timescaledb_experimental.cleanup_copy_chunk_operation('fail_catch_up')});
+no_capture_left('after cleanup of the catch_up fault');
+is($c->safe_psql($c2_dst, qq{SELECT to_regclass('$c2') IS NULL}), 't', '... and the destination table');
+
 mark('fault 1');
 # the access node killed during sync (the capture running): the repair job undoes it
 $holder = $c->session('an');
@@ -271,7 +282,7 @@ $holder->quit;
 ok(!$ok, "the move fails when $c2_src dies before the switch commits");
 $c->start_node($c2_src);
 is(an(q{SELECT completed_stage FROM _timescaledb_catalog.chunk_copy_operation WHERE operation_id = 'src_killed_attach'}),
-	'sync', '... the log shows sync');
+	'catch_up', '... the log shows catch_up');
 an(q{CALL timescaledb_experimental.cleanup_copy_chunk_operation('src_killed_attach')});
 no_capture_left('after the source died in attach_chunk');
 is($c->safe_psql($c2_dst, qq{SELECT to_regclass('$c2') IS NULL}), 't', '... no table on the destination');
