@@ -29,6 +29,31 @@ SELECT pg_catalog.pg_extension_config_dump('_timescaledb_catalog.chunk_copy_oper
 GRANT SELECT ON _timescaledb_catalog.chunk_copy_operation,
 	_timescaledb_catalog.chunk_copy_operation_id_seq TO PUBLIC;
 
+-- On a copy's source data node, the rows written to the chunk while it is
+-- copied (src/dist/chunk_capture.c): each row that appeared (+1) or went
+-- (-1), as text.  Written by the capture trigger as the extension's owner,
+-- read and forgotten through the functions below, which check that the
+-- caller owns the chunk; no privileges for anyone else.
+CREATE TABLE _timescaledb_catalog.chunk_copy_change (
+	operation_id name NOT NULL,
+	chunk_relid oid NOT NULL,
+	delta smallint NOT NULL,
+	row_image text NOT NULL
+);
+
+CREATE FUNCTION _timescaledb_functions.chunk_copy_capture_row()
+RETURNS trigger AS 'MODULE_PATHNAME', 'multinode_chunk_copy_capture_row' LANGUAGE C;
+
+CREATE FUNCTION _timescaledb_functions.chunk_copy_changes(chunk regclass, operation_id name)
+RETURNS TABLE (row_image text, delta bigint)
+AS 'MODULE_PATHNAME', 'multinode_chunk_copy_changes' LANGUAGE C VOLATILE STRICT;
+
+CREATE FUNCTION _timescaledb_functions.chunk_copy_forget_changes(chunk regclass, operation_id name)
+RETURNS bigint AS 'MODULE_PATHNAME', 'multinode_chunk_copy_forget_changes' LANGUAGE C VOLATILE STRICT;
+
+CREATE FUNCTION _timescaledb_functions.chunk_copy_capture_stop(chunk text, operation_id name)
+RETURNS bigint AS 'MODULE_PATHNAME', 'multinode_chunk_copy_capture_stop' LANGUAGE C VOLATILE STRICT;
+
 CREATE FUNCTION _timescaledb_functions.chunk_copy_start(chunk regclass, source_node name,
 														destination_node name, operation_id name,
 														delete_on_source_node boolean, caller text)
@@ -80,8 +105,8 @@ END
 $$;
 
 -- Finish (from attach_chunk on) or undo (before it: init, create_empty_chunk,
--- sync) an operation that did not complete, and forget it; a completed one is
--- just forgotten.
+-- sync_start, sync, catch_up) an operation that did not complete, and forget
+-- it; a completed one is just forgotten.
 CREATE PROCEDURE timescaledb_experimental.cleanup_copy_chunk_operation(operation_id name)
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -237,6 +237,9 @@ extern char *CatalogChunkCopyOpInsert(const char *operation_id, int32 chunk_id,
 									  bool delete_on_source);
 extern void CatalogChunkCopyOpSetStage(const char *operation_id, const char *stage);
 extern void CatalogChunkCopyOpDelete(const char *operation_id);
+extern void CatalogChunkCopyChangeInsert(const char *operation_id, Oid chunk_relid, int16 delta,
+										 const char *row_image);
+extern uint64 CatalogChunkCopyChangesDelete(Oid chunk_relid, bool latest);
 
 /* ---------------------------------------------------------------------------
  * Running as another role (owner.c): the only way the code base switches

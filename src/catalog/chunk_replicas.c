@@ -17,8 +17,10 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 
 #include "catalog/catalog.h"
 #include "multinode.h"
@@ -124,4 +126,78 @@ CatalogChunkCopyOpDelete(const char *operation_id)
 	CatalogExec("DELETE FROM " MN_CATALOG_SCHEMA ".chunk_copy_operation "
 				"WHERE operation_id OPERATOR(pg_catalog.=) $1",
 				1, types, values, NULL, false);
+}
+
+/*
+ * One row change of a chunk being copied, captured on the copy's source
+ * node (dist/chunk_capture.c): row_image is the row as text, delta +1 for
+ * a row that appeared, -1 for one that went.  Runs for every row written
+ * to that chunk during the copy, as the writer's trigger, so the statement
+ * is planned once per backend.
+ */
+void
+CatalogChunkCopyChangeInsert(const char *operation_id, Oid chunk_relid, int16 delta,
+							 const char *row_image)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[4] = {NAMEOID, OIDOID, INT2OID, TEXTOID};
+	Datum		values[4];
+	CatalogOwnerScope scope;
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(operation_id));
+	values[1] = ObjectIdGetDatum(chunk_relid);
+	values[2] = Int16GetDatum(delta);
+	values[3] = CStringGetTextDatum(row_image);
+	CatalogAsOwnerBegin(&scope);
+	SPI_connect();
+	if (plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare("INSERT INTO " MN_CATALOG_SCHEMA ".chunk_copy_change "
+									"(operation_id, chunk_relid, delta, row_image) "
+									"VALUES ($1, $2, $3, $4)", 4, types);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not plan the chunk copy change log insert");
+		plan = p;
+	}
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write the chunk copy change log");
+	SPI_finish();
+	CatalogAsOwnerEnd(&scope);
+}
+
+/*
+ * Forget the captured changes of chunk_relid (of its one operation, and the
+ * leftovers of earlier ones), with those of chunks that are gone.  latest
+ * false: only those the transaction's snapshot sees (a copy made under that
+ * snapshot holds their effects); true: every committed one (the capture is
+ * over and the caller holds a lock that keeps writers out).  Returns the
+ * rows deleted.
+ */
+uint64
+CatalogChunkCopyChangesDelete(Oid chunk_relid, bool latest)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
+	CatalogOwnerScope scope;
+	SPIPlanPtr	plan;
+	uint64		n;
+
+	values[0] = ObjectIdGetDatum(chunk_relid);
+	CatalogAsOwnerBegin(&scope);
+	SPI_connect();
+	plan = SPI_prepare("DELETE FROM " MN_CATALOG_SCHEMA ".chunk_copy_change c "
+					   "WHERE c.chunk_relid OPERATOR(pg_catalog.=) $1 "
+					   "OR NOT EXISTS (SELECT FROM pg_catalog.pg_class r "
+					   "WHERE r.oid OPERATOR(pg_catalog.=) c.chunk_relid)", 1, types);
+	if (plan == NULL)
+		elog(ERROR, "could not plan the chunk copy change log delete");
+	if (SPI_execute_snapshot(plan, values, NULL,
+							 latest ? GetLatestSnapshot() : InvalidSnapshot,
+							 InvalidSnapshot, false, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not delete from the chunk copy change log");
+	n = SPI_processed;
+	SPI_finish();
+	CatalogAsOwnerEnd(&scope);
+	return n;
 }

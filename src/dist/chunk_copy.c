@@ -13,38 +13,49 @@
  *	init				the log row; nothing on any node yet
  *	create_empty_chunk	the member chunk made on the destination
  *						(create_member_chunk, as chunk creation does)
- *	sync				under an EXCLUSIVE lock on the access node's foreign
- *						chunk table (inserts into the chunk take ROW
- *						EXCLUSIVE on it, so they wait, and start again with
- *						the new replicas), held at session level past this
- *						commit, and a SHARE lock on the source's chunk table
- *						taken before its snapshot (so inserts the access node
- *						committed but the node has only prepared are in it):
- *						the destination truncated and the rows streamed from
- *						source to destination through this backend (COPY TO
- *						STDOUT / COPY FROM STDIN, binary)
- *	attach_chunk		still under that lock, chunk_data_node switched:
- *						destination added, for a move the source removed and
- *						the foreign table's default server moved off it.  The
- *						destination's rows were committed by sync, so a read
- *						that sees the switch sees them; the next stage lets
- *						the lock go
- *	delete_chunk		(move) the source's chunk table dropped
- *	complete
+ *	sync_start			the capture trigger made on the source's chunk table
+ *						(chunk_capture.c): from its commit on, every write
+ *						to the source's replica is recorded there
+ *	sync				the bulk copy, writers not blocked: the destination
+ *						truncated and the rows streamed from source to
+ *						destination through this backend (COPY TO STDOUT /
+ *						COPY FROM STDIN, binary) under the source's
+ *						snapshot, and the captured changes that snapshot
+ *						sees forgotten in the same transaction
+ *	catch_up			writers still not blocked: the changes captured since
+ *						sync's snapshot that a new snapshot of the source
+ *						sees applied to the destination and forgotten, in
+ *						one transaction, so that the locked step is left
+ *						with only what changed during this one
+ *	attach_chunk		the short step: under an EXCLUSIVE lock on the
+ *						access node's foreign chunk table (inserts, updates
+ *						and deletes take ROW EXCLUSIVE on it, so they wait,
+ *						then start again with the new replicas) and a SHARE
+ *						lock on the source's chunk table taken before its
+ *						snapshot (so writes the access node committed but
+ *						the node has only prepared are seen), the remaining
+ *						captured changes applied to the destination and
+ *						chunk_data_node switched: destination added, for a
+ *						move the source removed and the foreign table's
+ *						default server moved off it.  One transaction, so
+ *						the switch is atomic
+ *	delete_chunk		(move) the capture stopped and the source's chunk
+ *						table dropped
+ *	complete			(a copy stops the capture here)
  *
- * The copy is a full copy inside the locked transaction: inserts into that
- * one chunk wait while it runs (other chunks are not affected).  A bulk copy
- * before the lock would need the changes made since to be found, which
- * nothing records; correctness first.
+ * Writers into the chunk wait only for attach_chunk, whose work is the
+ * changes made during catch_up, not the chunk's size.
  *
  * Failure at any point leaves the log at the last committed stage.
  * cleanup_copy_chunk_operation (also run by the repair job for operations
  * whose backend is gone) heals the two nodes' prepared transactions first,
- * then: before attach_chunk (init, create_empty_chunk, sync), undoes (drops
- * the destination's table and the log row); from attach_chunk on, finishes
- * (drops the source's table of a move) and deletes the log row.  A session
- * lock is released by the abort of a failed stage, or with the session.  Either way in one transaction, and every
- * step is idempotent, so a cleanup that fails is simply run again.
+ * stops the capture on the source (trigger and recorded changes dropped),
+ * then: before attach_chunk (init, create_empty_chunk, sync_start, sync,
+ * catch_up),
+ * undoes (drops the destination's table and the log row); from
+ * attach_chunk on, finishes (drops the source's table of a move) and
+ * deletes the log row.  Either way in one transaction, and every step is
+ * idempotent, so a cleanup that fails is simply run again.
  *
  * The data travels through the access node as the calling role, which
  * reaches each node with its own credentials: no node-to-node connection.
@@ -87,7 +98,9 @@
 
 #define CCS_INIT "init"
 #define CCS_CREATE_EMPTY_CHUNK "create_empty_chunk"
+#define CCS_SYNC_START "sync_start"
 #define CCS_SYNC "sync"
+#define CCS_CATCH_UP "catch_up"
 #define CCS_ATTACH_CHUNK "attach_chunk"
 #define CCS_DELETE_CHUNK "delete_chunk"
 #define CCS_COMPLETE "complete"
@@ -217,22 +230,32 @@ ensure_member_chunk(DataNodeConn *conn, const Hypertable *ht, const Chunk *chunk
 										 4, params));
 }
 
-/* {"name"}: a one-element array literal, the element quoted and escaped */
+/* One element of an array literal: s double-quoted, quotes and backslashes escaped. */
+void
+ChunkCopyAppendArrayElement(StringInfo buf, const char *s)
+{
+	const char *p;
+
+	appendStringInfoChar(buf, '"');
+	for (p = s; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *p);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/* {"name"}: a one-element array literal */
 static char *
 name_array_literal(const char *name)
 {
 	StringInfoData buf;
-	const char *p;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"");
-	for (p = name; *p; p++)
-	{
-		if (*p == '"' || *p == '\\')
-			appendStringInfoChar(&buf, '\\');
-		appendStringInfoChar(&buf, *p);
-	}
-	appendStringInfoString(&buf, "\"}");
+	appendStringInfoChar(&buf, '{');
+	ChunkCopyAppendArrayElement(&buf, name);
+	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }
 
@@ -249,9 +272,12 @@ drop_member_chunk(Oid server_id, const Hypertable *ht, const Chunk *chunk)
 							 ".drop_member_chunks($1::regclass, $2::name[])", 2, params));
 }
 
-/* The root's stored columns, quoted and comma-separated, for the COPY statements. */
-static char *
-column_list(Oid relid)
+/*
+ * The root's stored columns, quoted and comma-separated, each after prefix
+ * (if not NULL), for the statements that copy rows.
+ */
+char *
+ChunkCopyColumnList(Oid relid, const char *prefix)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
@@ -267,7 +293,8 @@ column_list(Oid relid)
 		/* generated columns are computed again on the destination */
 		if (att->attisdropped || att->attgenerated)
 			continue;
-		appendStringInfo(&buf, "%s%s", first ? "" : ", ", quote_identifier(NameStr(att->attname)));
+		appendStringInfo(&buf, "%s%s%s", first ? "" : ", ", prefix ? prefix : "",
+						 quote_identifier(NameStr(att->attname)));
 		first = false;
 	}
 	table_close(rel, AccessShareLock);
@@ -296,9 +323,11 @@ ChunkCopyLockSource(Oid source_server, const Chunk *chunk)
  * Make the destination's replica of chunk an exact copy of the source's,
  * in the current distributed transaction: the member chunk made if
  * missing, truncated, and the source's rows streamed in (binary COPY, in
- * batches of about 64 kB).  The caller holds the access node's EXCLUSIVE
- * lock on the chunk and has called ChunkCopyLockSource.  Returns the
- * number of rows copied; *node_chunk_id gets the destination's chunk id.
+ * batches of about 64 kB), as the source's snapshot sees them.  The caller
+ * makes that enough: it keeps writers out (the access node's EXCLUSIVE
+ * lock on the chunk, then ChunkCopyLockSource), or it captures their
+ * changes (chunk_capture.c).  Returns the number of rows copied;
+ * *node_chunk_id gets the destination's chunk id.
  */
 int64
 ChunkCopyRows(const Hypertable *ht, const Chunk *chunk, Oid source_server, Oid dest_server,
@@ -307,7 +336,7 @@ ChunkCopyRows(const Hypertable *ht, const Chunk *chunk, Oid source_server, Oid d
 	DataNodeConn *src = GetDataNodeConnection(source_server, REMOTE_TXN_WRITE);
 	DataNodeConn *dst = GetDataNodeConnection(dest_server, REMOTE_TXN_WRITE);
 	const char *table = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
-	char	   *columns = column_list(ht->relid);
+	char	   *columns = ChunkCopyColumnList(ht->relid, NULL);
 	char	   *out_sql = psprintf("COPY %s (%s) TO STDOUT (FORMAT binary)", table, columns);
 	char	   *in_sql = psprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", table, columns);
 	StringInfoData batch;
@@ -490,37 +519,16 @@ op_chunk_locked(const ChunkCopyOp *op, Hypertable **ht)
 	return chunk;
 }
 
-/* The chunk's relation lock tag, for the session-level lock of sync. */
-static void
-chunk_lock_tag(Oid chunk_relid, LOCKTAG *tag, LockRelId *relid)
-{
-	relid->relId = chunk_relid;
-	relid->dbId = MyDatabaseId;
-	SET_LOCKTAG_RELATION(*tag, relid->dbId, relid->relId);
-}
-
 /*
- * Stage sync: under an EXCLUSIVE lock on the access node's chunk, held at
- * session level past this stage's commit until the replicas are switched
- * (so no insert reaches the source alone in between), and a SHARE lock on
- * the source's table, make the destination's table a copy of the source's.
- * Committed before the switch, so that once the switch is visible the
- * destination's rows are too.  An abort releases session locks as well.
+ * The checks a stage repeats once it holds its lock (they bring news of the
+ * chunk's replicas): the source holds a fresh replica, the destination none
+ * yet.  Returns the chunk as read now.
  */
-static void
-stage_sync(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
+static Chunk *
+check_replicas(const ChunkCopyOp *op)
 {
-	Oid			src_server = GetDataNodeServerId(op->source, false);
-	Oid			dst_server = GetDataNodeServerId(op->dest, false);
-	int32		node_chunk_id;
-	LOCKTAG		tag;
-	LockRelId	relid;
+	Chunk	   *chunk = chunk_require(op->chunk_relid);
 
-	/* the transaction's lock first: it brings news of the chunk's replicas */
-	LockRelationOid(chunk->relid, ExclusiveLock);
-	chunk_lock_tag(chunk->relid, &tag, &relid);
-	LockRelationIdForSession(&relid, ExclusiveLock);
-	chunk = chunk_require(op->chunk_relid);
 	if (ChunkReplicaOn(chunk, op->source) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -532,37 +540,53 @@ stage_sync(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
 				 errmsg("chunk \"%s\" already exists on destination data node \"%s\"",
 						chunk->table_name, op->dest)));
 	require_fresh_source(chunk, op->source);
-
-	ChunkCopyLockSource(src_server, chunk);
-	ChunkCopyRows(ht, chunk, src_server, dst_server, &node_chunk_id);
+	return chunk;
 }
 
 /*
- * Stage attach_chunk: switch chunk_data_node (destination added; for a
- * move the source removed and the foreign table moved off it), still
- * under sync's session lock, which the next stage lets go.
+ * Stage sync: the destination's table made a copy of the source's as the
+ * source's snapshot sees it, and the captured changes that snapshot sees
+ * forgotten, in one transaction on the source; writers go on meanwhile
+ * (the capture trigger records them).
  */
 static void
-stage_attach(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
+stage_sync(const ChunkCopyOp *op, const Hypertable *ht)
+{
+	Oid			src_server = GetDataNodeServerId(op->source, false);
+	Chunk	   *chunk = check_replicas(op);
+	int32		node_chunk_id;
+
+	ChunkCaptureForgetSeen(src_server, chunk, op->operation_id);
+	ChunkCopyRows(ht, chunk, src_server, GetDataNodeServerId(op->dest, false), &node_chunk_id);
+}
+
+/*
+ * Stage attach_chunk, the short step that keeps writers out: under an
+ * EXCLUSIVE lock on the access node's chunk (inserts, updates and deletes
+ * take ROW EXCLUSIVE on it, so they wait, and start again with the new
+ * replicas) and a SHARE lock on the source's table taken before its
+ * snapshot, the changes captured since sync's snapshot are applied to the
+ * destination and chunk_data_node switched: destination added, for a move
+ * the source removed and the foreign table's default server moved off it.
+ */
+static void
+stage_attach(const ChunkCopyOp *op, const Hypertable *ht)
 {
 	Oid			src_server = GetDataNodeServerId(op->source, false);
 	Oid			dst_server = GetDataNodeServerId(op->dest, false);
+	Chunk	   *chunk;
 	int32		node_chunk_id;
 	const char *dest_name = op->dest;
-	LOCKTAG		tag;
-	LockRelId	relid;
+	int64		changes;
 
-	chunk_lock_tag(chunk->relid, &tag, &relid);
-	if (!LockHeldByMe(&tag, ExclusiveLock))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("chunk copy operation \"%s\" no longer holds its lock on chunk \"%s\"",
-						op->operation_id, chunk->table_name),
-				 errdetail("Inserts may have reached the source since stage \"sync\"."),
-				 errhint("Run cleanup_copy_chunk_operation('%s') and start again.",
-						 op->operation_id)));
-	LockRelationOid(chunk->relid, ExclusiveLock);
-	node_chunk_id = ensure_member_chunk(GetDataNodeConnection(dst_server, REMOTE_TXN_READ),
+	LockRelationOid(op->chunk_relid, ExclusiveLock);
+	chunk = check_replicas(op);
+	ChunkCopyLockSource(src_server, chunk);
+	changes = ChunkCaptureApply(ht, chunk, src_server, dst_server, op->operation_id);
+	ereport(DEBUG1,
+			(errmsg("chunk copy operation \"%s\": " INT64_FORMAT " rows changed during the copy",
+					op->operation_id, changes)));
+	node_chunk_id = ensure_member_chunk(GetDataNodeConnection(dst_server, REMOTE_TXN_WRITE),
 										ht, chunk);
 	CatalogChunkDataNodesInsert(chunk->id, 1, &node_chunk_id, &dest_name);
 	if (op->delete_on_source)
@@ -573,18 +597,6 @@ stage_attach(const ChunkCopyOp *op, const Hypertable *ht, const Chunk *chunk)
 	}
 	CatalogInvalidateHypertable(ht->relid);
 	CommandCounterIncrement();
-}
-
-/* Let go of sync's session lock on the chunk, if this session holds it. */
-static void
-release_sync_lock(Oid chunk_relid)
-{
-	LOCKTAG		tag;
-	LockRelId	relid;
-
-	chunk_lock_tag(chunk_relid, &tag, &relid);
-	if (LockHeldByMe(&tag, ExclusiveLock))
-		UnlockRelationIdForSession(&relid, ExclusiveLock);
 }
 
 /*
@@ -615,18 +627,33 @@ op_next_stage(const ChunkCopyOp *op)
 	}
 	else if (strcmp(op->stage, CCS_CREATE_EMPTY_CHUNK) == 0)
 	{
-		stage_sync(op, ht, chunk);
+		/* committed before sync takes its snapshot, so every later write is captured */
+		chunk = check_replicas(op);
+		ChunkCaptureStart(GetDataNodeServerId(op->source, false), chunk, op->operation_id);
+		next = CCS_SYNC_START;
+	}
+	else if (strcmp(op->stage, CCS_SYNC_START) == 0)
+	{
+		stage_sync(op, ht);
 		next = CCS_SYNC;
 	}
 	else if (strcmp(op->stage, CCS_SYNC) == 0)
 	{
-		stage_attach(op, ht, chunk);
+		/* what changed during the bulk copy, applied without the lock */
+		chunk = check_replicas(op);
+		ChunkCaptureCatchUp(ht, chunk, GetDataNodeServerId(op->source, false),
+							GetDataNodeServerId(op->dest, false), op->operation_id);
+		next = CCS_CATCH_UP;
+	}
+	else if (strcmp(op->stage, CCS_CATCH_UP) == 0)
+	{
+		stage_attach(op, ht);
 		next = CCS_ATTACH_CHUNK;
 	}
 	else
 	{
-		/* the switch is committed: inserts may go on, to the new replicas */
-		release_sync_lock(chunk->relid);
+		if (strcmp(op->stage, CCS_ATTACH_CHUNK) == 0)
+			ChunkCaptureStop(GetDataNodeServerId(op->source, false), chunk, op->operation_id);
 		if (strcmp(op->stage, CCS_ATTACH_CHUNK) == 0 && op->delete_on_source)
 		{
 			drop_member_chunk(GetDataNodeServerId(op->source, false), ht, chunk);
@@ -817,7 +844,8 @@ ChunkCopyCleanup(const char *operation_id)
 				 errmsg("chunk copy operation \"%s\" is in progress", operation_id),
 				 errdetail("Backend %d runs it.", op.backend_pid)));
 	forward = strcmp(op.stage, CCS_INIT) != 0 && strcmp(op.stage, CCS_CREATE_EMPTY_CHUNK) != 0 &&
-		strcmp(op.stage, CCS_SYNC) != 0;
+		strcmp(op.stage, CCS_SYNC_START) != 0 && strcmp(op.stage, CCS_SYNC) != 0 &&
+		strcmp(op.stage, CCS_CATCH_UP) != 0;
 	chunk = op_chunk_locked(&op, &ht);
 	src_server = GetDataNodeServerId(op.source, true);
 	dst_server = GetDataNodeServerId(op.dest, true);
@@ -831,14 +859,14 @@ ChunkCopyCleanup(const char *operation_id)
 			RemoteTxnHealDataNode(dst_server, NULL);
 		/* the access node's cache reads the catalog the healing just settled */
 		chunk = chunk_require(op.chunk_relid);
+		if (OidIsValid(src_server))
+			ChunkCaptureStop(src_server, chunk, op.operation_id);
 		if (!forward && OidIsValid(dst_server) && ChunkReplicaOn(chunk, op.dest) == NULL)
 			drop_member_chunk(dst_server, ht, chunk);
 		if (forward && op.delete_on_source && OidIsValid(src_server) &&
 			ChunkReplicaOn(chunk, op.source) == NULL)
 			drop_member_chunk(src_server, ht, chunk);
 	}
-	if (OidIsValid(op.chunk_relid))
-		release_sync_lock(op.chunk_relid);
 	CatalogChunkCopyOpDelete(operation_id);
 	return forward;
 }

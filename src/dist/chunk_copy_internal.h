@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * chunk_copy_internal.h
- *	  What chunk copy, move and repair share (chunk_copy.c, chunk_repair.c).
+ *	  What chunk copy, move and repair share (chunk_copy.c, chunk_capture.c,
+ *	  chunk_repair.c).
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -11,6 +12,7 @@
 #define MULTINODE_CHUNK_COPY_INTERNAL_H
 
 #include "catalog/catalog.h"
+#include "lib/stringinfo.h"
 
 extern ChunkDataNode *ChunkReplicaOn(const Chunk *chunk, const char *node_name);
 extern bool ChunkReplicaIsStale(int32 chunk_id, const char *node_name);
@@ -20,5 +22,17 @@ extern int64 ChunkCopyRows(const Hypertable *ht, const Chunk *chunk, Oid source_
 extern void ChunkSetDefaultServer(Oid chunk_relid, Oid server_id);
 extern bool ChunkCopyCleanup(const char *operation_id);
 extern void ChunkCopyPreventTransactionBlock(const char *what, const char *detail);
+extern char *ChunkCopyColumnList(Oid relid, const char *prefix);
+extern void ChunkCopyAppendArrayElement(StringInfo buf, const char *s);
+
+/* chunk_capture.c: the writes a source takes during an online copy */
+extern void ChunkCaptureStart(Oid source_server, const Chunk *chunk, const char *operation_id);
+extern void ChunkCaptureForgetSeen(Oid source_server, const Chunk *chunk,
+								   const char *operation_id);
+extern int64 ChunkCaptureApply(const Hypertable *ht, const Chunk *chunk, Oid source_server,
+							   Oid dest_server, const char *operation_id);
+extern void ChunkCaptureCatchUp(const Hypertable *ht, const Chunk *chunk, Oid source_server,
+								Oid dest_server, const char *operation_id);
+extern void ChunkCaptureStop(Oid source_server, const Chunk *chunk, const char *operation_id);
 
 #endif							/* MULTINODE_CHUNK_COPY_INTERNAL_H */

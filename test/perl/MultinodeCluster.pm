@@ -461,6 +461,75 @@ sub session
 	return $s;
 }
 
+=pod
+
+=head1 $c->background(NODE, [SQL, ...], OPTIONS) / $c->finish_background(BG)
+
+A psql running the statements in the background, each its own -c (so
+procedures that commit may be CALLed), stopping at the first error.
+finish_background waits for it (or kills it after a timeout of 240 s) and
+returns (success, stdout, stderr).
+
+=head1 $c->poll_until(NODE, SQL)
+
+Runs SQL every 0.1 s, up to 60 s, until it returns 't'; returns whether it did.
+
+=cut
+
+sub background
+{
+	my ($self, $node, $sql, %o) = @_;
+	my ($out, $err) = ('', '');
+	my @cmd = (@{ $self->_psql_cmd($node, %o, stop => 1) }, map { ('-c', $_) } @$sql);
+	my $h = IPC::Run::start(\@cmd, '<', \undef, '>', \$out, '2>', \$err,
+		IPC::Run::timeout(240));
+	return { h => $h, out => \$out, err => \$err };
+}
+
+sub finish_background
+{
+	my ($self, $bg) = @_;
+	eval { $bg->{h}->finish; 1 } or $bg->{h}->kill_kill;
+	return ($bg->{h}->result(0) == 0, ${ $bg->{out} }, ${ $bg->{err} });
+}
+
+sub poll_until
+{
+	my ($self, $node, $sql) = @_;
+	for (1 .. 600)
+	{
+		my ($rc, $out) = $self->psql($node, $sql);
+		return 1 if $rc == 0 && $out eq 't';
+		Time::HiRes::sleep(0.1);
+	}
+	return 0;
+}
+
+=pod
+
+=head1 $c->check_no_orphan_chunks
+
+Tests that every data node holds exactly the chunk replicas the access node
+records, and no prepared transaction.
+
+=cut
+
+sub check_no_orphan_chunks
+{
+	my ($self) = @_;
+	for my $n ($self->data_nodes)
+	{
+		my $tables = $self->safe_psql($n, q{SELECT string_agg(format('%I.%I', schema_name, table_name), ','
+			ORDER BY table_name) FROM _timescaledb_catalog.chunk});
+		my $known = $self->safe_psql('an', qq{SELECT string_agg(format('%I.%I', c.schema_name, c.table_name),
+			',' ORDER BY c.table_name) FROM _timescaledb_catalog.chunk c
+			JOIN _timescaledb_catalog.chunk_data_node cdn ON cdn.chunk_id = c.id WHERE cdn.node_name = '$n'});
+		is($tables, $known, "$n holds exactly the replicas the access node records");
+		is($self->safe_psql($n, 'SELECT count(*) FROM pg_prepared_xacts'), '0',
+			"$n: no prepared transactions left");
+	}
+}
+
 # The contents of a file.
 sub slurp
 {

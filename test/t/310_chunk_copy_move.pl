@@ -11,7 +11,6 @@
 use strict;
 use warnings;
 
-use IPC::Run;
 use MultinodeCluster qw(timed);
 use Test::More;
 use Time::HiRes ();
@@ -22,36 +21,10 @@ my $fault_lock = 4243;
 
 sub an { return $c->safe_psql('an', $_[0]); }
 
-# Background psql on the access node running these statements, each its own
-# -c (so CALL is not inside a transaction block).
-sub start_bg
-{
-	my @sql = @_;
-	my ($out, $err) = ('', '');
-	my @cmd = (@{ $c->_psql_cmd('an', stop => 1) }, map { ('-c', $_) } @sql);
-	my $h = IPC::Run::start(\@cmd, '<', \undef, '>', \$out, '2>', \$err,
-		IPC::Run::timeout(180));
-	return { h => $h, out => \$out, err => \$err };
-}
-
-sub finish_bg
-{
-	my ($bg) = @_;
-	eval { $bg->{h}->finish; 1 } or $bg->{h}->kill_kill;
-	return ($bg->{h}->result(0) == 0, ${ $bg->{out} }, ${ $bg->{err} });
-}
-
-sub poll_until
-{
-	my ($node, $sql) = @_;
-	for (1 .. 600)
-	{
-		my ($rc, $out) = $c->psql($node, $sql);
-		return 1 if $rc == 0 && $out eq 't';
-		Time::HiRes::sleep(0.1);
-	}
-	return 0;
-}
+# background psql on the access node, each statement its own -c
+sub bg { return $c->background('an', [@_]); }
+sub finish_bg { return $c->finish_background($_[0]); }
+sub poll_until { return $c->poll_until(@_); }
 
 # count and checksum of a chunk's table on a node
 sub chunk_sum
@@ -90,7 +63,7 @@ sub insert_loop
 			FROM generate_series($v0, $v0 + 7) i";
 		push @sql, 'SELECT pg_sleep(0.005)';
 	}
-	return start_bg(@sql);
+	return bg(@sql);
 }
 
 sub all_rows_once
@@ -170,7 +143,7 @@ my $c3 = an(q{SELECT format('%I.%I', chunk_schema, chunk_name)
 	FROM timescaledb_experimental.chunk_replication_status
 	WHERE replica_nodes = '{dn1}' ORDER BY chunk_name DESC LIMIT 1});
 my $before = chunk_sum('dn1', $c3);
-my $bg = start_bg(q{SET multinode.debug_chunk_copy_fault = 'create_empty_chunk'},
+my $bg = bg(q{SET multinode.debug_chunk_copy_fault = 'create_empty_chunk'},
 	qq{CALL timescaledb_experimental.move_chunk('$c3', 'dn1', 'dn2', operation_id => 'fails')});
 ($ok, undef, $err) = finish_bg($bg);
 ok(!$ok && $err =~ /chunk copy fault injected after stage "create_empty_chunk"/, 'a failing stage fails the move');
@@ -194,7 +167,7 @@ sub kill_data_node_mid
 	my ($proc, $kill, $op) = @_;
 	my $holder = $c->session('an');
 	$holder->query_safe("SELECT pg_advisory_lock($fault_lock)");
-	my $bg = start_bg(q{SET multinode.debug_chunk_copy_fault = 'sync:wait'},
+	my $bg = bg(q{SET multinode.debug_chunk_copy_fault = 'sync:wait'},
 		qq{CALL timescaledb_experimental.$proc('$c3', 'dn1', 'dn2', operation_id => '$op')});
 	ok(poll_until('an', "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = $fault_lock AND NOT granted"),
 		"$proc waits after copying the rows, before committing");
@@ -205,7 +178,7 @@ sub kill_data_node_mid
 	ok(!$ok, "$proc fails when $kill dies before the commit");
 	$c->start_node($kill);
 	is(an(qq{SELECT completed_stage FROM _timescaledb_catalog.chunk_copy_operation WHERE operation_id = '$op'}),
-		'create_empty_chunk', '... the log says the empty chunk was made');
+		'sync_start', '... the log says the capture was started');
 	is(table_exists('dn2', $c3), 't', '... and it is there on dn2');
 	an(qq{CALL timescaledb_experimental.cleanup_copy_chunk_operation('$op')});
 	is(table_exists('dn2', $c3), 'f', 'cleanup drops it');
@@ -225,7 +198,7 @@ sub kill_access_node_at
 	my ($stage, $op, $what) = @_;
 	my $h = $c->session('an');
 	$h->query_safe("SELECT pg_advisory_lock($fault_lock)");
-	my $move = start_bg(qq{SET multinode.debug_chunk_copy_fault = '$stage:wait'},
+	my $move = bg(qq{SET multinode.debug_chunk_copy_fault = '$stage:wait'},
 		qq{CALL timescaledb_experimental.move_chunk('$c3', 'dn1', 'dn2', operation_id => '$op')});
 	ok(poll_until('an', "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = $fault_lock AND NOT granted"),
 		$what);
@@ -238,7 +211,7 @@ sub kill_access_node_at
 # ---- the access node killed mid-move, before the switch: undone ----------------------------
 kill_access_node_at('attach_chunk', 'an_killed_1', 'the move waits before committing its switch');
 is(an(q{SELECT completed_stage, running FROM timescaledb_information.chunk_moves WHERE operation_id = 'an_killed_1'}),
-	'sync|f', 'after the restart the log shows the move at sync (rows copied, not switched), not running');
+	'catch_up|f', 'after the restart the log shows the move at catch_up (rows copied, not switched), not running');
 is(table_exists('dn2', $c3), 't', '... the destination has its copy');
 # the repair job's next run cleans up operations whose backend is gone
 an(q{CALL _timescaledb_internal.policy_chunk_repair(5, '{}')});
@@ -263,15 +236,6 @@ is(an(q{SELECT count(*) FROM _timescaledb_catalog.chunk_copy_operation WHERE ope
 all_rows_once('after the failures');
 
 # no orphans: every chunk table on a data node is a replica the access node knows
-for my $n (qw(dn1 dn2 dn3))
-{
-	my $tables = $c->safe_psql($n, q{SELECT string_agg(format('%I.%I', schema_name, table_name), ',' ORDER BY table_name)
-		FROM _timescaledb_catalog.chunk});
-	my $known = an(qq{SELECT string_agg(format('%I.%I', c.schema_name, c.table_name), ',' ORDER BY c.table_name)
-		FROM _timescaledb_catalog.chunk c JOIN _timescaledb_catalog.chunk_data_node cdn ON cdn.chunk_id = c.id
-		WHERE cdn.node_name = '$n'});
-	is($tables, $known, "$n holds exactly the replicas the access node records");
-	is($c->safe_psql($n, 'SELECT count(*) FROM pg_prepared_xacts'), '0', "$n: no prepared transactions left");
-}
+$c->check_no_orphan_chunks;
 
 done_testing();
