@@ -1372,7 +1372,8 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 		else if (nb->only_chunk != chunk->id)
 			nb->only_chunk = -1;
 		appendBinaryStringInfo(&nb->data, cd->row.data, cd->row.len);
-		if (++nb->nrows >= mn_max_insert_batch_size)
+		/* a batch, or another while earlier ones wait for the node */
+		if (++nb->nrows % mn_max_insert_batch_size == 0)
 			batch_ready(cd, nb);
 	}
 	if (flush)
