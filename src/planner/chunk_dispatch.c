@@ -665,8 +665,14 @@ encode_row_params(struct ChunkDispatch *cd, TupleTableSlot *slot)
  * ----------------------------------------------------------------------------
  */
 
-/* COPY data buffered for one node, not yet sent, before the access node waits for it */
-#define NODE_BUFFER_BYTES (2 * 1024 * 1024)
+/*
+ * COPY data buffered for one node, not yet sent, before the access node
+ * waits for it.  Small: the kernel's socket buffer already holds megabytes
+ * ahead of the node, and what is here (and then in libpq's queue, which
+ * keeps its size) is the access node's memory, which must not depend on the
+ * rows loaded.
+ */
+#define NODE_BUFFER_BYTES (512 * 1024)
 
 /* at most this many rows left over for a node go as INSERT, not COPY */
 #define SMALL_INSERT_ROWS 32
@@ -1143,7 +1149,7 @@ flush_on_conflict(struct ChunkDispatch *cd)
 		foreach(lc, cd->nodes)
 		{
 			NodeBuffer *nb = lfirst(lc);
-			ChunkBuffer *cb;
+		ChunkBuffer *cb;
 			int			n;
 			const char **params;
 			int			p = 0;
@@ -1341,7 +1347,7 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 	{
 		ChunkDataNode *cdn = lfirst(lc);
 		NodeBuffer *nb;
-			ChunkBuffer *cb;
+		ChunkBuffer *cb;
 
 		if (node_is_down(cd, cdn->server_id))
 		{
