@@ -7,26 +7,32 @@
  * its chunk in the catalog cache or create it, then
  *
  *	 - distributed hypertable: encode the row once, for COPY (binary when
- *	   every column has a built-in type, else text), and append
- *	   it to a buffer per (data node, chunk) for every replica.  A chunk's
- *	   buffer goes out in batches of max_insert_batch_size rows on its
- *	   node's open COPY, or waits, within a budget per node, for its turn
- *	   (see "Buffers and flushing" below).  An error on a node surfaces
- *	   when its COPY ends (another chunk, chunk creation, or the end of the
- *	   statement).  ON CONFLICT statements ship the same buffers as
- *	   multi-row INSERT ... ON CONFLICT with parameters instead, and count
+ *	   every column has a built-in type, else text), and append it to the
+ *	   buffer of every replica's data node.  A node's buffer goes out in
+ *	   batches of max_insert_batch_size rows on one COPY into the node's
+ *	   member hypertable, open for the whole statement, whose own
+ *	   dispatcher puts each row into its chunk (see "Buffers and flushing"
+ *	   below).  An error on a node surfaces when its COPY ends (chunk
+ *	   creation on that node, or the end of the statement).  ON CONFLICT
+ *	   statements keep a buffer per chunk and ship it as multi-row INSERT
+ *	   ... ON CONFLICT into the chunk with parameters instead, and count
  *	   what the nodes report.
  *
  *	 - local (or data-node member) hypertable: insert straight into the
  *	   chunk table, with its constraints, indexes and row triggers (copies
- *	   of the root's, see hypertable/chunk_objects.c); with ON CONFLICT, run
- *	   PostgreSQL's own INSERT ... ON CONFLICT on the chunk, prepared once
- *	   per chunk, so speculative insertion and DO UPDATE work as on a table.
+ *	   of the root's, see hypertable/chunk_objects.c), in batches for COPY;
+ *	   with ON CONFLICT, run PostgreSQL's own INSERT ... ON CONFLICT on the
+ *	   chunk, prepared once per chunk, so speculative insertion and DO
+ *	   UPDATE work as on a table.
  *
- * Rows go straight into the chunk tables of the data nodes rather than into
- * their member hypertable's root: the access node has already routed the
- * row, re-routing on the node would only repeat the work, and the chunk's
- * CHECK constraints still catch any disagreement.
+ * The access node routes each row to its chunk's data nodes, and the data
+ * node routes it again, to the chunk in its own catalog (the same chunk: the
+ * access node creates it on the node, with the same ranges, before sending
+ * it rows; a node that finds no chunk for a row of the access node's refuses
+ * it rather than make one the access node does not know).  Routing costs
+ * little next to storing the row; one COPY per node instead of one per
+ * chunk means the access node never waits for a node to finish a chunk
+ * before it can send the next one's rows.
  *
  * Values are encoded in a form that means the same on every node whatever
  * the session's DateStyle, IntervalStyle, TimeZone or extra_float_digits:
@@ -45,6 +51,7 @@
 
 #include <math.h>
 
+#include "access/heapam.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/transam.h"
@@ -88,26 +95,25 @@ typedef struct ChunkBuffer
 	int32		chunk_id;
 	char	   *qualified;		/* "schema"."table" on the data node */
 	bool		counts;			/* first replica: its results are counted */
-	StringInfoData data;		/* COPY text rows */
-	List	   *rows;			/* ON CONFLICT: char *[ncols] per row */
-	int			nrows;
+	List	   *rows;			/* char *[ncols] per row */
 } ChunkBuffer;
 
 typedef struct NodeBuffer
 {
 	Oid			server_id;
 	DataNodeConn *conn;
+	int			nrows;			/* rows buffered, not sent */
+	/* COPY */
+	StringInfoData data;		/* the rows buffered, as COPY rows */
+	int32		only_chunk;		/* the one chunk of those rows, -1 if several */
+	NameData	only_schema;	/* its name, for a small INSERT */
+	NameData	only_table;
+	char	   *open_sql;		/* a COPY in progress on conn, or NULL */
+	struct ChunkDispatch *cd;	/* for release_open_copy */
+	/* ON CONFLICT */
 	MemoryContext cxt;			/* the chunk buffers, reset when all are sent */
 	List	   *chunks;			/* ChunkBuffer * */
 	ChunkBuffer *last;
-	int			nrows;			/* rows buffered, not sent */
-	Size		bytes;			/* COPY data buffered, not sent */
-	uint64		routed;			/* COPY rows routed here by the statement */
-	char	   *open_sql;		/* a COPY in progress on conn, or NULL */
-	int32		open_chunk_id;	/* the chunk it writes */
-	uint64		open_last_row;	/* "routed" when that chunk last got a row */
-	List	   *todo;			/* flush_copy_all: chunk buffers to send */
-	struct ChunkDispatch *cd;	/* for release_open_copy */
 	uint64		rows_sent;		/* for EXPLAIN ANALYZE: rows routed to the node */
 	uint64		commands;		/* COPY or INSERT statements started there */
 } NodeBuffer;
@@ -129,6 +135,11 @@ typedef struct LocalChunk
 	char	   *lock_sql;
 	SPIPlanPtr	insert_plan;	/* INSERT ... ON CONFLICT DO NOTHING RETURNING */
 	char	   *insert_sql;
+	/* batched rows (ChunkDispatchBatchLocal), stored by flush_local_rows */
+	TupleTableSlot **batch;		/* [LOCAL_BATCH_ROWS], slots made on first use */
+	int			nbatch;
+	Size		batch_bytes;
+	BulkInsertState bistate;
 } LocalChunk;
 
 struct ChunkDispatch
@@ -147,9 +158,12 @@ struct ChunkDispatch
 	bool		fixed_modes;	/* a column's text depends on output settings */
 	Oid		   *collations;		/* per dimension */
 	char	   *column_list;	/* "(a, b, c)" */
+	char	   *copy_sql;		/* the COPY to the nodes' member root */
 	char	   *column_names;	/* "a, b, c" */
 	Oid		   *column_types;	/* [ncols] */
 	bool		returning;		/* the caller wants the rows as stored */
+	bool		batch_local;	/* COPY: local chunks' rows stored in batches */
+	MemoryContext flush_cxt;	/* what storing a batch allocates */
 	TupleTableSlot *returned;	/* local ON CONFLICT: the row as stored */
 	TupleTableSlot *check_slot; /* a local chunk's row in the root's layout */
 	bool		checks;			/* the root has WITH CHECK OPTIONs */
@@ -618,50 +632,45 @@ encode_row_params(struct ChunkDispatch *cd, TupleTableSlot *slot)
 /* ----------------------------------------------------------------------------
  * Buffers and flushing (distributed hypertables)
  *
- * COPY statements keep, per data node, one buffer per chunk and at most one
- * COPY open (on the connection, only one command can run).  A chunk's rows
- * are sent in batches of max_insert_batch_size:
+ * COPY statements keep one stream per data node: "COPY root FROM STDIN"
+ * into the node's member hypertable, which routes each row to its chunk
+ * there (copy_from.c: the chunk the access node created for it, which the
+ * node's catalog has too).  A node's rows collect in its buffer and go out
+ * in batches of max_insert_batch_size on that one COPY, open from the
+ * node's first batch to the end of the statement.  Nothing on the way makes
+ * the access node wait for a node to finish what it was sent: ending a COPY
+ * does (the node's answer comes when it has stored every row), so a COPY
+ * per chunk, ended at every switch of chunk, left the access node idle while
+ * one node caught up and the other nodes idle with it.  Only chunk creation
+ * (on the nodes it creates the chunk on: the connection's holder ends the
+ * COPY) and the end of the statement end a COPY.
  *
- *	 - to the node's open COPY when it writes that chunk: just more data on
- *	   the stream, no round trip and no per-command work on the node;
- *	 - else, when the node has no COPY open, or when the open chunk has had
- *	   no row for a while (the data moved on), through a new COPY, which then
- *	   stays open;
- *	 - else the rows wait in their buffer, up to a budget for the node
- *	   (NODE_BUFFER_BYTES); then all of them go, one COPY per chunk.
- *
- * Ending a COPY waits for the node to take in what it was sent, so every
- * COPY ended is a pause for that node and, on the node, a command's set-up
- * and tear-down (its relation, its insert buffers).  Rows that interleave
- * chunks -- one device at a time over a month, or a month of devices at a
- * time, on a node that holds several chunks -- would otherwise switch COPYs
- * every batch; waiting in their buffers they go in few, large COPYs.  The
- * budget keeps the access node's memory flat whatever the input.
- *
- * Nodes run in parallel: sending never waits for a node to process what it
- * got, only ending a COPY does, and then the other nodes keep working on
- * what is queued for them.
+ * Nodes run in parallel and at their own pace: a batch goes to libpq only
+ * when the node's earlier data has left for the socket; until then the
+ * node's rows wait in its buffer, up to NODE_BUFFER_BYTES, and only then
+ * does the access node wait for that node.  So a slow node does not hold up
+ * the others, libpq's queue stays short, and the access node's memory is
+ * bounded by the budget per node whatever the input.
  *
  * A statement that leaves a node only a few rows of one chunk and no COPY
- * open (a single-row INSERT) sends them as one INSERT with binary
- * parameters instead: one round trip rather than the two of a COPY, and no
- * COPY set-up on the node.
+ * open (a single-row INSERT) sends them as one INSERT into the chunk with
+ * binary parameters instead: one round trip rather than the two of a COPY,
+ * and no COPY set-up on the node.
  *
- * ON CONFLICT statements ship every node's buffers when one node has a
- * batch, as multi-row INSERT ... ON CONFLICT with parameters.
+ * ON CONFLICT statements keep a buffer per chunk and ship every node's
+ * buffers when one node has a batch, as multi-row INSERT ... ON CONFLICT
+ * into the chunks with parameters.
  * ----------------------------------------------------------------------------
  */
 
 /*
- * COPY data buffered for one node, not yet sent, before everything goes:
- * this many bytes, or this many batches of rows (small batches, small
- * budget).
+ * COPY data buffered for one node, not yet sent, before the access node
+ * waits for it.  Small: the kernel's socket buffer already holds megabytes
+ * ahead of the node, and what is here (and then in libpq's queue, which
+ * keeps its size) is the access node's memory, which must not depend on the
+ * rows loaded.
  */
-#define NODE_BUFFER_BYTES (2 * 1024 * 1024)
-#define NODE_BUFFER_BATCHES 100
-
-/* an open COPY whose chunk had no row for this many batches gives way */
-#define IDLE_BATCHES 8
+#define NODE_BUFFER_BYTES (512 * 1024)
 
 /* at most this many rows left over for a node go as INSERT, not COPY */
 #define SMALL_INSERT_ROWS 32
@@ -685,11 +694,13 @@ node_buffer(struct ChunkDispatch *cd, Oid server_id)
 	nb->cd = cd;
 	nb->cxt = AllocSetContextCreate(GetMemoryChunkContext(cd), "multinode node buffer",
 									ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&nb->data);
 	cd->nodes = lappend(cd->nodes, nb);
 	MemoryContextSwitchTo(old);
 	return nb;
 }
 
+/* ON CONFLICT: the node's buffer for chunk */
 static ChunkBuffer *
 chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts)
 {
@@ -710,28 +721,27 @@ chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts
 	cb->chunk_id = chunk->id;
 	cb->qualified = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
 	cb->counts = counts;
-	initStringInfo(&cb->data);
 	nb->chunks = lappend(nb->chunks, cb);
 	MemoryContextSwitchTo(old);
 	return nb->last = cb;
 }
 
-/* The COPY that carries a chunk's rows; also what EXPLAIN shows. */
+/* The COPY that carries a node's rows; also what EXPLAIN shows. */
 static char *
-copy_sql(struct ChunkDispatch *cd, const char *qualified)
+copy_sql(struct ChunkDispatch *cd)
 {
-	return psprintf("COPY %s %s FROM STDIN%s", qualified, cd->column_list,
-					cd->binary ? " WITH (FORMAT binary)" : "");
+	return psprintf("COPY %s %s FROM STDIN%s",
+					quote_qualified_identifier(cd->ht->schema_name, cd->ht->table_name),
+					cd->column_list, cd->binary ? " WITH (FORMAT binary)" : "");
 }
 
-/* Forget a node's buffers once everything in them is sent. */
+/* ON CONFLICT: forget a node's buffers once everything in them is sent. */
 static void
 reset_node_buffers(NodeBuffer *nb)
 {
 	nb->chunks = NIL;
 	nb->last = NULL;
 	nb->nrows = 0;
-	nb->bytes = 0;
 	MemoryContextReset(nb->cxt);
 }
 
@@ -756,7 +766,6 @@ end_copy_collect(NodeBuffer *nb, RemoteFirstError *fe)
 	if (RemoteCollectResult(fe, nb->conn, res, nb->open_sql))
 		PQclear(res);
 	nb->open_sql = NULL;
-	nb->open_chunk_id = 0;
 }
 
 /* End the node's open COPY, if any, and raise its failure. */
@@ -773,9 +782,9 @@ end_copy(struct ChunkDispatch *cd, NodeBuffer *nb)
 }
 
 /*
- * Someone else needs the connection (another insert of the same statement,
- * a command run by a function the source query calls): end our COPY first.
- * The rows still buffered wait for the next one.
+ * Someone else needs the connection (chunk creation, another insert of the
+ * same statement, a command run by a function the source query calls): end
+ * our COPY first.  The rows still buffered wait for the next one.
  */
 static void
 release_open_copy(void *arg)
@@ -785,48 +794,17 @@ release_open_copy(void *arg)
 	end_copy(nb->cd, nb);
 }
 
-/*
- * End every open COPY and read its result; raise the first failure after
- * reading them all, so that no connection is left busy.  Needed before a
- * connection is used for anything else (chunk creation) and at the end.
- */
+/* Start the node's COPY and wait until the node accepts data. */
 static void
-end_open_copies(struct ChunkDispatch *cd)
+start_copy(struct ChunkDispatch *cd, NodeBuffer *nb)
 {
-	ListCell   *lc;
-	RemoteFirstError fe = {0};
-
-	foreach(lc, cd->nodes)
-		if (((NodeBuffer *) lfirst(lc))->open_sql)
-			end_copy_send(cd, lfirst(lc));
-	foreach(lc, cd->nodes)
-		if (((NodeBuffer *) lfirst(lc))->open_sql)
-			end_copy_collect(lfirst(lc), &fe);
-	RemoteRaiseFirstError(&fe);
-}
-
-/* "COPY chunk (columns) FROM STDIN" for cb, sent (not waited for) on its node. */
-static void
-start_copy_send(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
-{
-	MemoryContext old;
-
-	/* the text outlives the buffer: it names the COPY while open */
-	old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
-	nb->open_sql = copy_sql(cd, cb->qualified);
-	MemoryContextSwitchTo(old);
-	nb->open_chunk_id = cb->chunk_id;
-	nb->open_last_row = nb->routed;
+	if (cd->copy_sql == NULL)
+		cd->copy_sql = MemoryContextStrdup(GetMemoryChunkContext(cd), copy_sql(cd));
 	if (nb->conn == NULL)
 		nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
-	RemoteCopyStart(nb->conn, nb->open_sql);
+	RemoteCopyStart(nb->conn, cd->copy_sql);
+	nb->open_sql = cd->copy_sql;
 	nb->commands++;
-}
-
-/* Wait for the node to accept the COPY just started, and open the stream. */
-static void
-start_copy_finish(struct ChunkDispatch *cd, NodeBuffer *nb)
-{
 	RemoteCopyBegin(nb->conn, nb->open_sql);
 	if (cd->binary)
 		RemoteCopySend(nb->conn, binary_header, sizeof(binary_header), nb->open_sql);
@@ -870,23 +848,26 @@ copy_row_length(const char *p, const char *end, bool binary)
 }
 
 /*
- * Send cb's rows on the node's open COPY, which must be cb's: in one
- * CopyData message, or in messages of copy_rows_per_message rows when the
- * wrapper sets it (TimescaleDB's option).
+ * Send the node's buffered rows on its COPY, started if none is open: in
+ * one CopyData message, or in messages of copy_rows_per_message rows when
+ * the wrapper sets it (TimescaleDB's option).
  */
 static void
-send_rows(NodeBuffer *nb, ChunkBuffer *cb)
+send_rows(struct ChunkDispatch *cd, NodeBuffer *nb)
 {
-	int			per_message = nb->cd->rows_per_message;
+	int			per_message = cd->rows_per_message;
 
-	Assert(nb->open_sql != NULL && nb->open_chunk_id == cb->chunk_id);
 	CHECK_FOR_INTERRUPTS();
-	if (cb->data.len > 0 && (per_message <= 0 || cb->nrows <= per_message))
-		RemoteCopySend(nb->conn, cb->data.data, cb->data.len, nb->open_sql);
-	else if (cb->data.len > 0)
+	if (nb->data.len == 0)
+		return;
+	if (nb->open_sql == NULL)
+		start_copy(cd, nb);
+	if (per_message <= 0 || nb->nrows <= per_message)
+		RemoteCopySend(nb->conn, nb->data.data, nb->data.len, nb->open_sql);
+	else
 	{
-		const char *p = cb->data.data;
-		const char *end = cb->data.data + cb->data.len;
+		const char *p = nb->data.data;
+		const char *end = nb->data.data + nb->data.len;
 
 		while (p < end)
 		{
@@ -894,121 +875,57 @@ send_rows(NodeBuffer *nb, ChunkBuffer *cb)
 			int			r;
 
 			for (r = 0; r < per_message && p < end; r++)
-				p += copy_row_length(p, end, nb->cd->binary);
+				p += copy_row_length(p, end, cd->binary);
 			RemoteCopySend(nb->conn, start, (int) (p - start), nb->open_sql);
 		}
 	}
-	nb->bytes -= cb->data.len;
-	nb->nrows -= cb->nrows;
-	resetStringInfo(&cb->data);
-	cb->nrows = 0;
-}
-
-static ChunkBuffer *
-open_chunk_buffer(NodeBuffer *nb)
-{
-	ListCell   *lc;
-
-	if (nb->open_sql == NULL)
-		return NULL;
-	foreach(lc, nb->chunks)
-		if (((ChunkBuffer *) lfirst(lc))->chunk_id == nb->open_chunk_id)
-			return lfirst(lc);
-	return NULL;
-}
-
-/* Free an empty chunk buffer: a statement may go through thousands of chunks. */
-static void
-drop_chunk_buffer(NodeBuffer *nb, ChunkBuffer *cb)
-{
-	Assert(cb->nrows == 0);
-	nb->chunks = list_delete_ptr(nb->chunks, cb);
-	if (nb->last == cb)
-		nb->last = NULL;
-	pfree(cb->data.data);
-	pfree(cb->qualified);
-	pfree(cb);
+	resetStringInfo(&nb->data);
+	nb->nrows = 0;
+	nb->only_chunk = 0;
 }
 
 /*
- * Make cb's chunk the node's open COPY (after the old one's rows, its
- * buffer then freed if drop_old) and send cb.
+ * The node has a batch: send it if the node has taken in what it was sent
+ * before; else it waits in the buffer, and only a full buffer waits for the
+ * node.
  */
 static void
-switch_copy(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb, bool drop_old)
+batch_ready(struct ChunkDispatch *cd, NodeBuffer *nb)
 {
-	ChunkBuffer *open = open_chunk_buffer(nb);
-
-	if (open)
+	if (nb->open_sql != NULL && !RemoteCopyDrained(nb->conn, nb->open_sql))
 	{
-		send_rows(nb, open);
-		if (drop_old)
-			drop_chunk_buffer(nb, open);
+		if (nb->data.len < NODE_BUFFER_BYTES)
+			return;
+		RemoteCopyWaitDrained(nb->conn, nb->open_sql);
 	}
-	end_copy(cd, nb);
-	start_copy_send(cd, nb, cb);
-	start_copy_finish(cd, nb);
-	send_rows(nb, cb);
+	send_rows(cd, nb);
 }
 
 /*
- * cb, a buffer of node nb, has a batch: send it on the open COPY if that is
- * its chunk's, or through a new one when the node has none open or the open
- * one's chunk has had no row for IDLE_BATCHES batches; else it waits.
- */
-static void
-batch_ready(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
-{
-	if (nb->open_sql && nb->open_chunk_id == cb->chunk_id)
-		send_rows(nb, cb);
-	else if (nb->open_sql == NULL ||
-			 nb->routed - nb->open_last_row >= (uint64) IDLE_BATCHES * mn_max_insert_batch_size)
-		switch_copy(cd, nb, cb, true);
-}
-
-/* Everything buffered for the node, the open chunk first; the last COPY stays open. */
-static void
-flush_node(struct ChunkDispatch *cd, NodeBuffer *nb)
-{
-	ChunkBuffer *open = open_chunk_buffer(nb);
-	ListCell   *lc;
-
-	if (open)
-		send_rows(nb, open);
-	/* buffers are freed all together below, none while going through them */
-	foreach(lc, nb->chunks)
-	{
-		ChunkBuffer *cb = lfirst(lc);
-
-		if (cb->nrows > 0)
-			switch_copy(cd, nb, cb, false);
-	}
-	reset_node_buffers(nb);
-}
-
-/*
- * The node's rows as one INSERT with binary parameters (its buffer holds
- * them as binary COPY tuples: a field count, then per field a length, -1
- * for NULL, and the bytes), sent without waiting; returns the SQL, for the
- * result.
+ * The node's rows as one INSERT into their chunk with binary parameters
+ * (its buffer holds them as binary COPY tuples: a field count, then per
+ * field a length, -1 for NULL, and the bytes), sent without waiting;
+ * returns the SQL, for the result.
  */
 static char *
-send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
+send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb)
 {
-	int			nparams = cb->nrows * cd->ncols;
+	int			nparams = nb->nrows * cd->ncols;
 	const char **values = palloc(sizeof(char *) * nparams);
 	int		   *lengths = palloc(sizeof(int) * nparams);
 	int		   *formats = palloc(sizeof(int) * nparams);
 	Oid		   *types = palloc(sizeof(Oid) * nparams);
-	const char *p = cb->data.data;
+	const char *p = nb->data.data;
 	StringInfoData sql;
 	int			n = 0;
 	int			r,
 				c;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO %s %s VALUES ", cb->qualified, cd->column_list);
-	for (r = 0; r < cb->nrows; r++)
+	appendStringInfo(&sql, "INSERT INTO %s %s VALUES ",
+					 quote_qualified_identifier(NameStr(nb->only_schema), NameStr(nb->only_table)),
+					 cd->column_list);
+	for (r = 0; r < nb->nrows; r++)
 	{
 		p += 2;					/* the field count: ncols */
 		appendStringInfoString(&sql, r ? ", (" : "(");
@@ -1036,7 +953,7 @@ send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
 		}
 		appendStringInfoChar(&sql, ')');
 	}
-	Assert(p == cb->data.data + cb->data.len);
+	Assert(p == nb->data.data + nb->data.len);
 	if (nb->conn == NULL)
 		nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
 	/* the same chunk and row count send the same text: the node keeps its plan */
@@ -1049,105 +966,59 @@ send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
 static bool
 small_insert(struct ChunkDispatch *cd, NodeBuffer *nb)
 {
-	return cd->binary && nb->open_sql == NULL && list_length(nb->chunks) == 1 &&
+	return cd->binary && nb->open_sql == NULL && nb->only_chunk > 0 &&
 		nb->nrows <= SMALL_INSERT_ROWS && nb->nrows * cd->ncols <= MAX_PARAMS;
 }
 
 /*
- * At the end of the statement: everything still buffered, nodes in
- * parallel.  A node's open COPY takes its chunk's rows; the node's other
- * chunks follow in rounds over the nodes, one COPY per chunk (started on
- * all nodes before waiting for any).  Every COPY is left ended.
+ * At the end of the statement: every node's leftover rows, and the end of
+ * every COPY, nodes in parallel (all ends sent before any result is read).
  */
 static void
 flush_copy_all(struct ChunkDispatch *cd)
 {
 	ListCell   *lc;
+	ListCell   *lc2;
 	RemoteFirstError fe = {0};
-	List	   *restart = NIL;
+	List	   *ended = NIL;
 	List	   *inserts = NIL;
 	List	   *insert_sqls = NIL;
-	int			round;
 
 	foreach(lc, cd->nodes)
 	{
 		NodeBuffer *nb = lfirst(lc);
-		ChunkBuffer *open = open_chunk_buffer(nb);
-		List	   *todo = NIL;
-		ListCell   *lc2;
 
-		if (nb->nrows == 0)
-			continue;
-		if (small_insert(cd, nb))
+		if (nb->nrows > 0 && small_insert(cd, nb))
 		{
-			insert_sqls = lappend(insert_sqls, send_small_insert(cd, nb, linitial(nb->chunks)));
+			insert_sqls = lappend(insert_sqls, send_small_insert(cd, nb));
 			inserts = lappend(inserts, nb);
 			continue;
 		}
-		if (open)
-			send_rows(nb, open);
-		foreach(lc2, nb->chunks)
-			if (((ChunkBuffer *) lfirst(lc2))->nrows > 0)
-				todo = lappend(todo, lfirst(lc2));
-		if (todo == NIL)
+		send_rows(cd, nb);
+		if (nb->open_sql == NULL)
 			continue;
-		nb->todo = todo;
-		if (nb->open_sql)
-			end_copy_send(cd, nb);
-		restart = lappend(restart, nb);
+		end_copy_send(cd, nb);
+		ended = lappend(ended, nb);
 	}
-	foreach(lc, restart)
-		if (((NodeBuffer *) lfirst(lc))->open_sql)
-			end_copy_collect(lfirst(lc), &fe);
-
-	for (round = 0; restart != NIL && fe.conn == NULL; round++)
-	{
-		List	   *active = NIL;
-
-		foreach(lc, restart)
-		{
-			NodeBuffer *nb = lfirst(lc);
-
-			if (list_length(nb->todo) > round)
-			{
-				start_copy_send(cd, nb, list_nth(nb->todo, round));
-				active = lappend(active, nb);
-			}
-		}
-		if (active == NIL)
-			break;
-		foreach(lc, active)
-		{
-			NodeBuffer *nb = lfirst(lc);
-
-			start_copy_finish(cd, nb);
-			send_rows(nb, list_nth(nb->todo, round));
-			end_copy_send(cd, nb);
-		}
-		foreach(lc, active)
-			end_copy_collect(lfirst(lc), &fe);
-	}
-
+	foreach(lc, ended)
+		end_copy_collect(lfirst(lc), &fe);
 	/* the inserts' results: every one read before raising anything */
+	forboth(lc, inserts, lc2, insert_sqls)
 	{
-		ListCell   *lc2;
+		NodeBuffer *nb = lfirst(lc);
+		PGresult   *res = RemoteGetResult(nb->conn, lfirst(lc2));
 
-		forboth(lc, inserts, lc2, insert_sqls)
-		{
-			NodeBuffer *nb = lfirst(lc);
-			PGresult   *res = RemoteGetResult(nb->conn, lfirst(lc2));
-
-			if (RemoteCollectResult(&fe, nb->conn, res, lfirst(lc2)))
-				PQclear(res);
-		}
+		if (RemoteCollectResult(&fe, nb->conn, res, lfirst(lc2)))
+			PQclear(res);
 	}
 	RemoteRaiseFirstError(&fe);
 	foreach(lc, cd->nodes)
 	{
 		NodeBuffer *nb = lfirst(lc);
 
-		nb->todo = NIL;
-		reset_node_buffers(nb);
+		resetStringInfo(&nb->data);
+		nb->nrows = 0;
+		nb->only_chunk = 0;
 	}
 }
 
@@ -1276,7 +1147,7 @@ flush_on_conflict(struct ChunkDispatch *cd)
 		foreach(lc, cd->nodes)
 		{
 			NodeBuffer *nb = lfirst(lc);
-			ChunkBuffer *cb;
+		ChunkBuffer *cb;
 			int			n;
 			const char **params;
 			int			p = 0;
@@ -1387,30 +1258,30 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 			continue;
 		}
 		nb = node_buffer(cd, cdn->server_id);
-		cb = chunk_buffer(cd, nb, chunk, first);
-		first = false;
-		cb->nrows++;
 		nb->rows_sent++;
-		nb->nrows++;
 		if (params)
 		{
+			cb = chunk_buffer(cd, nb, chunk, first);
+			first = false;
 			old = MemoryContextSwitchTo(cd->batch_cxt);
 			cb->rows = lappend(cb->rows, params);
 			MemoryContextSwitchTo(old);
-			if (nb->nrows >= mn_max_insert_batch_size)
+			if (++nb->nrows >= mn_max_insert_batch_size)
 				flush = true;
 			continue;
 		}
-		appendBinaryStringInfo(&cb->data, cd->row.data, cd->row.len);
-		nb->bytes += cd->row.len;
-		nb->routed++;
-		if (nb->open_sql && nb->open_chunk_id == cb->chunk_id)
-			nb->open_last_row = nb->routed;
-		if (cb->nrows >= mn_max_insert_batch_size)
-			batch_ready(cd, nb, cb);
-		if (nb->bytes >= NODE_BUFFER_BYTES ||
-			nb->nrows >= NODE_BUFFER_BATCHES * mn_max_insert_batch_size)
-			flush_node(cd, nb);
+		if (nb->nrows == 0)
+		{
+			nb->only_chunk = chunk->id;
+			namestrcpy(&nb->only_schema, chunk->schema_name);
+			namestrcpy(&nb->only_table, chunk->table_name);
+		}
+		else if (nb->only_chunk != chunk->id)
+			nb->only_chunk = -1;
+		appendBinaryStringInfo(&nb->data, cd->row.data, cd->row.len);
+		/* a batch, or another while earlier ones wait for the node */
+		if (++nb->nrows % mn_max_insert_batch_size == 0)
+			batch_ready(cd, nb);
 	}
 	if (flush)
 		flush_all(cd);
@@ -1455,6 +1326,78 @@ root_layout(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTableSlot *chunk_
  */
 
 /*
+ * Local chunks' rows of a COPY are stored in batches, as PostgreSQL's COPY
+ * stores a table's: one heap_multi_insert for up to LOCAL_BATCH_ROWS rows
+ * (or LOCAL_BATCH_BYTES) writes them page by page with one WAL record per
+ * page, instead of a record, a buffer lock and a pin per row; index entries
+ * follow row by row.  This is what a data node does with the rows of an
+ * access node's COPY into its member hypertable.  Only chunks without row
+ * triggers are batched (whose events must follow each row); the checks and
+ * constraints run as each row arrives.
+ */
+#define LOCAL_BATCH_ROWS 1000
+#define LOCAL_BATCH_BYTES 65535
+
+/* Store a local chunk's batched rows and their index entries. */
+static void
+flush_local_rows(struct ChunkDispatch *cd, LocalChunk *lchunk)
+{
+	ResultRelInfo *rri = lchunk->rri;
+	MemoryContext old;
+	int			i;
+
+	if (lchunk->nbatch == 0)
+		return;
+	old = MemoryContextSwitchTo(cd->flush_cxt);
+	table_multi_insert(rri->ri_RelationDesc, lchunk->batch, lchunk->nbatch,
+					   cd->estate->es_output_cid, 0, lchunk->bistate);
+	for (i = 0; i < lchunk->nbatch; i++)
+	{
+		/* no row triggers, so no deferred uniqueness checks to queue */
+		if (rri->ri_NumIndices > 0)
+			list_free(ExecInsertIndexTuples(rri, lchunk->batch[i], cd->estate, false, false,
+											NULL, NIL));
+		ExecClearTuple(lchunk->batch[i]);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(cd->flush_cxt);
+	lchunk->nbatch = 0;
+	lchunk->batch_bytes = 0;
+}
+
+/* Whether rows of this local chunk go in batches. */
+static bool
+batched(struct ChunkDispatch *cd, LocalChunk *lchunk)
+{
+	TriggerDesc *trig = lchunk->rri->ri_TrigDesc;
+
+	return cd->batch_local && !cd->returning && !cd->checks &&
+		cd->on_conflict.action == ONCONFLICT_NONE &&
+		(trig == NULL || !(trig->trig_insert_before_row || trig->trig_insert_after_row ||
+						   trig->trig_insert_instead_row || trig->trig_insert_new_table));
+}
+
+/* The slot the next batched row of lchunk goes into. */
+static TupleTableSlot *
+batch_slot(LocalChunk *lchunk)
+{
+	MemoryContext old;
+
+	if (lchunk->batch != NULL && lchunk->batch[lchunk->nbatch] != NULL)
+		return lchunk->batch[lchunk->nbatch];
+	/* the caller runs in per-row memory: all of this lives with the chunk's state */
+	old = MemoryContextSwitchTo(lchunk->mcxt);
+	if (lchunk->batch == NULL)
+	{
+		lchunk->batch = palloc0(sizeof(TupleTableSlot *) * LOCAL_BATCH_ROWS);
+		lchunk->bistate = GetBulkInsertState();
+	}
+	lchunk->batch[lchunk->nbatch] = table_slot_create(lchunk->rri->ri_RelationDesc, NULL);
+	MemoryContextSwitchTo(old);
+	return lchunk->batch[lchunk->nbatch];
+}
+
+/*
  * Close a local chunk's insert state and free it.  Its AFTER ROW trigger
  * events already queued stay valid: the trigger machinery finds the chunk
  * by OID and opens it again if it is no longer among the routing targets.
@@ -1463,6 +1406,16 @@ root_layout(struct ChunkDispatch *cd, LocalChunk *lchunk, TupleTableSlot *chunk_
 static void
 close_local_chunk(struct ChunkDispatch *cd, LocalChunk *lchunk)
 {
+	flush_local_rows(cd, lchunk);
+	if (lchunk->batch)
+	{
+		int			i;
+
+		for (i = 0; i < LOCAL_BATCH_ROWS && lchunk->batch[i]; i++)
+			ExecDropSingleTupleTableSlot(lchunk->batch[i]);
+		FreeBulkInsertState(lchunk->bistate);
+		table_finish_bulk_insert(lchunk->rri->ri_RelationDesc, 0);
+	}
 	ExecCloseIndices(lchunk->rri);
 	ExecDropSingleTupleTableSlot(lchunk->slot);
 	if (lchunk->on_conflict_plan)
@@ -1800,6 +1753,23 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 
 	if (cd->on_conflict.action != ONCONFLICT_NONE)
 		return insert_local_on_conflict(cd, lchunk, slot);
+	if (batched(cd, lchunk))
+	{
+		s = batch_slot(lchunk);
+		if (lchunk->map)
+			execute_attr_map_slot(lchunk->map->attrMap, slot, s);
+		else
+			ExecCopySlot(s, slot);
+		if (rel->rd_att->constr)
+			ExecConstraints(rri, s, cd->estate);
+		/* the row outlives the caller's per-row memory */
+		ExecMaterializeSlot(s);
+		if (TTS_IS_BUFFERTUPLE(s))
+			lchunk->batch_bytes += ((BufferHeapTupleTableSlot *) s)->base.tuple->t_len;
+		if (++lchunk->nbatch >= LOCAL_BATCH_ROWS || lchunk->batch_bytes >= LOCAL_BATCH_BYTES)
+			flush_local_rows(cd, lchunk);
+		return true;
+	}
 	if (cd->returning)
 		ExecClearTuple(cd->returned);
 	if (lchunk->map)
@@ -1929,12 +1899,18 @@ ChunkDispatchRow(struct ChunkDispatch *cd, TupleTableSlot *slot)
 			chunk = HypertableFindChunk(ht, cd->point);
 			if (chunk != NULL && cd->distributed)
 				chunk = lock_remote_chunk(cd, chunk);
+			/*
+			 * Creating a chunk talks to its data nodes: their COPYs end first
+			 * (release_open_copy), the other nodes' go on.
+			 */
+			if (chunk == NULL && HypertableIsDistMember(ht) && mn_access_node_session)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("data node has no chunk of hypertable \"%s\" for the row",
+								ht->table_name),
+						 errdetail("The access node creates a chunk on its data nodes before it sends them rows.")));
 			if (chunk == NULL)
-			{
-				/* creating a chunk talks to data nodes: their connections must be idle */
-				end_open_copies(cd);
 				chunk = ChunkGetOrCreate(ht, cd->point);
-			}
 			old = MemoryContextSwitchTo(GetMemoryChunkContext(cd));
 			if (list_length(cd->seen_chunks) >= 64)
 				cd->seen_chunks = list_delete_first(cd->seen_chunks);
@@ -1985,6 +1961,20 @@ ChunkDispatchWantReturning(struct ChunkDispatch *cd)
 }
 
 /*
+ * COPY: rows of local chunks may be stored in batches (see
+ * flush_local_rows), ChunkDispatchFinish storing the last ones.  The caller
+ * reads nothing back per row and fires no row-level work of its own.
+ */
+void
+ChunkDispatchBatchLocal(struct ChunkDispatch *cd)
+{
+	cd->batch_local = true;
+	if (cd->flush_cxt == NULL)
+		cd->flush_cxt = AllocSetContextCreate(GetMemoryChunkContext(cd), "multinode local batch",
+											  ALLOCSET_DEFAULT_SIZES);
+}
+
+/*
  * Ship everything still buffered.  Returns the number of rows the data
  * nodes reported inserted for ON CONFLICT statements (0 otherwise: the
  * caller counted routed rows itself).
@@ -1992,10 +1982,13 @@ ChunkDispatchWantReturning(struct ChunkDispatch *cd)
 uint64
 ChunkDispatchFinish(struct ChunkDispatch *cd)
 {
+	ListCell   *lc;
+
+	foreach(lc, cd->local_chunks)
+		flush_local_rows(cd, lfirst(lc));
 	if (cd->distributed && cd->on_conflict.action == ONCONFLICT_NONE)
 	{
 		flush_copy_all(cd);
-		end_open_copies(cd);
 	}
 	else if (cd->distributed)
 		flush_all(cd);
@@ -2003,8 +1996,9 @@ ChunkDispatchFinish(struct ChunkDispatch *cd)
 }
 
 /*
- * For EXPLAIN: the statement each chunk's rows travel in, with "<chunk>"
- * for the chunk's name (NULL for a local hypertable), and per data node
+ * For EXPLAIN: the statement the rows travel in (the COPY into each node's
+ * member hypertable; with ON CONFLICT, the INSERT into each chunk, "<chunk>"
+ * for its name), NULL for a local hypertable, and per data node
  * written to so far the rows routed there and the statements started.
  */
 char *
@@ -2014,7 +2008,7 @@ ChunkDispatchRemoteCommand(struct ChunkDispatch *cd)
 		return NULL;
 	if (cd->on_conflict.action != ONCONFLICT_NONE)
 		return on_conflict_sql(cd, "<chunk>", 1, cd->returning);
-	return copy_sql(cd, "<chunk>");
+	return copy_sql(cd);
 }
 
 List *

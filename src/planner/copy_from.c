@@ -35,6 +35,7 @@
 #include "utils/rls.h"
 
 #include "catalog/catalog.h"
+#include "guc.h"
 #include "planner/planner.h"
 
 static void
@@ -84,6 +85,7 @@ HypertableCopyFrom(PlannedStmt *pstmt, const char *query_string, QueryCompletion
 	ExprContext *econtext;
 	uint64		processed = 0;
 	bool		has_generated;
+	bool		from_access_node;
 
 	if (!IsA(stmt, CopyStmt) || !stmt->is_from || stmt->relation == NULL)
 		return false;
@@ -124,9 +126,17 @@ HypertableCopyFrom(PlannedStmt *pstmt, const char *query_string, QueryCompletion
 						   stmt->attlist, stmt->options);
 	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
 	cd = ChunkDispatchCreate(ht, rri, estate, NULL);
-	/* statement triggers of the root, row triggers of the chunks, as COPY into a table fires them */
+	ChunkDispatchBatchLocal(cd);
+
+	/*
+	 * Statement triggers of the root, row triggers of the chunks, as COPY
+	 * into a table fires them.  A data node's member root gets the rows of
+	 * an access node's statement, whose statement triggers fired there.
+	 */
+	from_access_node = HypertableIsDistMember(ht) && mn_access_node_session;
 	AfterTriggerBeginQuery();
-	ExecBSInsertTriggers(estate, rri);
+	if (!from_access_node)
+		ExecBSInsertTriggers(estate, rri);
 
 	for (;;)
 	{
@@ -153,7 +163,8 @@ HypertableCopyFrom(PlannedStmt *pstmt, const char *query_string, QueryCompletion
 			break;
 	}
 	ChunkDispatchFinish(cd);
-	ExecASInsertTriggers(estate, rri, NULL);
+	if (!from_access_node)
+		ExecASInsertTriggers(estate, rri, NULL);
 	AfterTriggerEndQuery(estate);
 	ChunkDispatchEnd(cd);
 	EndCopyFrom(cstate);

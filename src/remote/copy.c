@@ -87,6 +87,34 @@ RemoteCopySend(DataNodeConn *conn, const char *data, int len, const char *sql)
 	}
 }
 
+/*
+ * Whether everything sent on conn so far has left libpq for the socket,
+ * pushing out what the socket takes now, without waiting.  A caller that
+ * streams to several nodes sends more to a node only when this says so (or
+ * waits, with RemoteCopySend after RemoteFlushOutput, once its own buffer is
+ * full), so that libpq's queue stays short and one slow node does not stall
+ * the others.
+ */
+bool
+RemoteCopyDrained(DataNodeConn *conn, const char *sql)
+{
+	int			r = PQflush(conn->pg);
+
+	if (r < 0)
+	{
+		conn->broken = true;
+		RemoteReportError(ERROR, conn, NULL, sql);
+	}
+	return r == 0;
+}
+
+/* Wait (through the latch) until everything sent on conn has reached the socket. */
+void
+RemoteCopyWaitDrained(DataNodeConn *conn, const char *sql)
+{
+	RemoteFlushOutput(conn, sql);
+}
+
 void
 RemoteCopyEnd(DataNodeConn *conn, const char *sql)
 {

@@ -118,6 +118,8 @@ extern void RemoteConnSetHolder(DataNodeConn *conn, void (*release) (void *arg),
 extern void RemoteConnClearHolder(DataNodeConn *conn);
 extern void RemoteCopyBegin(DataNodeConn *conn, const char *sql);
 extern void RemoteCopySend(DataNodeConn *conn, const char *data, int len, const char *sql);
+extern bool RemoteCopyDrained(DataNodeConn *conn, const char *sql);
+extern void RemoteCopyWaitDrained(DataNodeConn *conn, const char *sql);
 extern void RemoteCopyEnd(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteCopyFinish(DataNodeConn *conn, const char *sql);
 

@@ -1,6 +1,7 @@
--- The write path's batching on distributed hypertables: per-chunk COPY
--- buffers, rows that interleave chunks, the per-node budget, small
--- leftovers sent as one INSERT, and which commit protocol a write takes.
+-- The write path's batching on distributed hypertables: one COPY per node
+-- into its member hypertable, rows that interleave chunks, small leftovers
+-- sent as one INSERT, and which commit protocol a write takes; a local
+-- hypertable's COPY in batches.
 -- Every load is compared with the same rows in a local table.
 \set VERBOSITY terse
 SET client_min_messages = warning;
@@ -19,8 +20,7 @@ SELECT create_distributed_hypertable('conditions', 'time', 'device', chunk_time_
 CREATE TABLE expected (time timestamptz NOT NULL, device int, temp float8);
 
 -- Rows one device at a time over a week: every node's rows interleave its
--- chunks.  Small batches, so that chunk buffers wait, open COPYs give way
--- to chunks whose buffers fill, and the node's budget (100 batches) is hit.
+-- chunks.  Small batches, so that many go out while the node is busy.
 CREATE FUNCTION device_major(step int) RETURNS TABLE (t timestamptz, dev int, v float8)
 LANGUAGE sql IMMUTABLE AS $$
   SELECT timestamptz '2020-03-01 00:00:00+00' + s * step * interval '1 second', d,
@@ -51,6 +51,57 @@ COPY conditions FROM '/tmp/mn_dist_ingest.csv' WITH (FORMAT csv);
 UNION ALL
 (SELECT * FROM expected EXCEPT ALL SELECT * FROM conditions);
 RESET multinode.max_insert_batch_size;
+
+-- One COPY per node for the whole statement, however many chunks its rows
+-- span there (each data node routes them to its own chunks).
+TRUNCATE conditions;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) INSERT INTO conditions SELECT * FROM device_major(600);
+(SELECT * FROM conditions EXCEPT ALL SELECT * FROM expected)
+UNION ALL
+(SELECT * FROM expected EXCEPT ALL SELECT * FROM conditions);
+
+-- A data node refuses a row of the access node's that it has no chunk for,
+-- rather than make a chunk the access node does not know.
+\c ing_dn1
+SET multinode.access_node_session = on;
+COPY conditions FROM STDIN WITH (FORMAT csv);
+2030-01-01 00:00:00+00,1,1
+\.
+SELECT count(*) AS dn1_2030 FROM conditions WHERE time >= '2030-01-01';
+\c ing_access
+
+-- A local hypertable's COPY stores rows in batches (chunks without row
+-- triggers) and their index entries; with a row trigger, row by row.
+CREATE TABLE lht (time timestamptz NOT NULL, device int, temp float8);
+SELECT table_name FROM create_hypertable('lht', 'time', chunk_time_interval => interval '1 day');
+CREATE INDEX ON lht (device, time DESC);
+COPY lht FROM '/tmp/mn_dist_ingest.csv' WITH (FORMAT csv);
+(SELECT * FROM lht EXCEPT ALL SELECT * FROM expected)
+UNION ALL
+(SELECT * FROM expected EXCEPT ALL SELECT * FROM lht);
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SELECT count(*) AS device_3_by_index, count(temp) AS temps FROM lht WHERE device = 3;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+SELECT count(*) AS device_3, count(temp) AS temps FROM expected WHERE device = 3;
+CREATE TABLE lht_log (device int);
+CREATE FUNCTION lht_log_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO lht_log VALUES (NEW.device);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER lht_log_row BEFORE INSERT ON lht FOR EACH ROW EXECUTE FUNCTION lht_log_row();
+COPY lht FROM '/tmp/mn_dist_ingest.csv' WITH (FORMAT csv);
+SELECT (SELECT count(*) FROM lht_log) AS logged, (SELECT count(*) FROM lht) AS stored;
+-- a failing row in a batch: nothing of the COPY stays
+DROP TRIGGER lht_log_row ON lht;
+TRUNCATE lht;
+CREATE UNIQUE INDEX ON lht (time, device);
+COPY lht FROM '/tmp/mn_dist_ingest.csv' WITH (FORMAT csv);
+COPY lht FROM '/tmp/mn_dist_ingest.csv' WITH (FORMAT csv);
+SELECT count(*) AS after_failed_copy FROM lht;
+DROP TABLE lht, lht_log;
 
 -- time-ordered rows into existing chunks, both nodes at once
 TRUNCATE conditions;
