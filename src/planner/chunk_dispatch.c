@@ -150,6 +150,7 @@ struct ChunkDispatch
 	char	   *column_names;	/* "a, b, c" */
 	Oid		   *column_types;	/* [ncols] */
 	bool		returning;		/* the caller wants the rows as stored */
+	bool		may_hold;		/* the end's few rows may wait for the commit */
 	TupleTableSlot *returned;	/* local ON CONFLICT: the row as stored */
 	TupleTableSlot *check_slot; /* a local chunk's row in the root's layout */
 	bool		checks;			/* the root has WITH CHECK OPTIONs */
@@ -992,7 +993,9 @@ flush_node(struct ChunkDispatch *cd, NodeBuffer *nb)
  * The node's rows as one INSERT with binary parameters (its buffer holds
  * them as binary COPY tuples: a field count, then per field a length, -1
  * for NULL, and the bytes), sent without waiting; returns the SQL, for the
- * result.
+ * result.  Or, when the statement is its own transaction and the caller
+ * allowed it (ChunkDispatchHoldForCommit), held to travel with the node's
+ * COMMIT or PREPARE TRANSACTION (remote/held.c); returns NULL then.
  */
 static char *
 send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
@@ -1041,9 +1044,12 @@ send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb, ChunkBuffer *cb)
 	Assert(p == cb->data.data + cb->data.len);
 	if (nb->conn == NULL)
 		nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
+	nb->commands++;
+	if (cd->may_hold && mn_hold_autocommit_insert &&
+		RemoteHoldCached(nb->conn, sql.data, nparams, types, values, lengths, formats))
+		return NULL;
 	/* the same chunk and row count send the same text: the node keeps its plan */
 	RemoteSendCached(nb->conn, sql.data, nparams, types, values, lengths, formats);
-	nb->commands++;
 	return sql.data;
 }
 
@@ -1082,8 +1088,13 @@ flush_copy_all(struct ChunkDispatch *cd)
 			continue;
 		if (small_insert(cd, nb))
 		{
-			insert_sqls = lappend(insert_sqls, send_small_insert(cd, nb, linitial(nb->chunks)));
-			inserts = lappend(inserts, nb);
+			char	   *sql = send_small_insert(cd, nb, linitial(nb->chunks));
+
+			if (sql != NULL)
+			{
+				insert_sqls = lappend(insert_sqls, sql);
+				inserts = lappend(inserts, nb);
+			}
 			continue;
 		}
 		if (open)
@@ -2081,6 +2092,17 @@ void
 ChunkDispatchWantReturning(struct ChunkDispatch *cd)
 {
 	cd->returning = true;
+}
+
+/*
+ * The caller needs nothing from the data nodes during the statement (an
+ * INSERT without RETURNING): the few rows left at its end may be held for
+ * the commit when the statement is its own transaction.
+ */
+void
+ChunkDispatchHoldForCommit(struct ChunkDispatch *cd)
+{
+	cd->may_hold = !cd->returning;
 }
 
 /*

@@ -134,6 +134,7 @@ extern struct ChunkDispatch *ChunkDispatchCreate(struct Hypertable *ht,
 												 ChunkDispatchOnConflict *on_conflict);
 extern bool ChunkDispatchRow(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
 extern void ChunkDispatchWantReturning(struct ChunkDispatch *cd);
+extern void ChunkDispatchHoldForCommit(struct ChunkDispatch *cd);
 extern struct TupleTableSlot *ChunkDispatchReturned(struct ChunkDispatch *cd);
 extern bool ChunkDispatchNextReturned(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
 extern uint64 ChunkDispatchFinish(struct ChunkDispatch *cd);

@@ -240,13 +240,24 @@ finish_remote_batch(List *conns, bool one_phase)
 	{
 		DataNodeConn *conn = lfirst(lc);
 
-		/* what is still queued (releases, cursors to close) ends with it */
-		list_free_deep(conn->queued);
-		conn->queued = NIL;
+		/*
+		 * What is still queued (releases, cursors to close) ends with it,
+		 * unless a held command goes first (held.c): the queue then opens
+		 * the remote transaction it runs in.
+		 */
+		if (conn->held == NULL)
+		{
+			list_free_deep(conn->queued);
+			conn->queued = NIL;
+		}
 		if (!one_phase && conn->xact_written)
 		{
+			char	   *sql = psprintf("PREPARE TRANSACTION %s",
+									   quote_literal_cstr(conn->txn_gid->gid));
+
 			conn->prepare_sent = true;
-			RemoteSend(conn, psprintf("PREPARE TRANSACTION %s", quote_literal_cstr(conn->txn_gid->gid)));
+			if (!RemoteHeldSendWith(conn, sql))
+				RemoteSend(conn, sql);
 		}
 		else if (!conn->xact_written && !IsolationIsSerializable())
 		{
@@ -268,7 +279,7 @@ finish_remote_batch(List *conns, bool one_phase)
 			RemoteSendDeferred(conn, "COMMIT", true);
 			conn->xact_depth = 0;
 		}
-		else
+		else if (!RemoteHeldSendWith(conn, "COMMIT"))
 			RemoteSend(conn, "COMMIT");
 	}
 	foreach(lc, conns)
