@@ -27,6 +27,12 @@
  *	   client's transaction did commit), and the node is remembered so that
  *	   the next connection to it in this backend finishes the job at once.
  *
+ * A written node's last INSERT may still be held (held.c): it goes in
+ * one pipeline just ahead of the node's PREPARE TRANSACTION (or one-phase
+ * COMMIT), and when it fails the node skips what follows, so the answer
+ * read is the INSERT's error, the node's transaction is aborted and
+ * nothing was prepared there.
+ *
  * Any failure before step 3 aborts the AN transaction, and the abort path
  * (XACT_EVENT_ABORT) sends ROLLBACK PREPARED to the nodes already prepared
  * and ROLLBACK to the others, with warnings only.  What the abort path

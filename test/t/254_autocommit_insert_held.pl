@@ -108,6 +108,17 @@ is(prepared_anywhere(), '0,0', 'nothing is prepared on any node');
 is($c->safe_psql('an', "INSERT INTO conditions VALUES ('2020-01-01 00:00:05+00', 1, 5);
 	SELECT count(*) FROM conditions WHERE device = 1"), '6', 'the next INSERT works');
 
+# a cached connection whose node session ended between transactions
+my $s = $c->session('an');
+$s->query_safe("INSERT INTO conditions VALUES ('2020-01-01 00:00:11+00', 1, 11)");
+$c->safe_psql($dn, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+	WHERE application_name = 'multinode' AND pid <> pg_backend_pid()");
+Time::HiRes::sleep(0.5);
+my (undef, $s_err) = $s->query("INSERT INTO conditions VALUES ('2020-01-01 00:00:12+00', 1, 12)");
+unlike($s_err, qr/ERROR/, 'a session the node ended between transactions: no error') or diag($s_err);
+is($c->safe_psql('an', "SELECT count(*) FROM conditions WHERE time IN ('2020-01-01 00:00:11+00', '2020-01-01 00:00:12+00')"),
+	'2', 'a session the node ended between transactions: the next INSERT reconnects');
+
 # ---- the extended protocol: two INSERTs before one Sync ---------------------------------------
 sub pgbench_pipeline
 {
