@@ -30,8 +30,9 @@
  * PostgreSQL stops before the commit: a held INSERT waiting on a lock would
  * otherwise escape it.  A cancel during the commit's wait aborts the
  * transaction as before (the connection is cancelled and closed, never
- * reused).  One held command per connection, of bounded size, in
- * TopTransactionContext; it vanishes with the transaction.
+ * reused).  One held command per connection, of bounded size, in a
+ * context under TopTransactionContext: freed when flushed, else with the
+ * transaction.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -50,6 +51,7 @@
 
 typedef struct RemoteHeld
 {
+	MemoryContext cxt;			/* holds this struct and what it points to */
 	char	   *sql;
 	CommandParams *params;
 } RemoteHeld;
@@ -77,6 +79,7 @@ RemoteHoldCached(DataNodeConn *conn, const char *sql, int nparams, const Oid *ty
 	CommandParams params = RemoteTypedParams(nparams, types, values, lengths, formats);
 	Size		bytes = strlen(sql);
 	RemoteHeld *held;
+	MemoryContext cxt;
 	MemoryContext old;
 	int			i;
 
@@ -88,8 +91,12 @@ RemoteHoldCached(DataNodeConn *conn, const char *sql, int nparams, const Oid *ty
 	if (bytes > HELD_MAX_BYTES)
 		return false;
 	RemoteCheckUsable(conn, sql);
-	old = MemoryContextSwitchTo(TopTransactionContext);
+	/* its own context: a flushed command is freed at once (RemoteHeldFlush) */
+	cxt = AllocSetContextCreate(TopTransactionContext, "held remote command",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
 	held = palloc(sizeof(RemoteHeld));
+	held->cxt = cxt;
 	held->sql = pstrdup(sql);
 	held->params = RemoteCopyParams(&params);
 	conn->held = held;
@@ -110,6 +117,7 @@ RemoteHeldFlush(DataNodeConn *conn)
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
 		RemoteReportError(ERROR, conn, res, h->sql);
 	PQclear(res);
+	MemoryContextDelete(h->cxt);
 }
 
 /*
