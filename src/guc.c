@@ -35,6 +35,9 @@ char	   *mn_ssl_rootcert = NULL;
 /* node-down handling (remote/suspect.c) */
 int			mn_node_suspect_interval = 30000;
 
+/* autocommit INSERTs sent with their commit (remote/held.c) */
+bool		mn_hold_autocommit_insert = true;
+
 void
 MultinodeDefineGucs(void)
 {
@@ -229,6 +232,19 @@ MultinodeDefineGucs(void)
 							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	/* autocommit INSERTs sent with their commit (remote/held.c) */
+	DefineCustomBoolVariable("multinode.hold_autocommit_insert",
+							 "Sends a few-row autocommit INSERT to its data node with the commit.",
+							 "The rows of an INSERT that is its own transaction travel in one "
+							 "round trip with the node's COMMIT or PREPARE TRANSACTION; an error "
+							 "on the node (a unique violation, say) is then reported at commit, "
+							 "as a deferred constraint's is.",
+							 &mn_hold_autocommit_insert,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("multinode");
 }

@@ -30,6 +30,9 @@ extern char *mn_ssl_rootcert;
 /* node-down handling (remote/suspect.c) */
 extern int	mn_node_suspect_interval;
 
+/* autocommit INSERTs sent with their commit (remote/held.c) */
+extern bool mn_hold_autocommit_insert;
+
 extern void MultinodeDefineGucs(void);
 
 #endif							/* MULTINODE_GUC_H */

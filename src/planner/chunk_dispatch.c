@@ -164,6 +164,7 @@ struct ChunkDispatch
 	bool		returning;		/* the caller wants the rows as stored */
 	bool		batch_local;	/* COPY: local chunks' rows stored in batches */
 	MemoryContext flush_cxt;	/* what storing a batch allocates */
+	bool		may_hold;		/* the end's few rows may wait for the commit */
 	TupleTableSlot *returned;	/* local ON CONFLICT: the row as stored */
 	TupleTableSlot *check_slot; /* a local chunk's row in the root's layout */
 	bool		checks;			/* the root has WITH CHECK OPTIONs */
@@ -905,7 +906,10 @@ batch_ready(struct ChunkDispatch *cd, NodeBuffer *nb)
  * The node's rows as one INSERT into their chunk with binary parameters
  * (its buffer holds them as binary COPY tuples: a field count, then per
  * field a length, -1 for NULL, and the bytes), sent without waiting;
- * returns the SQL, for the result.
+ * returns the SQL, for the result.  Or, when the statement is its own
+ * transaction and the caller allowed it (ChunkDispatchHoldForCommit), held
+ * to travel with the node's COMMIT or PREPARE TRANSACTION (remote/held.c);
+ * returns NULL then.
  */
 static char *
 send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb)
@@ -956,9 +960,12 @@ send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb)
 	Assert(p == nb->data.data + nb->data.len);
 	if (nb->conn == NULL)
 		nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
+	nb->commands++;
+	if (cd->may_hold && mn_hold_autocommit_insert &&
+		RemoteHoldCached(nb->conn, sql.data, nparams, types, values, lengths, formats))
+		return NULL;
 	/* the same chunk and row count send the same text: the node keeps its plan */
 	RemoteSendCached(nb->conn, sql.data, nparams, types, values, lengths, formats);
-	nb->commands++;
 	return sql.data;
 }
 
@@ -990,8 +997,13 @@ flush_copy_all(struct ChunkDispatch *cd)
 
 		if (nb->nrows > 0 && small_insert(cd, nb))
 		{
-			insert_sqls = lappend(insert_sqls, send_small_insert(cd, nb));
-			inserts = lappend(inserts, nb);
+			char	   *sql = send_small_insert(cd, nb);
+
+			if (sql != NULL)
+			{
+				insert_sqls = lappend(insert_sqls, sql);
+				inserts = lappend(inserts, nb);
+			}
 			continue;
 		}
 		send_rows(cd, nb);
@@ -1972,6 +1984,17 @@ ChunkDispatchBatchLocal(struct ChunkDispatch *cd)
 	if (cd->flush_cxt == NULL)
 		cd->flush_cxt = AllocSetContextCreate(GetMemoryChunkContext(cd), "multinode local batch",
 											  ALLOCSET_DEFAULT_SIZES);
+}
+
+/*
+ * The caller needs nothing from the data nodes during the statement (an
+ * INSERT without RETURNING): the few rows left at its end may be held for
+ * the commit when the statement is its own transaction.
+ */
+void
+ChunkDispatchHoldForCommit(struct ChunkDispatch *cd)
+{
+	cd->may_hold = !cd->returning;
 }
 
 /*

@@ -496,6 +496,11 @@ insert_begin(CustomScanState *node, EState *estate, int eflags)
 			state->on_conflict.action != ONCONFLICT_NONE;
 		state->returned_slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
 	}
+	else if (!estate->es_instrument)
+	{
+		/* EXPLAIN ANALYZE times the rows' trip to the nodes: not held */
+		ChunkDispatchHoldForCommit(state->dispatch);
+	}
 }
 
 /* The source row as a row of the root table. */

@@ -156,6 +156,7 @@ extern struct ChunkDispatch *ChunkDispatchCreate(struct Hypertable *ht,
 extern bool ChunkDispatchRow(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
 extern void ChunkDispatchWantReturning(struct ChunkDispatch *cd);
 extern void ChunkDispatchBatchLocal(struct ChunkDispatch *cd);
+extern void ChunkDispatchHoldForCommit(struct ChunkDispatch *cd);
 extern struct TupleTableSlot *ChunkDispatchReturned(struct ChunkDispatch *cd);
 extern bool ChunkDispatchNextReturned(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
 extern uint64 ChunkDispatchFinish(struct ChunkDispatch *cd);

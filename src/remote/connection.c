@@ -436,6 +436,15 @@ check_usable(DataNodeConn *conn, const char *sql)
 	if (conn->busy)
 		elog(ERROR, "connection to data node \"%s\" is busy with another command",
 			 conn->node_name);
+	/* a command held for the commit goes first: what follows must see it */
+	if (conn->held != NULL)
+		RemoteHeldFlush(conn);
+}
+
+void
+RemoteCheckUsable(DataNodeConn *conn, const char *sql)
+{
+	check_usable(conn, sql);
 }
 
 /* Push out everything libpq buffered, waiting (interruptibly) as needed. */
@@ -470,7 +479,12 @@ RemoteFlushOutput(DataNodeConn *conn, const char *sql)
 void
 RemoteQueueStatement(DataNodeConn *conn, const char *sql)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	MemoryContext old;
+
+	/* the queue goes ahead of a held command, so nothing may overtake it */
+	if (conn->held != NULL)
+		RemoteHeldFlush(conn);
+	old = MemoryContextSwitchTo(TopMemoryContext);
 
 	conn->queued = lappend(conn->queued, pstrdup(sql));
 	MemoryContextSwitchTo(old);
@@ -510,6 +524,7 @@ RemoteSend(DataNodeConn *conn, const char *sql)
 	list_free_deep(conn->sent_queued);
 	conn->sent_queued = NIL;
 	conn->error_sql[0] = '\0';
+	conn->then_failed_sql = NULL;
 	conn->retry_sql = NULL;
 	if (conn->queued != NIL)
 	{
@@ -546,16 +561,24 @@ static void
 keep_for_retry(DataNodeConn *conn, const char *sql, const CommandParams *params)
 {
 	MemoryContext old;
-	CommandParams *copy;
-	int			n = params ? params->nparams : 0;
-	int			i;
 
 	conn->retry_sql = NULL;
 	if (!conn->begin_pending || !conn->cached)
 		return;
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	conn->retry_sql = pstrdup(sql);
-	copy = palloc0(sizeof(CommandParams));
+	conn->retry_params = RemoteCopyParams(params);
+	MemoryContextSwitchTo(old);
+}
+
+/* A copy of params (NULL: none) in the current memory context. */
+CommandParams *
+RemoteCopyParams(const CommandParams *params)
+{
+	CommandParams *copy = palloc0(sizeof(CommandParams));
+	int			n = params ? params->nparams : 0;
+	int			i;
+
 	copy->nparams = n;
 	copy->values = palloc0(sizeof(char *) * Max(n, 1));
 	if (n > 0 && params->types)
@@ -578,8 +601,7 @@ keep_for_retry(DataNodeConn *conn, const char *sql, const CommandParams *params)
 	}
 	if (params && params->then_sql)
 		copy->then_sql = pstrdup(params->then_sql);
-	conn->retry_params = copy;
-	MemoryContextSwitchTo(old);
+	return copy;
 }
 
 /* PQsendQueryParams of sql with params (NULL: none) */
@@ -634,6 +656,7 @@ send_params(DataNodeConn *conn, const char *sql, const CommandParams *params)
 	list_free_deep(conn->sent_queued);
 	conn->sent_queued = NIL;
 	conn->error_sql[0] = '\0';
+	conn->then_failed_sql = NULL;
 	conn->retry_sql = NULL;
 	if (conn->queued != NIL || params->then_sql != NULL)
 		send_pipeline(conn, sql, params);
@@ -651,9 +674,9 @@ RemoteSendParams(DataNodeConn *conn, const char *sql, int nparams, const char *c
 	send_params(conn, sql, &params);
 }
 
-static CommandParams
-typed_params(int nparams, const Oid *types, const char *const *values, const int *lengths,
-			 const int *formats)
+CommandParams
+RemoteTypedParams(int nparams, const Oid *types, const char *const *values, const int *lengths,
+				  const int *formats)
 {
 	CommandParams params = {
 		.nparams = nparams,
@@ -690,7 +713,7 @@ void
 RemoteSendTypedParams(DataNodeConn *conn, const char *sql, int nparams, const Oid *types,
 					  const char *const *values, const int *lengths, const int *formats)
 {
-	CommandParams params = typed_params(nparams, types, values, lengths, formats);
+	CommandParams params = RemoteTypedParams(nparams, types, values, lengths, formats);
 
 	send_params(conn, sql, &params);
 }
@@ -707,55 +730,89 @@ void
 RemoteSendCached(DataNodeConn *conn, const char *sql, int nparams, const Oid *types,
 				 const char *const *values, const int *lengths, const int *formats)
 {
-	CommandParams params = typed_params(nparams, types, values, lengths, formats);
+	CommandParams params = RemoteTypedParams(nparams, types, values, lengths, formats);
+
+	RemoteSendCachedThen(conn, sql, &params, NULL);
+}
+
+/*
+ * RemoteSendCached, followed in the same pipeline, before its one Sync, by
+ * the plain command then_sql (NULL: none): the held INSERT and the COMMIT
+ * or PREPARE TRANSACTION that ends its transaction (held.c).  The result
+ * read is then_sql's, or the first failure: the node skips what follows a
+ * failure up to the Sync, and an error of sql is reported under sql's text.
+ * Never sent again on a new connection (keep_for_retry): with then_sql the
+ * node may have committed before the connection was lost.
+ */
+void
+RemoteSendCachedThen(DataNodeConn *conn, const char *sql, const CommandParams *params,
+					 const char *then_sql)
+{
 	RemoteStmt *stmt;
 	bool		deallocate;
 	bool		ok;
+	int			nres;
 	ListCell   *lc;
 
 	check_usable(conn, sql);
 	stmt = RemoteStmtLookup(conn, sql, &deallocate);
-	if (stmt == NULL && nparams == 0)
+	if (then_sql == NULL && stmt == NULL)
 	{
-		/* queued statements and all in one Query message */
-		RemoteSend(conn, sql);
-		return;
-	}
-	if (stmt == NULL)
-	{
-		send_params(conn, sql, &params);
+		/* queued statements and all in one Query message when it can be */
+		if (params->nparams == 0)
+			RemoteSend(conn, sql);
+		else
+			send_params(conn, sql, params);
 		return;
 	}
 	list_free_deep(conn->sent_queued);
 	conn->sent_queued = NIL;
 	conn->error_sql[0] = '\0';
+	conn->then_failed_sql = NULL;
 	conn->retry_sql = NULL;
 
 	ok = PQenterPipelineMode(conn->pg);
 	foreach(lc, conn->queued)
 		ok = ok && send_query_params(conn, lfirst(lc), NULL);
-	if (deallocate)
-		ok = ok && send_query_params(conn, "DEALLOCATE ALL", NULL);
-	if (!stmt->prepared)
+	nres = list_length(conn->queued);
+	if (stmt != NULL && deallocate)
 	{
-		ok = ok && PQsendPrepare(conn->pg, stmt->name, sql, nparams, types);
-		conn->parsing = stmt;
-		conn->parse_result = list_length(conn->queued) + (deallocate ? 1 : 0);
+		ok = ok && send_query_params(conn, "DEALLOCATE ALL", NULL);
+		nres++;
 	}
-	ok = ok && PQsendQueryPrepared(conn->pg, stmt->name, nparams, values, lengths, formats, 0) &&
-		PQpipelineSync(conn->pg);
+	if (stmt != NULL && !stmt->prepared)
+	{
+		ok = ok && PQsendPrepare(conn->pg, stmt->name, sql, params->nparams, params->types);
+		conn->parsing = stmt;
+		conn->parse_result = nres++;
+	}
+	if (stmt != NULL)
+		ok = ok && PQsendQueryPrepared(conn->pg, stmt->name, params->nparams,
+									   (const char *const *) params->values, params->lengths,
+									   params->formats, 0);
+	else
+		ok = ok && send_query_params(conn, sql, params);
+	if (then_sql != NULL)
+	{
+		ok = ok && send_query_params(conn, then_sql, NULL);
+		conn->then_result = nres + 1;
+		conn->then_after_sql = sql;
+	}
+	ok = ok && PQpipelineSync(conn->pg);
 	if (!ok)
 	{
 		conn->parsing = NULL;
+		conn->then_result = 0;
 		conn->broken = true;
-		RemoteReportError(ERROR, conn, NULL, sql);
+		RemoteReportError(ERROR, conn, NULL, then_sql ? then_sql : sql);
 	}
 	/* a retry on a new session sends the text as the unnamed statement */
-	keep_for_retry(conn, sql, &params);
+	if (then_sql == NULL)
+		keep_for_retry(conn, sql, params);
 	conn->pipeline = true;
 	queue_sent(conn);
 	conn->busy = true;
-	RemoteFlushOutput(conn, sql);
+	RemoteFlushOutput(conn, then_sql ? then_sql : sql);
 }
 
 /*
@@ -912,6 +969,8 @@ get_result(DataNodeConn *conn)
 				if (st == PGRES_FATAL_ERROR && nres < list_length(conn->sent_queued))
 					strlcpy(conn->error_sql, list_nth(conn->sent_queued, nres),
 							sizeof(conn->error_sql));
+				else if (st == PGRES_FATAL_ERROR && nres < conn->then_result)
+					conn->then_failed_sql = conn->then_after_sql;
 				PQclear(last);
 				last = res;
 			}
@@ -923,12 +982,14 @@ get_result(DataNodeConn *conn)
 	PG_CATCH();
 	{
 		conn->parsing = NULL;
+		conn->then_result = 0;
 		PQclear(last);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 
 	conn->parsing = NULL;
+	conn->then_result = 0;
 	if (conn->pipeline && !conn->broken)
 	{
 		conn->pipeline = false;
@@ -1284,6 +1345,12 @@ RemoteReportError(int elevel, DataNodeConn *conn, PGresult *res, const char *sql
 		sql = pstrdup(conn->error_sql);
 		conn->error_sql[0] = '\0';
 	}
+	else if (conn->then_failed_sql != NULL)
+	{
+		/* the command that then_sql followed failed (RemoteSendCachedThen) */
+		sql = conn->then_failed_sql;
+	}
+	conn->then_failed_sql = NULL;
 	if (sqlstate && strlen(sqlstate) == 5)
 		code = MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4]);
 

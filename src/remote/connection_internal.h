@@ -90,12 +90,24 @@ struct DataNodeConn
 	RemoteStmtCache *stmts;		/* named prepared statements (stmt_cache.c) */
 	RemoteStmt *parsing;		/* the statement whose Parse is in flight ... */
 	int			parse_result;	/* ... and its result's place in the pipeline */
+	int			then_result;	/* RemoteSendCachedThen: then_sql's place in
+								 * the pipeline (0: none) ... */
+	const char *then_after_sql; /* ... the command it follows (the caller's
+								 * memory, alive until the result is read) */
+	const char *then_failed_sql;	/* that command, when it failed */
+	struct RemoteHeld *held;	/* a command held for the commit (held.c) */
 	bool		broken;			/* must be closed, never reused */
 	bool		invalidated;	/* server, mapping or role changed */
 	uint32		server_hashvalue;
 };
 
 /* connection.c */
+extern void RemoteCheckUsable(DataNodeConn *conn, const char *sql);
+extern CommandParams RemoteTypedParams(int nparams, const Oid *types, const char *const *values,
+										const int *lengths, const int *formats);
+extern CommandParams *RemoteCopyParams(const CommandParams *params);
+extern void RemoteSendCachedThen(DataNodeConn *conn, const char *sql, const CommandParams *params,
+								 const char *then_sql);
 extern bool RemoteConnectInto(DataNodeConn *conn, RemoteConnParams *params, char **errmsg_out);
 extern void RemoteCloseConn(DataNodeConn *conn);
 extern bool RemoteSendQuietly(DataNodeConn *conn, const char *sql, TimestampTz deadline);
@@ -107,6 +119,11 @@ extern void RemoteClearQueue(DataNodeConn *conn);
 extern void RemoteSendDeferred(DataNodeConn *conn, const char *sql, bool warn_only);
 extern void RemoteSettle(DataNodeConn *conn);
 extern bool RemoteSettleQuietly(DataNodeConn *conn, TimestampTz deadline);
+
+/* held.c */
+extern void RemoteHeldFlush(DataNodeConn *conn);
+extern bool RemoteHeldSendWith(DataNodeConn *conn, const char *then_sql);
+extern void RemoteHeldForget(DataNodeConn *conn);
 
 /* stmt_cache.c */
 extern RemoteStmt *RemoteStmtLookup(DataNodeConn *conn, const char *sql, bool *deallocate);

@@ -67,6 +67,11 @@ extern void RemoteSendCached(DataNodeConn *conn, const char *sql, int nparams,
 							 const Oid *types, const char *const *values,
 							 const int *lengths, const int *formats);
 extern void RemoteForgetStatements(DataNodeConn *conn);
+
+/* held.c: a command of an autocommit statement sent with its commit */
+extern bool RemoteHoldCached(DataNodeConn *conn, const char *sql, int nparams,
+							 const Oid *types, const char *const *values,
+							 const int *lengths, const int *formats);
 extern void RemoteQueueStatement(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteGetResult(DataNodeConn *conn, const char *sql);
 extern PGresult *RemoteExec(DataNodeConn *conn, const char *sql);

@@ -83,8 +83,11 @@ collect_participant(DataNodeConn *conn, void *arg)
 {
 	List	  **list = arg;
 
-	/* a transaction whose START is still queued has nothing on the node */
-	if (conn->xact_depth > 0 && !conn->begin_pending)
+	/*
+	 * A transaction whose START is still queued has nothing on the node,
+	 * unless a command is held to go with it at the commit (held.c).
+	 */
+	if (conn->xact_depth > 0 && (!conn->begin_pending || conn->held != NULL))
 		*list = lappend(*list, conn);
 }
 
@@ -103,6 +106,7 @@ abort_one(DataNodeConn *conn, void *arg)
 {
 	conn->release_fn = NULL;	/* its holder's memory is gone */
 	RemoteClearQueue(conn);
+	RemoteHeldForget(conn);
 	RemoteTxnAbortPrepared(conn);
 	if (conn->pg != NULL)
 	{
@@ -127,6 +131,7 @@ static void
 forget_one(DataNodeConn *conn, void *arg)
 {
 	RemoteClearQueue(conn);
+	RemoteHeldForget(conn);
 	conn->xact_depth = 0;
 	conn->xact_written = false;
 	conn->xact_failed = false;

@@ -27,6 +27,12 @@
  *	   client's transaction did commit), and the node is remembered so that
  *	   the next connection to it in this backend finishes the job at once.
  *
+ * A written node's last INSERT may still be held (held.c): it goes in
+ * one pipeline just ahead of the node's PREPARE TRANSACTION (or one-phase
+ * COMMIT), and when it fails the node skips what follows, so the answer
+ * read is the INSERT's error, the node's transaction is aborted and
+ * nothing was prepared there.
+ *
  * Any failure before step 3 aborts the AN transaction, and the abort path
  * (XACT_EVENT_ABORT) sends ROLLBACK PREPARED to the nodes already prepared
  * and ROLLBACK to the others, with warnings only.  What the abort path
@@ -240,13 +246,24 @@ finish_remote_batch(List *conns, bool one_phase)
 	{
 		DataNodeConn *conn = lfirst(lc);
 
-		/* what is still queued (releases, cursors to close) ends with it */
-		list_free_deep(conn->queued);
-		conn->queued = NIL;
+		/*
+		 * What is still queued (releases, cursors to close) ends with it,
+		 * unless a held command goes first (held.c): the queue then opens
+		 * the remote transaction it runs in.
+		 */
+		if (conn->held == NULL)
+		{
+			list_free_deep(conn->queued);
+			conn->queued = NIL;
+		}
 		if (!one_phase && conn->xact_written)
 		{
+			char	   *sql = psprintf("PREPARE TRANSACTION %s",
+									   quote_literal_cstr(conn->txn_gid->gid));
+
 			conn->prepare_sent = true;
-			RemoteSend(conn, psprintf("PREPARE TRANSACTION %s", quote_literal_cstr(conn->txn_gid->gid)));
+			if (!RemoteHeldSendWith(conn, sql))
+				RemoteSend(conn, sql);
 		}
 		else if (!conn->xact_written && !IsolationIsSerializable())
 		{
@@ -268,7 +285,7 @@ finish_remote_batch(List *conns, bool one_phase)
 			RemoteSendDeferred(conn, "COMMIT", true);
 			conn->xact_depth = 0;
 		}
-		else
+		else if (!RemoteHeldSendWith(conn, "COMMIT"))
 			RemoteSend(conn, "COMMIT");
 	}
 	foreach(lc, conns)

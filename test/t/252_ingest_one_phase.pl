@@ -63,7 +63,7 @@ my $sent = statements_for(
 	"INSERT INTO conditions VALUES ('2020-01-01 00:00:01+00', 1, 1.5)");
 note("single-row INSERT sent:\n$sent");
 my @inserts = ($sent =~ /INSERT INTO/g);
-my @commits = ($sent =~ /^statement: COMMIT$/mg);
+my @commits = ($sent =~ /^(?:statement|execute \S+): COMMIT$/mg);
 is(scalar @inserts, 1, 'a single-row INSERT is one INSERT on the node');
 is(scalar @commits, 1, 'and one COMMIT');
 unlike($sent, qr/COPY|PREPARE TRANSACTION/, 'no COPY, no two-phase commit');
