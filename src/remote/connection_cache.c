@@ -451,7 +451,9 @@ GetDataNodeConnection(Oid server_id, RemoteTxnMode mode)
 {
 	DataNodeConn *conn = lookup_connection(server_id, NULL);
 
-	if (mode != REMOTE_TXN_NONE)
+	if (mode == REMOTE_TXN_READ_ONCE)
+		RemoteTxnBeginReadOnce(conn);
+	else if (mode != REMOTE_TXN_NONE)
 		RemoteTxnBegin(conn, mode);
 	else if (conn->xact_depth > 0)
 		ereport(ERROR,

@@ -58,6 +58,8 @@ struct DataNodeConn
 	bool		xact_failed;	/* lost mid-transaction: must not commit */
 	bool		begin_pending;	/* START TRANSACTION not sent yet: the node has
 								 * no transaction of ours */
+	bool		read_once;		/* the next command is a read in the node's
+								 * implicit transaction (txn.c) */
 	List	   *queued;			/* statements (char *, TopMemoryContext) that
 								 * go ahead of the next command (txn.c) */
 
