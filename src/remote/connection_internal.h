@@ -93,6 +93,10 @@ struct DataNodeConn
 	int			parse_result;	/* ... and its result's place in the pipeline */
 	bool		broken;			/* must be closed, never reused */
 	bool		invalidated;	/* server, mapping or role changed */
+	bool		usable;			/* CheckDataNodeUsable passed since the last
+								 * invalidation */
+	LocalTransactionId checked_lxid;	/* transaction whose first use read
+										 * the socket for a closed session */
 	uint32		server_hashvalue;
 };
 
