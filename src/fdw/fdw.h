@@ -120,6 +120,7 @@ extern void RemoteScanSetRowBound(RemoteScan *scan, int64 row_bound, int bound_p
 extern void RemoteScanEnd(RemoteScan *scan);
 extern bool RemoteScanStart(RemoteScan *scan);
 extern void RemoteScanSetFailover(RemoteScan *scan, bool failover);
+extern void RemoteScanSetReadOnce(RemoteScan *scan, bool read_once);
 extern bool RemoteScanNodeFailed(RemoteScan *scan, int i);
 extern void RemoteScanSetNodeSQL(RemoteScan *scan, int i, char *sql);
 extern const char **RemoteScanParamValues(RemoteScan *scan, int *nparams);

@@ -84,6 +84,8 @@ struct RemoteScan
 	bool		timing;			/* EXPLAIN ANALYZE wants node times */
 	bool		params_sent;	/* params->values hold the last run's */
 	bool		failover;		/* node failures at start are the caller's */
+	bool		read_once;		/* a direct run is its statement's only
+								 * remote read (RemoteScanSetReadOnce) */
 	bool		any_failed;		/* some node failed at this run's start */
 };
 
@@ -254,7 +256,8 @@ send_start(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
 {
 	char	   *sql;
 
-	nc->conn = GetDataNodeConnection(nc->server_id, REMOTE_TXN_READ);
+	nc->conn = GetDataNodeConnection(nc->server_id, scan->direct && scan->read_once ?
+									 REMOTE_TXN_READ_ONCE : REMOTE_TXN_READ);
 	if (scan->direct)
 	{
 		/*
@@ -393,6 +396,18 @@ RemoteScanStart(RemoteScan *scan)
 	if (!scan->started)
 		start_scan(scan);
 	return !scan->any_failed;
+}
+
+/*
+ * The caller vouches that this scan runs once in its statement and that no
+ * other remote read of the statement shares its nodes: a run that fits in
+ * one batch per node may then read in the nodes' own implicit transactions
+ * (REMOTE_TXN_READ_ONCE), when the local transaction allows it.
+ */
+void
+RemoteScanSetReadOnce(RemoteScan *scan, bool read_once)
+{
+	scan->read_once = read_once;
 }
 
 /* Tolerate node failures at the start of a run (see run_node_step). */

@@ -112,6 +112,43 @@ CustomScanMethods DataNodeScanPlanMethods = {
 	.CreateCustomScanState = create_state,
 };
 
+/*
+ * Is plan the statement's only remote read, run once?  So when the
+ * statement is a plain SELECT (no row locks, no data-modifying WITH, no
+ * subplans, which could hold other scans or run this one again) and every
+ * node above plan has it as its only input and runs it once.  Its nodes are
+ * then read by no other command of the statement, which lets a small run
+ * skip the remote transaction (RemoteScanSetReadOnce).
+ */
+static bool
+only_remote_read(PlannedStmt *stmt, Plan *plan)
+{
+	Plan	   *p = stmt->planTree;
+
+	if (stmt->commandType != CMD_SELECT || stmt->hasModifyingCTE || stmt->rowMarks != NIL ||
+		stmt->subplans != NIL)
+		return false;
+	while (p != plan)
+	{
+		if (p == NULL || p->righttree != NULL || p->initPlan != NIL)
+			return false;
+		switch (nodeTag(p))
+		{
+			case T_Limit:
+			case T_Agg:
+			case T_Sort:
+			case T_IncrementalSort:
+			case T_Unique:
+			case T_Result:
+				p = p->lefttree;
+				break;
+			default:
+				return false;
+		}
+	}
+	return plan->initPlan == NIL;
+}
+
 static void
 begin_scan(CustomScanState *node, EState *estate, int eflags)
 {
@@ -154,6 +191,7 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	if (list_length(cscan->custom_private) > DNS_FAILOVER)
 		state->failover = list_nth(cscan->custom_private, DNS_FAILOVER);
 	RemoteScanSetFailover(state->scan, state->failover != NIL);
+	RemoteScanSetReadOnce(state->scan, only_remote_read(estate->es_plannedstmt, &cscan->scan.plan));
 	if (order != NIL)
 	{
 		RemoteScanSetRowBound(state->scan, intVal(list_nth(order, DNS_ORDER_ROW_BOUND)),

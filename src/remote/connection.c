@@ -499,6 +499,7 @@ RemoteClearQueue(DataNodeConn *conn)
 	list_free_deep(conn->sent_queued);
 	conn->sent_queued = NIL;
 	conn->begin_pending = false;
+	conn->read_once = false;
 	conn->retry_sql = NULL;		/* its memory ends with the transaction */
 }
 
@@ -551,7 +552,8 @@ RemoteSend(DataNodeConn *conn, const char *sql)
 
 /*
  * A command that carries the remote transaction's START TRANSACTION is the
- * first of the transaction on the node.  A node backend that is exiting
+ * first of the transaction on the node (so is a read in the node's implicit
+ * transaction, RemoteTxnBeginReadOnce).  A node backend that is exiting
  * (terminated, restarting) can leave a socket that looked alive when the
  * connection was taken from the cache; if the command finds it dead, nothing
  * of the transaction exists on the node, so RemoteGetResult sends it once
@@ -561,9 +563,11 @@ static void
 keep_for_retry(DataNodeConn *conn, const char *sql, const CommandParams *params)
 {
 	MemoryContext old;
+	bool		first = conn->begin_pending || conn->read_once;
 
 	conn->retry_sql = NULL;
-	if (!conn->begin_pending || !conn->cached)
+	conn->read_once = false;
+	if (!first || !conn->cached)
 		return;
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	conn->retry_sql = pstrdup(sql);
@@ -658,7 +662,8 @@ send_params(DataNodeConn *conn, const char *sql, const CommandParams *params)
 	conn->error_sql[0] = '\0';
 	conn->then_failed_sql = NULL;
 	conn->retry_sql = NULL;
-	if (conn->queued != NIL || params->then_sql != NULL)
+	/* a pipeline's retry sends the parameters again */
+	if (conn->queued != NIL || params->then_sql != NULL || conn->read_once)
 		send_pipeline(conn, sql, params);
 	else if (!send_query_params(conn, sql, params))
 		RemoteReportError(ERROR, conn, NULL, sql);

@@ -29,6 +29,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -60,7 +61,10 @@ invalidate_one(DataNodeConn *conn, void *arg)
 	/* user mappings and roles: rare, so every connection is redone */
 	if (inval->cacheid != FOREIGNSERVEROID || inval->hashvalue == 0 ||
 		conn->server_hashvalue == inval->hashvalue)
+	{
 		conn->invalidated = true;
+		conn->usable = false;
+	}
 }
 
 static void
@@ -348,7 +352,6 @@ lookup_connection(Oid server_id, char **errmsg_out)
 	DataNodeConn *conn;
 	bool		found;
 
-	CheckDataNodeUsable(server_id, user_id);
 	if (conn_cache == NULL)
 		init_cache();
 
@@ -361,6 +364,17 @@ lookup_connection(Oid server_id, char **errmsg_out)
 		conn->cached = true;
 	}
 
+	/*
+	 * What the check reads (the server's wrapper and options) cannot change
+	 * without invalidating the entry, and a planned query looks its nodes up
+	 * again when it runs: once is enough until then.
+	 */
+	if (!conn->usable || conn->pg == NULL)
+	{
+		CheckDataNodeUsable(server_id, user_id);
+		conn->usable = true;
+	}
+
 	/* the answer to the last transaction's COMMIT, if nobody read it yet */
 	if (conn->pg != NULL && conn->deferred && conn->xact_depth == 0)
 		RemoteSettle(conn);
@@ -368,12 +382,19 @@ lookup_connection(Oid server_id, char **errmsg_out)
 	/*
 	 * Between transactions, a connection the server closed (restart, idle
 	 * timeout) shows up as readable EOF: read twice, since a farewell FATAL
-	 * message may come before the EOF.
+	 * message may come before the EOF.  Once per local transaction: the
+	 * planner's probe and the executor's use of a node are one reuse, and
+	 * a session lost in between fails the first command, which is sent
+	 * again on a new connection (connection.c).
 	 */
 	if (conn->pg != NULL && conn->xact_depth == 0 && !conn->busy &&
-		(!PQconsumeInput(conn->pg) || !PQconsumeInput(conn->pg) ||
-		 PQstatus(conn->pg) != CONNECTION_OK))
-		conn->broken = true;
+		conn->checked_lxid != MyProc->lxid)
+	{
+		conn->checked_lxid = MyProc->lxid;
+		if (!PQconsumeInput(conn->pg) || !PQconsumeInput(conn->pg) ||
+			PQstatus(conn->pg) != CONNECTION_OK)
+			conn->broken = true;
+	}
 	close_if_stale(conn, NULL);
 
 	if (conn->xact_failed || (conn->pg == NULL && conn->xact_depth > 0))
@@ -451,7 +472,9 @@ GetDataNodeConnection(Oid server_id, RemoteTxnMode mode)
 {
 	DataNodeConn *conn = lookup_connection(server_id, NULL);
 
-	if (mode != REMOTE_TXN_NONE)
+	if (mode == REMOTE_TXN_READ_ONCE)
+		RemoteTxnBeginReadOnce(conn);
+	else if (mode != REMOTE_TXN_NONE)
 		RemoteTxnBegin(conn, mode);
 	else if (conn->xact_depth > 0)
 		ereport(ERROR,

@@ -59,6 +59,8 @@ struct DataNodeConn
 	bool		xact_failed;	/* lost mid-transaction: must not commit */
 	bool		begin_pending;	/* START TRANSACTION not sent yet: the node has
 								 * no transaction of ours */
+	bool		read_once;		/* the next command is a read in the node's
+								 * implicit transaction (txn.c) */
 	List	   *queued;			/* statements (char *, TopMemoryContext) that
 								 * go ahead of the next command (txn.c) */
 
@@ -98,6 +100,10 @@ struct DataNodeConn
 	struct RemoteHeld *held;	/* a command held for the commit (held.c) */
 	bool		broken;			/* must be closed, never reused */
 	bool		invalidated;	/* server, mapping or role changed */
+	bool		usable;			/* CheckDataNodeUsable passed since the last
+								 * invalidation */
+	LocalTransactionId checked_lxid;	/* transaction whose first use read
+										 * the socket for a closed session */
 	uint32		server_hashvalue;
 };
 

@@ -28,6 +28,9 @@ typedef enum RemoteTxnMode
 	REMOTE_TXN_NONE,			/* no remote transaction: commands autocommit */
 	REMOTE_TXN_READ,			/* inside the remote transaction, reading only */
 	REMOTE_TXN_WRITE,			/* inside the remote transaction, writing */
+	REMOTE_TXN_READ_ONCE,		/* one read whose snapshot nothing else shares:
+								 * the node's own implicit transaction when the
+								 * local one allows it (txn.c), else READ */
 } RemoteTxnMode;
 
 /*

@@ -78,6 +78,35 @@ RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode)
 		conn->xact_written = true;
 }
 
+/*
+ * Prepare conn for one read whose snapshot no other command of the local
+ * transaction needs to share: the scan's caller vouches that the statement
+ * reads this node with this one command (one remote scan, run once, its
+ * whole answer read at its start).  When the local transaction is an
+ * implicit one (a single statement outside a transaction block) under READ
+ * COMMITTED, and no remote transaction is open on the node, the command
+ * runs in the node's own implicit transaction: no START TRANSACTION ahead
+ * of it and no COMMIT after it, so the read costs the node one message.
+ * Statements in READ COMMITTED take a snapshot each, so the answer is the
+ * one a remote transaction would give.  Under REPEATABLE READ or
+ * SERIALIZABLE (one snapshot for the whole transaction, and serializable
+ * reads that the commit may fail), in a transaction block (a later
+ * statement would share the snapshot), or on a node already in the
+ * transaction (it may hold this transaction's own writes), the read joins
+ * the remote transaction as any other.
+ */
+void
+RemoteTxnBeginReadOnce(DataNodeConn *conn)
+{
+	if (conn->xact_depth == 0 && !IsTransactionBlock() && XactIsoLevel < XACT_REPEATABLE_READ)
+	{
+		RemoteClearQueue(conn);
+		conn->read_once = true;
+		return;
+	}
+	RemoteTxnBegin(conn, REMOTE_TXN_READ);
+}
+
 static void
 collect_participant(DataNodeConn *conn, void *arg)
 {

@@ -51,6 +51,9 @@ extern void RemoteTxnIdFormat(char *buf, const char *cluster, Oid database,
 extern bool RemoteTxnIdParse(const char *gid, RemoteTxnId *id);
 extern char *RemoteTxnIdPrefix(const char *cluster, Oid database);
 
+/* txn.c */
+extern void RemoteTxnBeginReadOnce(DataNodeConn *conn);
+
 /* txn_2pc.c */
 extern void RemoteTxnPreCommit(void);
 extern void RemoteTxnPostCommit(void);

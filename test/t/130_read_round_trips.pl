@@ -1,9 +1,12 @@
 
-# What a data node receives for a small read, and when: the remote
-# transaction's START TRANSACTION (and mirrored savepoints) travel with the
-# first command to the node, a bounded result comes without a cursor, a
-# cursor is closed by the commit rather than by a CLOSE, and a reader's
-# COMMIT is sent without the access node waiting for it.  The deferred
+# What a data node receives for a small read, and when: a statement's only
+# remote read, bounded to one batch, in autocommit under READ COMMITTED, is
+# one message in the node's own implicit transaction (no START TRANSACTION,
+# no COMMIT); otherwise the remote transaction's START TRANSACTION (and
+# mirrored savepoints) travel with the first command to the node, a bounded
+# result comes without a cursor, a cursor is closed by the commit rather
+# than by a CLOSE, and a reader's COMMIT is sent without the access node
+# waiting for it.  The deferred
 # answer is read at the connection's next use and never leaks into the next
 # transaction; a failing START TRANSACTION is reported under its own text,
 # naming the node, for plain and for parameterized commands.
@@ -55,7 +58,8 @@ sub sent_to
 	for (1 .. 100)
 	{
 		my @before = grep { /multinode: LOG:  statement: / } split /\n/, MultinodeCluster::slurp($log);
-		last if !@before || $before[-1] =~ /: (COMMIT|ROLLBACK)$/;
+		# (a lone SELECT: a read in the node's implicit transaction)
+		last if !@before || $before[-1] =~ /: (COMMIT|ROLLBACK|SELECT .*)$/;
 		Time::HiRes::sleep(0.1);
 	}
 	my $from = -s $log;
@@ -80,12 +84,31 @@ my $start = qr/^START TRANSACTION ISOLATION LEVEL REPEATABLE READ; /;
 my @got;
 
 # ---- autocommit ---------------------------------------------------------------------------
-@got = sent_to('dn1', qr/^COMMIT$/,
+@got = sent_to('dn1', qr/^SELECT count/,
 	sub { $s->query_safe("SELECT count(*) FROM m WHERE time < '2020-01-02'") });
-is(scalar @got, 2, 'count(*): two messages to the node') or diag(join("\n", @got));
-like($got[0], qr/${start}SELECT count\(\*\) FROM public\.m WHERE/,
-	'... the query itself, no cursor, with the START TRANSACTION in the same message');
-is($got[1], 'COMMIT', '... then COMMIT');
+is(scalar @got, 1, 'count(*): one message to the node') or diag(join("\n", @got));
+like($got[0], qr/^SELECT count\(\*\) FROM public\.m WHERE/,
+	'... the query itself: no cursor, no START TRANSACTION, no COMMIT');
+
+# two reads in one statement share the node's snapshot: a remote transaction
+@got = sent_to('dn1', qr/^COMMIT$/, sub {
+	$s->query_safe("SELECT (SELECT count(*) FROM m WHERE time < '2020-01-02'), (SELECT count(*) FROM m WHERE device = $device{dn1})");
+});
+is_deeply(
+	[ map { s/ FROM public\.m.*//r } @got ],
+	[ 'START TRANSACTION ISOLATION LEVEL REPEATABLE READ; SELECT count(*)', 'SELECT count(*)', 'COMMIT' ],
+	'two reads in one statement: one remote transaction'
+) or diag(join("\n", @got));
+
+# REPEATABLE READ keeps one snapshot per transaction: a remote transaction
+$s->query_safe("SET default_transaction_isolation = 'repeatable read'");
+@got = sent_to('dn1', qr/^COMMIT$/, sub { $s->query_safe('SELECT count(*) FROM m') });
+is_deeply(
+	[ map { s/ FROM public\.m.*//r } @got ],
+	[ 'START TRANSACTION ISOLATION LEVEL REPEATABLE READ; SELECT count(*)', 'COMMIT' ],
+	'autocommit under REPEATABLE READ: in a remote transaction'
+) or diag(join("\n", @got));
+$s->query_safe('RESET default_transaction_isolation');
 
 @got = sent_to('dn1', qr/^COMMIT$/,
 	sub { $s->query_safe('SELECT device, avg(v) FROM m GROUP BY device ORDER BY 1') });
@@ -94,10 +117,10 @@ like($got[0], qr/${start}DECLARE (mn_c\d+) NO SCROLL CURSOR FOR SELECT .*; FETCH
 	'... START TRANSACTION, DECLARE and the first FETCH in one message');
 is($got[1], 'COMMIT', '... and no CLOSE: the commit closes the cursor');
 
-@got = sent_to('dn2', qr/^COMMIT$/,
+@got = sent_to('dn2', qr/LIMIT/,
 	sub { $s->query_safe("SELECT * FROM m WHERE device = $device{dn2} ORDER BY time DESC LIMIT 3") });
-is(scalar @got, 2, 'ORDER BY ... LIMIT on one node: two messages') or diag(join("\n", @got));
-like($got[0], qr/${start}SELECT .* LIMIT/, '... the query itself with its START TRANSACTION');
+is(scalar @got, 1, 'ORDER BY ... LIMIT on one node: one message') or diag(join("\n", @got));
+like($got[0], qr/^SELECT .* LIMIT/, '... the query itself');
 
 # ---- transaction blocks and savepoints ----------------------------------------------------
 @got = sent_to('dn1', qr/^COMMIT$/, sub {
@@ -134,8 +157,13 @@ is_deeply(
 ) or diag(join("\n", @got));
 
 # a parameter of the query (a stable expression): one pipeline, one Sync
-@got = sent_to('dn1', qr/^COMMIT$/,
+@got = sent_to('dn1', qr/^SELECT count/,
 	sub { $s->query_safe("SELECT count(*) FROM m WHERE time < now()") });
+is_deeply([ map { s/ FROM public\.m.*//r } @got ],
+	['SELECT count(*)'], 'with a parameter, in autocommit: the query alone')
+  or diag(join("\n", @got));
+@got = sent_to('dn1', qr/^COMMIT$/,
+	sub { $s->query_safe("BEGIN; SELECT count(*) FROM m WHERE time < now(); COMMIT;") });
 is_deeply(
 	[ map { s/ FROM public\.m.*//r } @got ],
 	[ 'START TRANSACTION ISOLATION LEVEL REPEATABLE READ', 'SELECT count(*)', 'COMMIT' ],
@@ -166,8 +194,9 @@ $s->query_safe(q{INSERT INTO m VALUES ('2020-01-06', 1, 1), ('2020-01-06', 2, 2)
 is($s->query_safe('SELECT count(*) FROM m'), $before + 4, 'a write after a read commits and is seen');
 is($c->safe_psql('an', 'SELECT count(*) FROM m'), $before + 4, '... also by other sessions');
 
-# a deferred answer on a connection the node then drops: the next use reconnects
-$s->query_safe('SELECT count(*) FROM m');
+# a deferred answer on a connection the node then drops: the next use
+# reconnects (a cursor's read leaves its COMMIT deferred)
+$s->query_safe('SELECT device, count(*) FROM m GROUP BY device');
 $c->safe_psql('dn1',
 	q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'multinode'});
 my ($out, $err) = $s->query('SELECT count(*) FROM m');
