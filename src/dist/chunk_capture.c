@@ -173,6 +173,7 @@ multinode_chunk_copy_changes(PG_FUNCTION_ARGS)
 		Datum		values[2];
 		bool		nulls[2];
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &nulls[0]);
 		values[1] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &nulls[1]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
