@@ -260,8 +260,8 @@ name_array_literal(const char *name)
 }
 
 /* Drop the member chunk on a node (nothing if it has none). */
-static void
-drop_member_chunk(Oid server_id, const Hypertable *ht, const Chunk *chunk)
+void
+ChunkDropMember(Oid server_id, const Hypertable *ht, const Chunk *chunk)
 {
 	DataNodeConn *conn = GetDataNodeConnection(server_id, REMOTE_TXN_WRITE);
 	const char *params[2];
@@ -656,7 +656,7 @@ op_next_stage(const ChunkCopyOp *op)
 			ChunkCaptureStop(GetDataNodeServerId(op->source, false), chunk, op->operation_id);
 		if (strcmp(op->stage, CCS_ATTACH_CHUNK) == 0 && op->delete_on_source)
 		{
-			drop_member_chunk(GetDataNodeServerId(op->source, false), ht, chunk);
+			ChunkDropMember(GetDataNodeServerId(op->source, false), ht, chunk);
 			next = CCS_DELETE_CHUNK;
 		}
 		else
@@ -699,31 +699,20 @@ check_operation_id(const char *id)
 				 errhint("Operation ids may only contain lower case letters, numbers, and the underscore character.")));
 }
 
-PG_FUNCTION_INFO_V1(multinode_chunk_copy_start);
-
 /*
- * _timescaledb_functions.chunk_copy_start(chunk regclass, source_node name,
- *	 destination_node name, operation_id name, delete_on_source_node bool,
- *	 caller text) RETURNS name
- *
- * Checks a copy or move and logs it at stage init; the caller (the
- * procedure named caller) commits and then runs chunk_copy_next_stage.
+ * Check a copy or move and log it at stage init, in the current
+ * transaction; returns the operation id.  caller names the command in
+ * errors.  The caller commits and then runs ChunkCopyNextStage.
  */
-Datum
-multinode_chunk_copy_start(PG_FUNCTION_ARGS)
+char *
+ChunkCopyStart(Oid chunk_relid, const char *source, const char *dest, const char *operation_id,
+			   bool delete_on_source, const char *caller)
 {
-	const char *caller = PG_ARGISNULL(5) ? "copy_chunk" : text_to_cstring(PG_GETARG_TEXT_PP(5));
-	Oid			chunk_relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
-	const char *source = PG_ARGISNULL(1) ? NULL : NameStr(*PG_GETARG_NAME(1));
-	const char *dest = PG_ARGISNULL(2) ? NULL : NameStr(*PG_GETARG_NAME(2));
-	const char *operation_id = PG_ARGISNULL(3) ? NULL : NameStr(*PG_GETARG_NAME(3));
-	bool		delete_on_source = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
 	Chunk	   *chunk;
 	Oid			src_server;
 	Oid			dst_server;
 	int			in_progress;
 
-	ChunkCopyPreventTransactionBlock(caller, NULL);
 	RequireAccessNode(caller);
 	if (source == NULL || dest == NULL)
 		ereport(ERROR,
@@ -736,7 +725,6 @@ multinode_chunk_copy_start(PG_FUNCTION_ARGS)
 	(void) chunk_hypertable_checked(chunk, chunk_relid);
 	if (operation_id != NULL)
 		check_operation_id(operation_id);
-
 	src_server = GetDataNodeServerId(source, false);
 	dst_server = GetDataNodeServerId(dest, false);
 	if (src_server == dst_server)
@@ -801,10 +789,33 @@ multinode_chunk_copy_start(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("chunk copy operation \"%s\" already exists", operation_id)));
 	}
-	PG_RETURN_DATUM(DirectFunctionCall1(namein, CStringGetDatum(
-										CatalogChunkCopyOpInsert(operation_id, chunk->id, source,
-																 dest, delete_on_source))));
+	return CatalogChunkCopyOpInsert(operation_id, chunk->id, source, dest, delete_on_source);
 }
+
+PG_FUNCTION_INFO_V1(multinode_chunk_copy_start);
+
+/*
+ * _timescaledb_functions.chunk_copy_start(chunk regclass, source_node name,
+ *	 destination_node name, operation_id name, delete_on_source_node bool,
+ *	 caller text) RETURNS name
+ *
+ * ChunkCopyStart for the procedure named caller, which commits and then
+ * runs chunk_copy_next_stage.
+ */
+Datum
+multinode_chunk_copy_start(PG_FUNCTION_ARGS)
+{
+	const char *caller = PG_ARGISNULL(5) ? "copy_chunk" : text_to_cstring(PG_GETARG_TEXT_PP(5));
+
+	ChunkCopyPreventTransactionBlock(caller, NULL);
+	PG_RETURN_DATUM(DirectFunctionCall1(namein, CStringGetDatum(
+										ChunkCopyStart(PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0),
+													   PG_ARGISNULL(1) ? NULL : NameStr(*PG_GETARG_NAME(1)),
+													   PG_ARGISNULL(2) ? NULL : NameStr(*PG_GETARG_NAME(2)),
+													   PG_ARGISNULL(3) ? NULL : NameStr(*PG_GETARG_NAME(3)),
+													   !PG_ARGISNULL(4) && PG_GETARG_BOOL(4), caller))));
+}
+
 
 PG_FUNCTION_INFO_V1(multinode_chunk_copy_next_stage);
 
@@ -816,10 +827,17 @@ PG_FUNCTION_INFO_V1(multinode_chunk_copy_next_stage);
 Datum
 multinode_chunk_copy_next_stage(PG_FUNCTION_ARGS)
 {
+	PG_RETURN_BOOL(ChunkCopyNextStage(NameStr(*PG_GETARG_NAME(0))));
+}
+
+/* The operation's next stage, in the current transaction; false once complete. */
+bool
+ChunkCopyNextStage(const char *operation_id)
+{
 	ChunkCopyOp op;
 
-	op_require(NameStr(*PG_GETARG_NAME(0)), &op);
-	PG_RETURN_BOOL(op_next_stage(&op));
+	op_require(operation_id, &op);
+	return op_next_stage(&op);
 }
 
 /*
@@ -862,10 +880,10 @@ ChunkCopyCleanup(const char *operation_id)
 		if (OidIsValid(src_server))
 			ChunkCaptureStop(src_server, chunk, op.operation_id);
 		if (!forward && OidIsValid(dst_server) && ChunkReplicaOn(chunk, op.dest) == NULL)
-			drop_member_chunk(dst_server, ht, chunk);
+			ChunkDropMember(dst_server, ht, chunk);
 		if (forward && op.delete_on_source && OidIsValid(src_server) &&
 			ChunkReplicaOn(chunk, op.source) == NULL)
-			drop_member_chunk(src_server, ht, chunk);
+			ChunkDropMember(src_server, ht, chunk);
 	}
 	CatalogChunkCopyOpDelete(operation_id);
 	return forward;

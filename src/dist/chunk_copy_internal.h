@@ -20,10 +20,27 @@ extern void ChunkCopyLockSource(Oid source_server, const Chunk *chunk);
 extern int64 ChunkCopyRows(const Hypertable *ht, const Chunk *chunk, Oid source_server,
 						   Oid dest_server, int32 *node_chunk_id);
 extern void ChunkSetDefaultServer(Oid chunk_relid, Oid server_id);
+extern char *ChunkCopyStart(Oid chunk_relid, const char *source, const char *dest,
+							const char *operation_id, bool delete_on_source, const char *caller);
+extern bool ChunkCopyNextStage(const char *operation_id);
+extern void ChunkDropMember(Oid server_id, const Hypertable *ht, const Chunk *chunk);
 extern bool ChunkCopyCleanup(const char *operation_id);
 extern void ChunkCopyPreventTransactionBlock(const char *what, const char *detail);
 extern char *ChunkCopyColumnList(Oid relid, const char *prefix);
 extern void ChunkCopyAppendArrayElement(StringInfo buf, const char *s);
+
+/* chunk_repair.c and repair_worker.c: repair_chunk_replicas() in a background worker */
+typedef struct ChunkRepairResult
+{
+	int32		repaired;		/* replicas repaired or made */
+	int32		failed;			/* items that failed (undone) */
+	int32		sqlerrcode;		/* of the first failure */
+	char		message[256];	/* of the first failure */
+} ChunkRepairResult;
+
+extern void ChunkRepairRun(Oid ht_relid, ChunkRepairResult *result);
+extern int	ChunkRepairInWorker(Oid ht_relid);
+extern PGDLLEXPORT void ChunkRepairWorkerMain(Datum main_arg);
 
 /* chunk_capture.c: the writes a source takes during an online copy */
 extern void ChunkCaptureStart(Oid source_server, const Chunk *chunk, const char *operation_id);

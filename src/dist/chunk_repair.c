@@ -15,14 +15,33 @@
  *	   detached.  A new replica is made on the hypertable's node holding
  *	   fewest of its chunks among those that do not hold this one.
  *
- * Everything happens in the caller's transaction, which commits all of it
- * atomically (two-phase): a function cannot commit in steps, and all or
- * nothing is what a repair wants.  Items whose nodes do not answer are left
- * for the next run.  The order of locks matters for correctness, not just
- * for deadlocks: first every chunk's foreign table on the access node,
- * EXCLUSIVE (inserts into those chunks wait), then each source node's chunk
- * tables SHARE as that node's first statement, before any statement takes
- * its snapshot (see ChunkCopyLockSource), then the copies.
+ * Each replica is made online, with copy_chunk's logged stages
+ * (chunk_copy.c): writers into the chunk wait only for two short
+ * transactions, and the switch is atomic.  A stale replica is first
+ * demoted, in one short transaction under the access node's EXCLUSIVE lock
+ * on the chunk's foreign table (inserts, updates and deletes wait for it,
+ * then go on with the replicas it leaves): its chunk_data_node row and its
+ * stale mark deleted, its table dropped on its node (that node's own
+ * catalog with it), the foreign table's default server moved off it, and a
+ * copy from the fresh replica onto that node logged in
+ * chunk_copy_operation, all committed together (two-phase).  From then on
+ * it is a copy like copy_chunk's: the capture trigger on the source, the
+ * bulk copy, catch-up, and the switch that adds the replica back.  Writes
+ * during the copy go to the fresh replicas only, so none is lost with the
+ * stale table and none reaches the new one twice; a stale replica was
+ * never read, so dropping it first costs no availability.  If the source
+ * is marked stale meanwhile (a write while its node was suspect), the
+ * switch refuses it and the copy is undone.
+ *
+ * A failure after the demotion leaves a logged operation, undone by
+ * cleanup (here at once, or by cleanup_copy_chunk_operation, or by the
+ * repair job once the backend that ran it is gone), and a chunk one
+ * replica short: the next run gives it a new replica as for a lost one.
+ *
+ * A function cannot commit between stages, so repair_chunk_replicas()
+ * runs the stages in a background worker (repair_worker.c) as the calling
+ * role and waits for it.  Items whose nodes do not answer are left for the
+ * next run, and so are chunks with an unfinished copy or move.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -30,15 +49,18 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "foreign/foreign.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "catalog/catalog.h"
 #include "dist/chunk_copy_internal.h"
@@ -51,12 +73,10 @@
 typedef struct RepairItem
 {
 	Oid			chunk_relid;
-	const Hypertable *ht;
-	const Chunk *chunk;
-	Oid			source_server;
+	char		source[NAMEDATALEN];
 	char		dest[NAMEDATALEN];
-	Oid			dest_server;
 	bool		stale;			/* recopy a stale replica (else: a new one) */
+	char		operation_id[NAMEDATALEN];	/* once logged */
 } RepairItem;
 
 /* Nodes known to answer (true) or not (false) in this run. */
@@ -88,8 +108,8 @@ node_reachable(List **known, Oid server_id)
 	return ns->reachable;
 }
 
-/* A fresh replica of chunk on a node that answers, other than skip; or InvalidOid. */
-static Oid
+/* A fresh replica of chunk on a node that answers, other than skip; or NULL. */
+static ChunkDataNode *
 fresh_source(List **known, const Chunk *chunk, const char *skip)
 {
 	ListCell   *lc;
@@ -101,9 +121,28 @@ fresh_source(List **known, const Chunk *chunk, const char *skip)
 		if (strcmp(cdn->node_name, skip) == 0 || ChunkReplicaIsStale(chunk->id, cdn->node_name))
 			continue;
 		if (node_reachable(known, cdn->server_id))
-			return cdn->server_id;
+			return cdn;
 	}
-	return InvalidOid;
+	return NULL;
+}
+
+/* Whether a copy or move of chunk_id is logged and not complete. */
+static bool
+chunk_op_unfinished(int32 chunk_id)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(chunk_id)};
+	bool		found;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT 1 FROM " MN_CATALOG_SCHEMA ".chunk_copy_operation "
+							  "WHERE chunk_id OPERATOR(pg_catalog.=) $1 "
+							  "AND completed_stage OPERATOR(pg_catalog.<>) 'complete'",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the chunk copy operation log");
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
 }
 
 /* May the caller repair ht? Superuser or owner. */
@@ -171,15 +210,18 @@ stale_items(Oid ht_relid, List **known)
 		Hypertable *ht = chunk ? HypertableGetById(chunk->hypertable_id) : NULL;
 		ChunkDataNode *cdn;
 
-		if (ht == NULL || (OidIsValid(ht_relid) && ht->relid != ht_relid) || !may_repair(ht))
+		ChunkDataNode *src;
+
+		if (ht == NULL || (OidIsValid(ht_relid) && ht->relid != ht_relid) || !may_repair(ht) ||
+			chunk_op_unfinished(chunk->id))
 			continue;
 		cdn = ChunkReplicaOn(chunk, item->dest);
 		if (cdn == NULL || !node_reachable(known, cdn->server_id))
 			continue;
-		item->dest_server = cdn->server_id;
-		item->source_server = fresh_source(known, chunk, item->dest);
-		if (!OidIsValid(item->source_server))
+		src = fresh_source(known, chunk, item->dest);
+		if (src == NULL)
 			continue;
+		strlcpy(item->source, src->node_name, NAMEDATALEN);
 		items = lappend(items, item);
 	}
 	return items;
@@ -199,6 +241,8 @@ lost_items(const Hypertable *ht, List **known)
 		int			live = 0;
 		List	   *taken = NIL;
 
+		if (chunk_op_unfinished(chunk->id))
+			continue;
 		foreach(rlc, chunk->data_nodes)
 			if (OidIsValid(((ChunkDataNode *) lfirst(rlc))->server_id))
 				live++;
@@ -208,6 +252,7 @@ lost_items(const Hypertable *ht, List **known)
 			int			best_load = 0;
 			ListCell   *nlc;
 			RepairItem *item;
+			ChunkDataNode *src;
 
 			foreach(nlc, ht->data_nodes)
 			{
@@ -227,13 +272,13 @@ lost_items(const Hypertable *ht, List **known)
 			}
 			if (best == NULL)
 				break;
+			src = fresh_source(known, chunk, best->node_name);
+			if (src == NULL)
+				break;
 			item = palloc0(sizeof(RepairItem));
 			item->chunk_relid = chunk->relid;
 			strlcpy(item->dest, best->node_name, NAMEDATALEN);
-			item->dest_server = best->server_id;
-			item->source_server = fresh_source(known, chunk, best->node_name);
-			if (!OidIsValid(item->source_server))
-				break;
+			strlcpy(item->source, src->node_name, NAMEDATALEN);
 			items = lappend(items, item);
 			taken = lappend_oid(taken, best->server_id);
 			live++;
@@ -273,26 +318,16 @@ distributed_hypertables(void)
 	return relids;
 }
 
-static int
-item_cmp(const ListCell *a, const ListCell *b)
-{
-	Oid			ra = ((RepairItem *) lfirst(a))->chunk_relid;
-	Oid			rb = ((RepairItem *) lfirst(b))->chunk_relid;
-
-	return ra < rb ? -1 : ra > rb ? 1 : 0;
-}
-
 /*
- * Repair what can be repaired now, in the current transaction (see the
- * header comment); returns the number of replicas repaired or made.
+ * What can be repaired now (of ht_relid's chunks, or every hypertable's),
+ * stale replicas first, in the current transaction's memory.
  */
-static int
-repair_chunk_replicas(Oid ht_relid)
+static List *
+repair_plan(Oid ht_relid)
 {
 	List	   *known = NIL;
 	List	   *items;
 	ListCell   *lc;
-	int			repaired = 0;
 
 	items = stale_items(ht_relid, &known);
 	foreach(lc, distributed_hypertables())
@@ -303,72 +338,228 @@ repair_chunk_replicas(Oid ht_relid)
 			continue;
 		items = list_concat(items, lost_items(ht, &known));
 	}
-	if (items == NIL)
-		return 0;
+	return items;
+}
 
-	/* the access node's locks first, in one order */
-	list_sort(items, item_cmp);
-	foreach(lc, items)
-		LockRelationOid(((RepairItem *) lfirst(lc))->chunk_relid, ExclusiveLock);
+/*
+ * Take a stale replica out of the chunk (see the header comment), in the
+ * current transaction, which holds the access node's EXCLUSIVE lock on the
+ * chunk.  Returns false if there is nothing to do any more.
+ */
+static bool
+demote_stale_replica(const Hypertable *ht, const Chunk *chunk, const char *dest,
+					 const char *source)
+{
+	Oid			dest_server = GetDataNodeServerId(dest, false);
 
-	/*
-	 * The locks brought news of the chunks' replicas: look again, and choose
-	 * the sources again (one may have been marked stale meanwhile), all
-	 * before any node's remote transaction starts.
-	 */
-	foreach(lc, items)
-	{
-		RepairItem *item = lfirst(lc);
-
-		item->chunk = ChunkGetByRelid(item->chunk_relid);
-		item->ht = item->chunk ? HypertableGetById(item->chunk->hypertable_id) : NULL;
-		/* a stale replica must still be one; a new one must not exist yet */
-		if (item->ht == NULL ||
-			(ChunkReplicaOn(item->chunk, item->dest) != NULL) != item->stale)
-			item->chunk = NULL; /* repaired or dropped meanwhile */
-		else
-		{
-			item->source_server = fresh_source(&known, item->chunk, item->dest);
-			if (!OidIsValid(item->source_server))
-				item->chunk = NULL;
-		}
-	}
-	/* then each source's lock, before its snapshot */
-	foreach(lc, items)
-	{
-		RepairItem *item = lfirst(lc);
-
-		if (item->chunk != NULL)
-			ChunkCopyLockSource(item->source_server, item->chunk);
-	}
-
-	foreach(lc, items)
-	{
-		RepairItem *item = lfirst(lc);
-		int32		node_chunk_id;
-		int64		rows;
-
-		if (item->chunk == NULL)
-			continue;
-		rows = ChunkCopyRows(item->ht, item->chunk, item->source_server, item->dest_server,
-							 &node_chunk_id);
-		if (item->stale)
-			CatalogChunkReplicaStaleDelete(item->chunk->id, item->dest);
-		else
-		{
-			const char *dest = item->dest;
-
-			CatalogChunkDataNodesInsert(item->chunk->id, 1, &node_chunk_id, &dest);
-		}
-		CatalogInvalidateHypertable(item->ht->relid);
-		ereport(DEBUG1,
-				(errmsg("%s replica of chunk \"%s\" on data node \"%s\" (" INT64_FORMAT " rows)",
-						item->stale ? "repaired" : "made", item->chunk->table_name, item->dest,
-						rows)));
-		repaired++;
-	}
+	if (ChunkReplicaOn(chunk, dest) == NULL || !ChunkReplicaIsStale(chunk->id, dest))
+		return false;
+	ChunkDropMember(dest_server, ht, chunk);
+	CatalogChunkDataNodeDelete(chunk->id, dest);
+	CatalogChunkReplicaStaleDelete(chunk->id, dest);
+	if (GetForeignTable(chunk->relid)->serverid == dest_server)
+		ChunkSetDefaultServer(chunk->relid, GetDataNodeServerId(source, false));
+	CatalogInvalidateHypertable(ht->relid);
 	CommandCounterIncrement();
-	return repaired;
+	return true;
+}
+
+/*
+ * Start one item in the current transaction: for a stale replica, the
+ * demotion; then the copy logged.  The checks run again under the lock
+ * (they bring news of the chunk's replicas); returns false, logging
+ * nothing, if the item has gone away or its source is no longer fresh.
+ */
+static bool
+repair_item_start(RepairItem *item)
+{
+	List	   *known = NIL;
+	Chunk	   *chunk;
+	Hypertable *ht;
+	ChunkDataNode *src;
+	char	   *op;
+
+	LockRelationOid(item->chunk_relid, ExclusiveLock);
+	chunk = ChunkGetByRelid(item->chunk_relid);
+	ht = chunk ? HypertableGetById(chunk->hypertable_id) : NULL;
+	if (ht == NULL || chunk_op_unfinished(chunk->id) ||
+		(ChunkReplicaOn(chunk, item->dest) != NULL) != item->stale)
+		return false;
+	src = fresh_source(&known, chunk, item->dest);
+	if (src == NULL)
+		return false;
+	strlcpy(item->source, src->node_name, NAMEDATALEN);
+	if (item->stale && !demote_stale_replica(ht, chunk, item->dest, item->source))
+		return false;
+	op = ChunkCopyStart(item->chunk_relid, item->source, item->dest, NULL, false,
+						"repair_chunk_replicas");
+	strlcpy(item->operation_id, op, NAMEDATALEN);
+	return true;
+}
+
+static void
+step_begin(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+static void
+step_end(void)
+{
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+/*
+ * One item, each stage its own transaction; returns whether it was
+ * repaired.  A repair's log row goes with its last stage.
+ */
+static bool
+repair_item_run(RepairItem *item)
+{
+	bool		started;
+	bool		more;
+
+	step_begin();
+	started = repair_item_start(item);
+	step_end();
+	if (!started)
+		return false;
+	do
+	{
+		CHECK_FOR_INTERRUPTS();
+		step_begin();
+		more = ChunkCopyNextStage(item->operation_id);
+		if (!more)
+			CatalogChunkCopyOpDelete(item->operation_id);
+		step_end();
+	} while (more);
+	return true;
+}
+
+/*
+ * After a failed item: undo its logged copy now if possible (else cleanup
+ * or the repair job will).  Errors become warnings.
+ */
+static void
+repair_item_undo(const RepairItem *item)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (item->operation_id[0] == '\0')
+		return;
+	PG_TRY();
+	{
+		step_begin();
+		(void) ChunkCopyCleanup(item->operation_id);
+		step_end();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("could not undo chunk copy operation \"%s\": %s", item->operation_id,
+						edata->message),
+				 errhint("The repair job or cleanup_copy_chunk_operation() undoes it later.")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Repair what can be repaired now (see the header comment), each stage a
+ * transaction of its own: called outside any transaction, in a background
+ * worker.  A failed item is undone and reported as a warning; the others
+ * go on.  A cancel ends the run.
+ */
+void
+ChunkRepairRun(Oid ht_relid, ChunkRepairResult *result)
+{
+	MemoryContext run_cxt = AllocSetContextCreate(TopMemoryContext, "multinode chunk repair",
+												  ALLOCSET_DEFAULT_SIZES);
+	List	   *items = NIL;
+	ListCell   *lc;
+
+	step_begin();
+	foreach(lc, repair_plan(ht_relid))
+	{
+		RepairItem *copy = MemoryContextAlloc(run_cxt, sizeof(RepairItem));
+
+		memcpy(copy, lfirst(lc), sizeof(RepairItem));
+		items = lappend(items, copy);
+	}
+	/* lappend allocated in the transaction's context: keep the list */
+	{
+		MemoryContext old = MemoryContextSwitchTo(run_cxt);
+
+		items = list_copy(items);
+		MemoryContextSwitchTo(old);
+	}
+	step_end();
+
+	foreach(lc, items)
+	{
+		RepairItem *item = lfirst(lc);
+
+		MemoryContextSwitchTo(run_cxt);
+		PG_TRY();
+		{
+			if (repair_item_run(item))
+			{
+				result->repaired++;
+				ereport(DEBUG1,
+						(errmsg("%s replica of chunk %u on data node \"%s\" from \"%s\"",
+								item->stale ? "repaired" : "made", item->chunk_relid,
+								item->dest, item->source)));
+			}
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(run_cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+				ReThrowError(edata);
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("could not %s replica on data node \"%s\" of chunk %u: %s",
+							item->stale ? "repair the" : "make a", item->dest,
+							item->chunk_relid, edata->message)));
+			if (result->failed++ == 0)
+			{
+				result->sqlerrcode = edata->sqlerrcode;
+				strlcpy(result->message, edata->message, sizeof(result->message));
+			}
+			FreeErrorData(edata);
+			repair_item_undo(item);
+		}
+		PG_END_TRY();
+	}
+	MemoryContextSwitchTo(TopMemoryContext);
+	MemoryContextDelete(run_cxt);
+}
+
+/*
+ * Whether there is anything to repair now: the caller's test before
+ * starting a worker.
+ */
+static bool
+repair_needed(Oid ht_relid)
+{
+	return repair_plan(ht_relid) != NIL;
 }
 
 PG_FUNCTION_INFO_V1(multinode_repair_chunk_replicas);
@@ -381,7 +572,7 @@ multinode_repair_chunk_replicas(PG_FUNCTION_ARGS)
 
 	RequireAccessNode("repair_chunk_replicas");
 	ChunkCopyPreventTransactionBlock("repair_chunk_replicas",
-									 "A transaction block may already hold snapshots of the data nodes older than the rows to copy.");
+									 "It commits in stages, in a background worker that does not see the block's changes.");
 	if (OidIsValid(ht_relid))
 	{
 		Hypertable *ht = HypertableRequire(ht_relid);
@@ -393,5 +584,7 @@ multinode_repair_chunk_replicas(PG_FUNCTION_ARGS)
 		if (!may_repair(ht))
 			aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(ht_relid));
 	}
-	PG_RETURN_INT32(repair_chunk_replicas(ht_relid));
+	if (!repair_needed(ht_relid))
+		PG_RETURN_INT32(0);
+	PG_RETURN_INT32(ChunkRepairInWorker(ht_relid));
 }
