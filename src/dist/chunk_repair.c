@@ -73,6 +73,7 @@
 typedef struct RepairItem
 {
 	Oid			chunk_relid;
+	char		chunk_name[NAMEDATALEN];	/* for messages */
 	char		source[NAMEDATALEN];
 	char		dest[NAMEDATALEN];
 	bool		stale;			/* recopy a stale replica (else: a new one) */
@@ -222,6 +223,7 @@ stale_items(Oid ht_relid, List **known)
 		if (src == NULL)
 			continue;
 		strlcpy(item->source, src->node_name, NAMEDATALEN);
+		strlcpy(item->chunk_name, chunk->table_name, NAMEDATALEN);
 		items = lappend(items, item);
 	}
 	return items;
@@ -279,6 +281,7 @@ lost_items(const Hypertable *ht, List **known)
 			item->chunk_relid = chunk->relid;
 			strlcpy(item->dest, best->node_name, NAMEDATALEN);
 			strlcpy(item->source, src->node_name, NAMEDATALEN);
+			strlcpy(item->chunk_name, chunk->table_name, NAMEDATALEN);
 			items = lappend(items, item);
 			taken = lappend_oid(taken, best->server_id);
 			live++;
@@ -518,8 +521,8 @@ ChunkRepairRun(Oid ht_relid, ChunkRepairResult *result)
 			{
 				result->repaired++;
 				ereport(DEBUG1,
-						(errmsg("%s replica of chunk %u on data node \"%s\" from \"%s\"",
-								item->stale ? "repaired" : "made", item->chunk_relid,
+						(errmsg("%s replica of chunk \"%s\" on data node \"%s\" from \"%s\"",
+								item->stale ? "repaired" : "made", item->chunk_name,
 								item->dest, item->source)));
 			}
 		}
@@ -535,9 +538,9 @@ ChunkRepairRun(Oid ht_relid, ChunkRepairResult *result)
 				ReThrowError(edata);
 			ereport(WARNING,
 					(errcode(edata->sqlerrcode),
-					 errmsg("could not %s replica on data node \"%s\" of chunk %u: %s",
-							item->stale ? "repair the" : "make a", item->dest,
-							item->chunk_relid, edata->message)));
+					 errmsg("could not %s replica of chunk \"%s\" on data node \"%s\": %s",
+							item->stale ? "repair the" : "make a", item->chunk_name,
+							item->dest, edata->message)));
 			if (result->failed++ == 0)
 			{
 				result->sqlerrcode = edata->sqlerrcode;

@@ -14,10 +14,23 @@ use warnings;
 use IPC::Run;
 use MultinodeCluster qw(timed);
 use Test::More;
+use Time::HiRes ();
 
 my $c = MultinodeCluster->new('repair', nodes => 3);
 
 sub an { return $c->safe_psql('an', $_[0]); }
+
+# no capture trigger and no captured change left on any data node
+sub no_capture_left
+{
+	my ($what) = @_;
+	for my $n (qw(dn1 dn2))
+	{
+		is($c->safe_psql($n, q{SELECT (SELECT count(*) FROM pg_trigger WHERE tgname = '_multinode_chunk_copy_capture')
+			|| '/' || (SELECT count(*) FROM _timescaledb_catalog.chunk_copy_change)}),
+			'0/0', "$what: no capture trigger and no captured rows on $n");
+	}
+}
 
 sub chunk_sum
 {
@@ -73,6 +86,83 @@ is(chunk_sum('dn2', $chunk), chunk_sum('dn1', $chunk), 'the replicas are identic
 cmp_ok((split /\|/, chunk_sum('dn2', $chunk))[0], '>=', $rows + 500, "... with dn1's extra rows");
 is(an(q{SELECT count(*), count(DISTINCT v) FROM m}), "$next_v|$next_v", 'every row is there exactly once');
 is(an(q{SELECT repair_chunk_replicas()}), '0', 'a second run has nothing to do');
+
+# ---- online: writes into the chunk being repaired, while the repair is held --------------------
+# The repair waits (fault point sync:wait) after its bulk copy, before
+# committing it; inserts, an update and a delete into that very chunk must
+# be acknowledged meanwhile, and be on both replicas exactly once after.
+my $fault_lock = 4243;
+sub poll_until { return $c->poll_until('an', $_[0]); }
+my $waiting = "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = $fault_lock AND NOT granted";
+$c->safe_psql('dn1', qq{INSERT INTO $chunk SELECT '2024-01-01 07:00'::timestamptz + i * interval '1 ms', i % 16, i
+	FROM generate_series($next_v, $next_v + 99) i});
+$next_v += 100;
+an(qq{INSERT INTO _timescaledb_catalog.chunk_replica_stale (chunk_id, node_name) VALUES ($chunk_id, 'dn2')});
+my $holder = $c->session('an');
+$holder->query_safe("SELECT pg_advisory_lock($fault_lock)");
+my $bg = $c->background('an', [ q{SET multinode.debug_chunk_copy_fault = 'sync:wait'},
+	q{SELECT repair_chunk_replicas()} ]);
+ok(poll_until($waiting), 'the repair waits after its bulk copy');
+is(an(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'multinode chunk repair'}), '1',
+	'... in a background worker');
+is(an(qq{SELECT replica_nodes FROM timescaledb_experimental.chunk_replication_status
+	 WHERE format('%I.%I', chunk_schema, chunk_name) = '$chunk'}), '{dn1}',
+	'... the stale replica taken out of the chunk while it is recopied');
+is(an(q{SELECT count(*) FROM _timescaledb_catalog.chunk_replica_stale}), '0', '... its stale mark with it');
+my $t0 = Time::HiRes::time();
+my ($rc, undef, $werr) = $c->psql('an', qq{BEGIN;
+	INSERT INTO m SELECT '2024-01-01 14:00'::timestamptz + i * interval '1 ms', i % 16, i
+		FROM generate_series($next_v, $next_v + 49) i;
+	UPDATE m SET dev = dev + 100 WHERE time < '2024-01-02' AND v BETWEEN 0 AND 9;
+	DELETE FROM m WHERE time < '2024-01-02' AND v BETWEEN 10 AND 19;
+	INSERT INTO m SELECT '2024-01-01'::timestamptz + i * interval '2 second', 200 + i % 16, i
+		FROM generate_series(10, 19) i;
+	COMMIT;});
+my $write_secs = Time::HiRes::time() - $t0;
+is($rc, 0, 'inserts, an update and a delete into the chunk are acknowledged while the repair waits') or diag($werr);
+$next_v += 50;
+ok(poll_until($waiting), '... the repair still waiting');
+$holder->query_safe("SELECT pg_advisory_unlock($fault_lock)");
+my $ok;
+($ok, $out, $err) = $c->finish_background($bg);
+ok($ok, 'the repair then completes') or diag($err);
+like($out, qr/^1$/m, '... repairing 1 replica');
+note(sprintf("writes into the chunk during the held repair acknowledged in %.3f s", $write_secs));
+is(chunk_sum('dn2', $chunk), chunk_sum('dn1', $chunk), 'the replicas are identical: count and checksum');
+is($c->safe_psql('dn2', qq{SELECT count(*) FILTER (WHERE dev >= 100 AND dev < 200) || '/' || count(*) FILTER (WHERE dev >= 200)
+	FROM $chunk}), '10/10', "... dn2's replica has the update and the delete made meanwhile");
+is(an(q{SELECT count(*), count(DISTINCT v) FROM m}), "$next_v|$next_v", 'every row is there exactly once');
+is(an(q{SELECT count(*) FROM _timescaledb_catalog.chunk_copy_operation}), '0', 'the repair leaves no operation logged');
+no_capture_left('after the held repair');
+
+# ---- the stale node killed mid-repair: undone, then done again ---------------------------------
+$c->safe_psql('dn1', qq{INSERT INTO $chunk SELECT '2024-01-01 08:00'::timestamptz + i * interval '1 ms', i % 16, i
+	FROM generate_series($next_v, $next_v + 99) i});
+$next_v += 100;
+an(qq{INSERT INTO _timescaledb_catalog.chunk_replica_stale (chunk_id, node_name) VALUES ($chunk_id, 'dn2')});
+$holder->query_safe("SELECT pg_advisory_lock($fault_lock)");
+$bg = $c->background('an', [ q{SET multinode.debug_chunk_copy_fault = 'catch_up:wait'},
+	q{SELECT repair_chunk_replicas()} ]);
+ok(poll_until($waiting), 'a repair waits in catch_up');
+an(q{INSERT INTO m VALUES ('2024-01-01 15:00', 1, } . $next_v++ . q{)});
+$c->kill_node('dn2');
+$holder->query_safe("SELECT pg_advisory_unlock($fault_lock)");
+($ok, $out, $err) = $c->finish_background($bg);
+ok($ok, 'the repair returns when the stale node dies in it') or diag($err);
+like($out, qr/^0$/m, '... having repaired nothing');
+like($err, qr/could not repair/, '... with a warning');
+an(q{INSERT INTO m VALUES ('2024-01-01 15:00', 2, } . $next_v++ . q{)});
+is(an(q{SELECT count(*), count(DISTINCT v) FROM m}), "$next_v|$next_v", 'reads and writes go on from dn1');
+$c->start_node('dn2');
+an(q{CALL run_job(5)});
+is(an(q{SELECT count(*) FROM _timescaledb_catalog.chunk_copy_operation}), '0', 'the repair job undoes what was left');
+is(an(qq{SELECT replica_nodes FROM timescaledb_experimental.chunk_replication_status
+	 WHERE format('%I.%I', chunk_schema, chunk_name) = '$chunk'}), '{dn1,dn2}', '... and gives dn2 its replica back');
+is(chunk_sum('dn2', $chunk), chunk_sum('dn1', $chunk), '... identical to dn1');
+is(an(q{SELECT count(*), count(DISTINCT v) FROM m}), "$next_v|$next_v", 'every row is there exactly once');
+no_capture_left('after the node died mid-repair');
+$c->check_no_orphan_chunks;
+$holder->quit;
 
 # ---- the built-in job does the same ------------------------------------------------------------
 $c->safe_psql('dn2', qq{DELETE FROM $chunk WHERE v < 100});
