@@ -2,7 +2,7 @@
  *
  * chunk_copy_internal.h
  *	  What chunk copy, move and repair share (chunk_copy.c, chunk_capture.c,
- *	  chunk_repair.c).
+ *	  chunk_repair.c, repair_worker.c).
  *
  * Copyright (c) 2026, multinode developers
  *

@@ -229,6 +229,19 @@ stale_items(Oid ht_relid, List **known)
 	return items;
 }
 
+/* The chunk's replicas on data nodes that exist. */
+static int
+live_replicas(const Chunk *chunk)
+{
+	ListCell   *lc;
+	int			live = 0;
+
+	foreach(lc, chunk->data_nodes)
+		if (OidIsValid(((ChunkDataNode *) lfirst(lc))->server_id))
+			live++;
+	return live;
+}
+
 /* New replicas for chunks of ht that lost theirs with their node. */
 static List *
 lost_items(const Hypertable *ht, List **known)
@@ -239,15 +252,12 @@ lost_items(const Hypertable *ht, List **known)
 	foreach(lc, HypertableGetChunks(ht))
 	{
 		Chunk	   *chunk = lfirst(lc);
-		ListCell   *rlc;
 		int			live = 0;
 		List	   *taken = NIL;
 
 		if (chunk_op_unfinished(chunk->id))
 			continue;
-		foreach(rlc, chunk->data_nodes)
-			if (OidIsValid(((ChunkDataNode *) lfirst(rlc))->server_id))
-				live++;
+		live = live_replicas(chunk);
 		while (live < ht->replication_factor)
 		{
 			HypertableDataNode *best = NULL;
@@ -388,6 +398,9 @@ repair_item_start(RepairItem *item)
 	if (ht == NULL || chunk_op_unfinished(chunk->id) ||
 		(ChunkReplicaOn(chunk, item->dest) != NULL) != item->stale)
 		return false;
+	/* a lost replica that another run has made meanwhile */
+	if (!item->stale && live_replicas(chunk) >= ht->replication_factor)
+		return false;
 	src = fresh_source(&known, chunk, item->dest);
 	if (src == NULL)
 		return false;
@@ -413,6 +426,24 @@ step_end(void)
 {
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+}
+
+/*
+ * In PG_CATCH of a step: the error copied into cxt and the transaction
+ * aborted, so that the run can go on; a cancel is thrown again, ending it.
+ */
+static ErrorData *
+step_failed(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	return edata;
 }
 
 /*
@@ -461,14 +492,8 @@ repair_item_undo(const RepairItem *item)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = step_failed(cxt);
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("could not undo chunk copy operation \"%s\": %s", item->operation_id,
@@ -493,21 +518,16 @@ ChunkRepairRun(Oid ht_relid, ChunkRepairResult *result)
 	List	   *items = NIL;
 	ListCell   *lc;
 
+	List	   *plan;
+	MemoryContext old;
+
 	step_begin();
-	foreach(lc, repair_plan(ht_relid))
-	{
-		RepairItem *copy = MemoryContextAlloc(run_cxt, sizeof(RepairItem));
-
-		memcpy(copy, lfirst(lc), sizeof(RepairItem));
-		items = lappend(items, copy);
-	}
-	/* lappend allocated in the transaction's context: keep the list */
-	{
-		MemoryContext old = MemoryContextSwitchTo(run_cxt);
-
-		items = list_copy(items);
-		MemoryContextSwitchTo(old);
-	}
+	plan = repair_plan(ht_relid);
+	/* the items outlive the planning transaction */
+	old = MemoryContextSwitchTo(run_cxt);
+	foreach(lc, plan)
+		items = lappend(items, memcpy(palloc(sizeof(RepairItem)), lfirst(lc), sizeof(RepairItem)));
+	MemoryContextSwitchTo(old);
 	step_end();
 
 	foreach(lc, items)
@@ -528,14 +548,8 @@ ChunkRepairRun(Oid ht_relid, ChunkRepairResult *result)
 		}
 		PG_CATCH();
 		{
-			ErrorData  *edata;
+			ErrorData  *edata = step_failed(run_cxt);
 
-			MemoryContextSwitchTo(run_cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			AbortCurrentTransaction();
-			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-				ReThrowError(edata);
 			ereport(WARNING,
 					(errcode(edata->sqlerrcode),
 					 errmsg("could not %s replica of chunk \"%s\" on data node \"%s\": %s",

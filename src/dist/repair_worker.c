@@ -12,8 +12,9 @@
  * arguments and the outcome travel in a small dynamic shared memory
  * segment: the hypertable, the caller's chunk copy fault setting (tests),
  * the number repaired, failures, or the error that ended the run, which the
- * caller raises again.  A cancel of the caller stops the worker; what it
- * left logged is undone by the repair job (its backend is gone).
+ * caller raises again.  A cancel or the end of the caller's session stops
+ * the worker; what it left logged is undone by the repair job (its backend
+ * is gone).
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -54,6 +55,12 @@ typedef struct RepairWorkerArgs
 	Oid			database;
 	Oid			role;
 } RepairWorkerArgs;
+
+static void
+stop_worker(int code, Datum arg)
+{
+	TerminateBackgroundWorker((BackgroundWorkerHandle *) DatumGetPointer(arg));
+}
 
 /*
  * Run the repair in a worker and wait for it; returns the number of
@@ -96,17 +103,12 @@ ChunkRepairInWorker(Oid ht_relid)
 				 errdetail("No background worker slot is free."),
 				 errhint("Consider increasing max_worker_processes, or run it again later.")));
 
-	/* a cancel of the caller stops the worker too */
-	PG_TRY();
+	/* an error (a cancel) or the exit of the caller stops the worker too */
+	PG_ENSURE_ERROR_CLEANUP(stop_worker, PointerGetDatum(handle));
 	{
 		status = WaitForBackgroundWorkerShutdown(handle);
 	}
-	PG_CATCH();
-	{
-		TerminateBackgroundWorker(handle);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
+	PG_END_ENSURE_ERROR_CLEANUP(stop_worker, PointerGetDatum(handle));
 
 	if (status == BGWH_POSTMASTER_DIED)
 		ereport(FATAL,

@@ -69,15 +69,26 @@ $c->start_node('dn2');
 my @sql;
 for my $k (1 .. 100)
 {
+	# one simple query: statement_timestamp() is its start, so the second
+	# statement records how long the insert took (a wait for a lock included)
 	push @sql, "INSERT INTO m SELECT '2024-01-01 12:00'::timestamptz + i * interval '1 ms', i % 16, i
-		FROM generate_series($next_v, $next_v + 9) i", 'SELECT pg_sleep(0.005)';
+		FROM generate_series($next_v, $next_v + 9) i;
+		INSERT INTO insert_waits VALUES (clock_timestamp(), clock_timestamp() - statement_timestamp())",
+		'SELECT pg_sleep(0.005)';
 	$next_v += 10;
 }
+an(q{CREATE TABLE insert_waits (acked timestamptz, took interval)});
 my ($out, $err) = ('', '');
 my $loop = IPC::Run::start([ @{ $c->_psql_cmd('an', stop => 1) }, map { ('-c', $_) } @sql ],
 	'<', \undef, '>', \$out, '2>', \$err, IPC::Run::timeout(180));
+my $r0 = an(q{SELECT clock_timestamp()});
 my ($secs, $n) = timed(sub { an(q{SELECT repair_chunk_replicas()}) });
+my $r1 = an(q{SELECT clock_timestamp()});
 $loop->finish;
+note(sprintf("inserts acknowledged during the repair: %s; the longest took %s s (outside it: %s s)",
+	an(qq{SELECT count(*) FROM insert_waits WHERE acked BETWEEN '$r0' AND '$r1'}),
+	an(qq{SELECT round(extract(epoch FROM max(took))::numeric, 3) FROM insert_waits WHERE acked BETWEEN '$r0' AND '$r1'}),
+	an(qq{SELECT round(extract(epoch FROM max(took))::numeric, 3) FROM insert_waits WHERE acked NOT BETWEEN '$r0' AND '$r1'})));
 is($loop->result(0), 0, 'inserts during the repair all succeed') or diag($err);
 is($n, '1', 'repair_chunk_replicas() returns 1 once the node is back');
 note(sprintf("repair of a %d-row replica: %.2f s", $rows + 500, $secs));
