@@ -392,7 +392,8 @@ repair_item_start(RepairItem *item)
 	ChunkDataNode *src;
 	char	   *op;
 
-	LockRelationOid(item->chunk_relid, ExclusiveLock);
+	/* writers wait only while a stale replica leaves the chunk */
+	LockRelationOid(item->chunk_relid, item->stale ? ExclusiveLock : ShareUpdateExclusiveLock);
 	chunk = ChunkGetByRelid(item->chunk_relid);
 	ht = chunk ? HypertableGetById(chunk->hypertable_id) : NULL;
 	if (ht == NULL || chunk_op_unfinished(chunk->id) ||

@@ -65,19 +65,22 @@ is(an(q{SELECT repair_chunk_replicas()}), '0', 'repair_chunk_replicas() repairs 
 is(an(q{SELECT count(*) FROM _timescaledb_catalog.chunk_replica_stale}), '1', '... and the stale mark stays');
 $c->start_node('dn2');
 
-# back: repaired, with inserts into the chunk running meanwhile
-my @sql;
-for my $k (1 .. 100)
-{
-	# one simple query: statement_timestamp() is its start, so the second
-	# statement records how long the insert took (a wait for a lock included)
-	push @sql, "INSERT INTO m SELECT '2024-01-01 12:00'::timestamptz + i * interval '1 ms', i % 16, i
-		FROM generate_series($next_v, $next_v + 9) i;
-		INSERT INTO insert_waits VALUES (clock_timestamp(), clock_timestamp() - statement_timestamp())",
-		'SELECT pg_sleep(0.005)';
-	$next_v += 10;
-}
+# back: repaired, with inserts into the chunk running meanwhile.  Each is
+# one simple query: statement_timestamp() is its start, so its second
+# statement records how long the insert took (a wait for a lock included).
 an(q{CREATE TABLE insert_waits (acked timestamptz, took interval)});
+sub timed_insert
+{
+	my $sql = "INSERT INTO m SELECT '2024-01-01 12:00'::timestamptz + i * interval '1 ms', i % 16, i
+		FROM generate_series($next_v, $next_v + 9) i;
+		INSERT INTO insert_waits VALUES (clock_timestamp(), clock_timestamp() - statement_timestamp())";
+	$next_v += 10;
+	return $sql;
+}
+# the same inserts before the repair, for comparison
+an(timed_insert()) for (1 .. 10);
+my @sql;
+push @sql, timed_insert(), 'SELECT pg_sleep(0.005)' for (1 .. 100);
 my ($out, $err) = ('', '');
 my $loop = IPC::Run::start([ @{ $c->_psql_cmd('an', stop => 1) }, map { ('-c', $_) } @sql ],
 	'<', \undef, '>', \$out, '2>', \$err, IPC::Run::timeout(180));
@@ -85,7 +88,7 @@ my $r0 = an(q{SELECT clock_timestamp()});
 my ($secs, $n) = timed(sub { an(q{SELECT repair_chunk_replicas()}) });
 my $r1 = an(q{SELECT clock_timestamp()});
 $loop->finish;
-note(sprintf("inserts acknowledged during the repair: %s; the longest took %s s (outside it: %s s)",
+note(sprintf("inserts acknowledged during the repair: %s; the longest took %s s (before it: %s s)",
 	an(qq{SELECT count(*) FROM insert_waits WHERE acked BETWEEN '$r0' AND '$r1'}),
 	an(qq{SELECT round(extract(epoch FROM max(took))::numeric, 3) FROM insert_waits WHERE acked BETWEEN '$r0' AND '$r1'}),
 	an(qq{SELECT round(extract(epoch FROM max(took))::numeric, 3) FROM insert_waits WHERE acked NOT BETWEEN '$r0' AND '$r1'})));
@@ -174,6 +177,31 @@ is(an(q{SELECT count(*), count(DISTINCT v) FROM m}), "$next_v|$next_v", 'every r
 no_capture_left('after the node died mid-repair');
 $c->check_no_orphan_chunks;
 $holder->quit;
+
+# ---- the caller cancelled mid-repair: its worker stops, the job undoes and repairs -----------
+$c->safe_psql('dn1', qq{INSERT INTO $chunk SELECT '2024-01-01 09:00'::timestamptz + i * interval '1 ms', i % 16, i
+	FROM generate_series($next_v, $next_v + 99) i});
+$next_v += 100;
+an(qq{INSERT INTO _timescaledb_catalog.chunk_replica_stale (chunk_id, node_name) VALUES ($chunk_id, 'dn2')});
+$holder = $c->session('an');
+$holder->query_safe("SELECT pg_advisory_lock($fault_lock)");
+$bg = $c->background('an', [ q{SET multinode.debug_chunk_copy_fault = 'sync:wait'},
+	q{SELECT repair_chunk_replicas()} ]);
+ok(poll_until($waiting), 'a repair waits after its bulk copy');
+an(q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT repair_chunk_replicas()'});
+($ok, $out, $err) = $c->finish_background($bg);
+ok(!$ok && $err =~ /canceling statement/, 'cancelling the caller fails its call') or diag($err);
+ok(poll_until(q{SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'multinode chunk repair'}),
+	'... and stops its worker');
+$holder->query_safe("SELECT pg_advisory_unlock($fault_lock)");
+$holder->quit;
+is(an(q{SELECT count(*) FROM _timescaledb_catalog.chunk_copy_operation}), '1', '... leaving its copy logged');
+an(q{CALL run_job(5)});
+is(an(q{SELECT count(*) FROM _timescaledb_catalog.chunk_copy_operation}), '0', 'the repair job undoes it');
+is(chunk_sum('dn2', $chunk), chunk_sum('dn1', $chunk), '... and repairs the replica');
+is(an(q{SELECT count(*), count(DISTINCT v) FROM m}), "$next_v|$next_v", 'every row is there exactly once');
+no_capture_left('after the cancelled repair');
+$c->check_no_orphan_chunks;
 
 # ---- the built-in job does the same ------------------------------------------------------------
 $c->safe_psql('dn2', qq{DELETE FROM $chunk WHERE v < 100});
