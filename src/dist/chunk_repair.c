@@ -22,16 +22,16 @@
  * on the chunk's foreign table (inserts, updates and deletes wait for it,
  * then go on with the replicas it leaves): its chunk_data_node row and its
  * stale mark deleted, its table dropped on its node (that node's own
- * catalog with it), the foreign table's default server moved off it, and a
- * copy from the fresh replica onto that node logged in
- * chunk_copy_operation, all committed together (two-phase).  From then on
- * it is a copy like copy_chunk's: the capture trigger on the source, the
- * bulk copy, catch-up, and the switch that adds the replica back.  Writes
- * during the copy go to the fresh replicas only, so none is lost with the
- * stale table and none reaches the new one twice; a stale replica was
- * never read, so dropping it first costs no availability.  If the source
- * is marked stale meanwhile (a write while its node was suspect), the
- * switch refuses it and the copy is undone.
+ * catalog with it), the foreign table's default server moved off it if it
+ * named that node, and a copy from the fresh replica onto that node
+ * logged in chunk_copy_operation, all committed together (two-phase).
+ * From then on it is a copy like copy_chunk's: the capture trigger on the
+ * source, the bulk copy, catch-up, and the switch that adds the replica
+ * back.  Writes during the copy go to the fresh replicas only, so none is
+ * lost with the stale table and none reaches the new one twice; a stale
+ * replica was never read, so dropping it first costs no availability.  If
+ * the source is marked stale meanwhile (a write while its node was
+ * suspect), the switch refuses it and the copy is undone.
  *
  * A failure after the demotion leaves a logged operation, undone by
  * cleanup (here at once, or by cleanup_copy_chunk_operation, or by the
