@@ -60,7 +60,9 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -74,6 +76,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/regproc.h"
+#include "utils/memutils.h"
+#include "utils/portal.h"
 #include "utils/tuplestore.h"
 
 #include "catalog/catalog.h"
@@ -82,8 +86,11 @@
 #include "multinode.h"
 #include "remote/remote.h"
 
-/* the capture trigger's name on a source's chunk table (one operation per chunk at a time) */
-#define CAPTURE_TRIGGER_NAME "_multinode_chunk_copy_capture"
+/* row images read at a time from the change log, on the source and on the access node */
+#define CAPTURE_READ_BATCH 1000
+
+/* the access node's cursor over the source's changes, in the source's remote transaction */
+#define CAPTURE_APPLY_CURSOR "_multinode_capture_apply"
 
 /* ---------------------------------------------------------------------------
  * The source node's side
@@ -142,7 +149,10 @@ PG_FUNCTION_INFO_V1(multinode_chunk_copy_changes);
 /*
  * _timescaledb_functions.chunk_copy_changes(chunk regclass, operation_id
  * name) RETURNS TABLE (row_image text, delta bigint): the net change per
- * row image, of those the current snapshot sees.
+ * row image, of those the current snapshot sees, the images that went
+ * (negative delta) before those that came.  Read through a cursor, a batch
+ * at a time, into the result's tuplestore, which spills to disk past
+ * work_mem: memory does not grow with the number of changes.
  */
 Datum
 multinode_chunk_copy_changes(PG_FUNCTION_ARGS)
@@ -152,7 +162,7 @@ multinode_chunk_copy_changes(PG_FUNCTION_ARGS)
 	Oid			types[2] = {NAMEOID, OIDOID};
 	Datum		args[2];
 	CatalogOwnerScope scope;
-	uint64		i;
+	Portal		portal;
 
 	check_chunk_owner(relid);
 	InitMaterializedSRF(fcinfo, 0);
@@ -160,24 +170,35 @@ multinode_chunk_copy_changes(PG_FUNCTION_ARGS)
 	args[1] = ObjectIdGetDatum(relid);
 	CatalogAsOwnerBegin(&scope);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT row_image, pg_catalog.sum(delta)::pg_catalog.int8 "
-							  "FROM " MN_CATALOG_SCHEMA ".chunk_copy_change "
-							  "WHERE operation_id OPERATOR(pg_catalog.=) $1 "
-							  "AND chunk_relid OPERATOR(pg_catalog.=) $2 "
-							  "GROUP BY row_image "
-							  "HAVING pg_catalog.sum(delta) OPERATOR(pg_catalog.<>) 0",
-							  2, types, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the chunk copy change log");
-	for (i = 0; i < SPI_processed; i++)
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT row_image, pg_catalog.sum(delta)::pg_catalog.int8 "
+									   "FROM " MN_CATALOG_SCHEMA ".chunk_copy_change "
+									   "WHERE operation_id OPERATOR(pg_catalog.=) $1 "
+									   "AND chunk_relid OPERATOR(pg_catalog.=) $2 "
+									   "GROUP BY row_image "
+									   "HAVING pg_catalog.sum(delta) OPERATOR(pg_catalog.<>) 0 "
+									   "ORDER BY pg_catalog.sum(delta) OPERATOR(pg_catalog.>) 0",
+									   2, types, args, NULL, true, CURSOR_OPT_NO_SCROLL);
+	for (;;)
 	{
-		Datum		values[2];
-		bool		nulls[2];
+		uint64		i;
 
 		CHECK_FOR_INTERRUPTS();
-		values[0] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &nulls[0]);
-		values[1] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &nulls[1]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		SPI_cursor_fetch(portal, true, CAPTURE_READ_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			Datum		values[2];
+			bool		nulls[2];
+
+			values[0] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &nulls[0]);
+			values[1] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &nulls[1]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+		SPI_freetuptable(SPI_tuptable);
 	}
+	SPI_cursor_close(portal);
 	SPI_finish();
 	CatalogAsOwnerEnd(&scope);
 	return (Datum) 0;
@@ -216,17 +237,21 @@ multinode_chunk_copy_capture_stop(PG_FUNCTION_ARGS)
 
 	if (OidIsValid(relid))
 	{
+		Oid			trigger;
+
 		check_chunk_owner(relid);
 		/* no writer left who could still capture a change */
 		LockRelationOid(relid, AccessExclusiveLock);
-		SPI_connect();
-		if (SPI_execute(psprintf("DROP TRIGGER IF EXISTS %s ON %s",
-								 quote_identifier(CAPTURE_TRIGGER_NAME),
-								 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-															get_rel_name(relid))),
-						false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "could not drop the chunk copy capture trigger");
-		SPI_finish();
+		trigger = get_trigger_oid(relid, CHUNK_CAPTURE_TRIGGER_NAME, true);
+		if (OidIsValid(trigger))
+		{
+			ObjectAddress obj;
+
+			/* not DROP TRIGGER, which capture_guard.c refuses while the capture runs */
+			ObjectAddressSet(obj, TriggerRelationId, trigger);
+			performDeletion(&obj, DROP_RESTRICT, 0);
+			CommandCounterIncrement();
+		}
 	}
 	PG_RETURN_INT64((int64) CatalogChunkCopyChangesDelete(relid, true));
 }
@@ -248,7 +273,7 @@ ChunkCaptureStart(Oid source_server, const Chunk *chunk, const char *operation_i
 	RemoteExecCommand(src, psprintf("CREATE OR REPLACE TRIGGER %s AFTER INSERT OR UPDATE OR DELETE "
 									"ON %s FOR EACH ROW EXECUTE FUNCTION "
 									MN_FUNCTIONS_SCHEMA ".chunk_copy_capture_row(%s)",
-									quote_identifier(CAPTURE_TRIGGER_NAME),
+									quote_identifier(CHUNK_CAPTURE_TRIGGER_NAME),
 									quote_qualified_identifier(chunk->schema_name,
 															   chunk->table_name),
 									quote_literal_cstr(operation_id)));
@@ -301,7 +326,7 @@ ChunkCaptureCatchUp(const Hypertable *ht, const Chunk *chunk, Oid source_server,
 	ChunkCaptureForgetSeen(source_server, chunk, operation_id);
 }
 
-/* images and counts of one direction of the changes, as array literals */
+/* images and counts of one direction of one batch of changes, as array literals */
 typedef struct ChangeArrays
 {
 	StringInfoData images;
@@ -322,7 +347,7 @@ change_arrays_init(ChangeArrays *a)
 static void
 change_arrays_add(ChangeArrays *a, const char *image, int64 count)
 {
-	if (a->rows > 0)
+	if (a->images.len > 1)
 	{
 		appendStringInfoChar(&a->images, ',');
 		appendStringInfoChar(&a->counts, ',');
@@ -330,6 +355,55 @@ change_arrays_add(ChangeArrays *a, const char *image, int64 count)
 	ChunkCopyAppendArrayElement(&a->images, image);
 	appendStringInfo(&a->counts, INT64_FORMAT, count);
 	a->rows += count;
+}
+
+static void
+change_arrays_end(ChangeArrays *a)
+{
+	appendStringInfoChar(&a->images, '}');
+	appendStringInfoChar(&a->counts, '}');
+}
+
+/*
+ * The SQL that deletes, on the destination, the rows of a batch that went:
+ * the destination's rows with the time of a row that went (through the
+ * time column's index, not a scan of the chunk) printed as text and
+ * numbered among their equals; the first n of each image that went are
+ * deleted.  $1 the images, $2 their counts.
+ */
+static char *
+delete_sql(const Hypertable *ht, const char *table)
+{
+	const char *tcol = quote_identifier(HypertableTimeDimension(ht)->column_name);
+
+	return psprintf("WITH d AS (SELECT u.r::pg_catalog.text AS img, (u.r).%s AS tm, u.n "
+					"FROM (SELECT x.img::%s AS r, x.n FROM ROWS FROM ("
+					"pg_catalog.unnest($1::pg_catalog.text[]), "
+					"pg_catalog.unnest($2::pg_catalog.int8[])) AS x(img, n) OFFSET 0) u), "
+					"m AS (SELECT c.tid, c.img, pg_catalog.row_number() OVER "
+					"(PARTITION BY c.img) AS rn FROM (SELECT t.ctid AS tid, "
+					"t::pg_catalog.text AS img FROM ONLY %s t "
+					"WHERE t.%s OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT d.tm FROM d))) c "
+					"WHERE c.img OPERATOR(pg_catalog.=) ANY (SELECT d.img FROM d)) "
+					"DELETE FROM ONLY %s t USING m, d "
+					"WHERE d.img OPERATOR(pg_catalog.=) m.img "
+					"AND m.rn OPERATOR(pg_catalog.<=) d.n "
+					"AND t.ctid OPERATOR(pg_catalog.=) m.tid",
+					tcol, table, table, tcol, table);
+}
+
+/* The SQL that inserts n copies of each image that came; $1 the images, $2 the n. */
+static char *
+insert_sql(const Hypertable *ht, const char *table)
+{
+	return psprintf("INSERT INTO %s (%s) SELECT %s FROM "
+					"(SELECT u.img::%s AS r FROM ROWS FROM (pg_catalog.unnest("
+					"$1::pg_catalog.text[]), pg_catalog.unnest("
+					"$2::pg_catalog.int8[])) AS u(img, n), "
+					"pg_catalog.generate_series(1::pg_catalog.int8, u.n) "
+					"OFFSET 0) s",
+					table, ChunkCopyColumnList(ht->relid, NULL),
+					ChunkCopyColumnList(ht->relid, "(s.r)."), table);
 }
 
 /*
@@ -340,6 +414,15 @@ change_arrays_add(ChangeArrays *a, const char *image, int64 count)
  * ChunkCopyLockSource, so they are all the changes there will be; for a
  * catch-up, the caller forgets them in the same transaction.  Returns the
  * rows inserted plus the rows deleted.
+ *
+ * The changes are read through a cursor on the source, CAPTURE_READ_BATCH
+ * row images at a time, and each batch applied before the next is read, in
+ * a memory context reset per batch: the memory used here (and on the
+ * source, see chunk_copy_changes, and on the destination) does not grow
+ * with the writes made during the copy.  The source sends the images that
+ * went before those that came, so all deletions precede all insertions, as
+ * when the whole log was applied at once; each image comes once, with its
+ * net count, so batches never meet each other's rows.
  */
 int64
 ChunkCaptureApply(const Hypertable *ht, const Chunk *chunk, Oid source_server, Oid dest_server,
@@ -348,86 +431,76 @@ ChunkCaptureApply(const Hypertable *ht, const Chunk *chunk, Oid source_server, O
 	DataNodeConn *src = GetDataNodeConnection(source_server, REMOTE_TXN_WRITE);
 	DataNodeConn *dst = GetDataNodeConnection(dest_server, REMOTE_TXN_WRITE);
 	const char *table = quote_qualified_identifier(chunk->schema_name, chunk->table_name);
+	char	   *gone_sql = delete_sql(ht, table);
+	char	   *came_sql = insert_sql(ht, table);
+	char	   *fetch_sql = psprintf("FETCH %d FROM " CAPTURE_APPLY_CURSOR, CAPTURE_READ_BATCH);
+	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "chunk capture apply",
+													ALLOCSET_DEFAULT_SIZES);
 	const char *params[2];
-	ChangeArrays gone;
-	ChangeArrays came;
-	PGresult   *res;
-	int			i;
+	int64		applied = 0;
+	int			n;
 
 	params[0] = table;
 	params[1] = operation_id;
-	change_arrays_init(&gone);
-	change_arrays_init(&came);
-	res = RemoteExecParams(src, "SELECT row_image, delta FROM " MN_FUNCTIONS_SCHEMA
-						   ".chunk_copy_changes($1::pg_catalog.regclass, $2)", 2, params);
-	for (i = 0; i < PQntuples(res); i++)
+	PQclear(RemoteExecParams(src, "DECLARE " CAPTURE_APPLY_CURSOR " NO SCROLL CURSOR FOR "
+							 "SELECT row_image, delta FROM " MN_FUNCTIONS_SCHEMA
+							 ".chunk_copy_changes($1::pg_catalog.regclass, $2)", 2, params));
+	do
 	{
-		int64		delta = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		MemoryContext old;
+		ChangeArrays gone;
+		ChangeArrays came;
+		PGresult   *res;
+		int			i;
 
-		if (delta < 0)
-			change_arrays_add(&gone, PQgetvalue(res, i, 0), -delta);
-		else
-			change_arrays_add(&came, PQgetvalue(res, i, 0), delta);
-	}
-	PQclear(res);
-	appendStringInfoChar(&gone.images, '}');
-	appendStringInfoChar(&gone.counts, '}');
-	appendStringInfoChar(&came.images, '}');
-	appendStringInfoChar(&came.counts, '}');
+		CHECK_FOR_INTERRUPTS();
+		res = RemoteExec(src, fetch_sql);
+		n = PQntuples(res);
+		old = MemoryContextSwitchTo(batch_cxt);
+		change_arrays_init(&gone);
+		change_arrays_init(&came);
+		for (i = 0; i < n; i++)
+		{
+			int64		delta = strtoll(PQgetvalue(res, i, 1), NULL, 10);
 
-	if (gone.rows > 0)
-	{
-		/*
-		 * The destination's rows with the time of a row that went (through
-		 * the time column's index, not a scan of the chunk) printed as text
-		 * and numbered among their equals; the first n of each image that
-		 * went are deleted.
-		 */
-		const char *tcol = quote_identifier(HypertableTimeDimension(ht)->column_name);
-		char	   *sql = psprintf("WITH d AS (SELECT u.r::pg_catalog.text AS img, (u.r).%s AS tm, u.n "
-								   "FROM (SELECT x.img::%s AS r, x.n FROM ROWS FROM ("
-								   "pg_catalog.unnest($1::pg_catalog.text[]), "
-								   "pg_catalog.unnest($2::pg_catalog.int8[])) AS x(img, n) OFFSET 0) u), "
-								   "m AS (SELECT c.tid, c.img, pg_catalog.row_number() OVER "
-								   "(PARTITION BY c.img) AS rn FROM (SELECT t.ctid AS tid, "
-								   "t::pg_catalog.text AS img FROM ONLY %s t "
-								   "WHERE t.%s OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT d.tm FROM d))) c "
-								   "WHERE c.img OPERATOR(pg_catalog.=) ANY (SELECT d.img FROM d)) "
-								   "DELETE FROM ONLY %s t USING m, d "
-								   "WHERE d.img OPERATOR(pg_catalog.=) m.img "
-								   "AND m.rn OPERATOR(pg_catalog.<=) d.n "
-								   "AND t.ctid OPERATOR(pg_catalog.=) m.tid",
-								   tcol, table, table, tcol, table);
-		int64		deleted;
-
-		params[0] = gone.images.data;
-		params[1] = gone.counts.data;
-		res = RemoteExecParams(dst, sql, 2, params);
-		deleted = pg_strtoint64(PQcmdTuples(res));
+			if (delta < 0)
+				change_arrays_add(&gone, PQgetvalue(res, i, 0), -delta);
+			else
+				change_arrays_add(&came, PQgetvalue(res, i, 0), delta);
+		}
 		PQclear(res);
-		if (deleted != gone.rows)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("could not apply the changes made during the copy of chunk \"%s\"",
-							chunk->table_name),
-					 errdetail("Rows deleted or updated on the source meanwhile: " INT64_FORMAT
-							   "; found on the destination: " INT64_FORMAT ".",
-							   gone.rows, deleted)));
-	}
-	if (came.rows > 0)
-	{
-		params[0] = came.images.data;
-		params[1] = came.counts.data;
-		PQclear(RemoteExecParams(dst,
-								 psprintf("INSERT INTO %s (%s) SELECT %s FROM "
-										  "(SELECT u.img::%s AS r FROM ROWS FROM (pg_catalog.unnest("
-										  "$1::pg_catalog.text[]), pg_catalog.unnest("
-										  "$2::pg_catalog.int8[])) AS u(img, n), "
-										  "pg_catalog.generate_series(1::pg_catalog.int8, u.n) "
-										  "OFFSET 0) s",
-										  table, ChunkCopyColumnList(ht->relid, NULL),
-										  ChunkCopyColumnList(ht->relid, "(s.r)."), table),
-								 2, params));
-	}
-	return gone.rows + came.rows;
+		change_arrays_end(&gone);
+		change_arrays_end(&came);
+
+		if (gone.rows > 0)
+		{
+			int64		deleted;
+
+			params[0] = gone.images.data;
+			params[1] = gone.counts.data;
+			res = RemoteExecParams(dst, gone_sql, 2, params);
+			deleted = pg_strtoint64(PQcmdTuples(res));
+			PQclear(res);
+			if (deleted != gone.rows)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("could not apply the changes made during the copy of chunk \"%s\"",
+								chunk->table_name),
+						 errdetail("Rows deleted or updated on the source meanwhile: " INT64_FORMAT
+								   "; found on the destination: " INT64_FORMAT ".",
+								   gone.rows, deleted)));
+		}
+		if (came.rows > 0)
+		{
+			params[0] = came.images.data;
+			params[1] = came.counts.data;
+			PQclear(RemoteExecParams(dst, came_sql, 2, params));
+		}
+		applied += gone.rows + came.rows;
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(batch_cxt);
+	} while (n == CAPTURE_READ_BATCH);
+	RemoteExecCommand(src, "CLOSE " CAPTURE_APPLY_CURSOR);
+	MemoryContextDelete(batch_cxt);
+	return applied;
 }

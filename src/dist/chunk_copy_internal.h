@@ -42,7 +42,13 @@ extern void ChunkRepairRun(Oid ht_relid, ChunkRepairResult *result);
 extern int	ChunkRepairInWorker(Oid ht_relid);
 extern PGDLLEXPORT void ChunkRepairWorkerMain(Datum main_arg);
 
-/* chunk_capture.c: the writes a source takes during an online copy */
+/*
+ * chunk_capture.c: the writes a source takes during an online copy, recorded
+ * by a trigger of this name on the source's chunk table (one operation per
+ * chunk at a time; capture_guard.c protects it)
+ */
+#define CHUNK_CAPTURE_TRIGGER_NAME "_multinode_chunk_copy_capture"
+
 extern void ChunkCaptureStart(Oid source_server, const Chunk *chunk, const char *operation_id);
 extern void ChunkCaptureForgetSeen(Oid source_server, const Chunk *chunk,
 								   const char *operation_id);

@@ -116,6 +116,8 @@ multinode_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 	if (ours)
 	{
 		DDLCheckMemberGuard(pstmt);
+		/* nothing that an online chunk copy would miss */
+		DDLCheckCaptureGuard(pstmt);
 		/* ANALYZE of distributed hypertables imports the data nodes' statistics */
 		DistStatsBeforeUtility(pstmt->utilityStmt);
 		if (IsA(pstmt->utilityStmt, VacuumStmt))

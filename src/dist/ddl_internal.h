@@ -39,4 +39,7 @@ extern void DDLVacuumAfter(struct PlannedStmt *pstmt, List *dist);
 /* member_guard.c */
 extern void DDLCheckMemberGuard(struct PlannedStmt *pstmt);
 
+/* capture_guard.c */
+extern void DDLCheckCaptureGuard(struct PlannedStmt *pstmt);
+
 #endif							/* MULTINODE_DIST_DDL_INTERNAL_H */

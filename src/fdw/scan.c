@@ -301,9 +301,10 @@ collect_start(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
  * Run one node's step.  A scan that may fail over (RemoteScanSetFailover)
  * survives its node failing here, before the run has returned any row: a
  * connection that cannot be made, is lost, or whose node is shutting down
- * leaves the node marked failed (and suspect, remote/suspect.c) instead of
- * failing the query; the caller then reads its chunks elsewhere.  Every
- * other error, and any interrupt of this backend, is thrown on.
+ * leaves the node marked failed (and suspect, if a new connection cannot be
+ * made either: remote/suspect.c) instead of failing the query; the caller
+ * then reads its chunks elsewhere.  Every other error, and any interrupt of
+ * this backend, is thrown on.
  */
 static void
 run_node_step(RemoteScan *scan, NodeCursor *nc, NodeStep step, StartArgs *args)
@@ -311,6 +312,7 @@ run_node_step(RemoteScan *scan, NodeCursor *nc, NodeStep step, StartArgs *args)
 	MemoryContext cxt = CurrentMemoryContext;
 	uint32		holdoff = InterruptHoldoffCount;
 	uint32		cancel_holdoff = QueryCancelHoldoffCount;
+	ErrorData  *volatile failure = NULL;
 
 	if (!scan->failover)
 	{
@@ -332,8 +334,7 @@ run_node_step(RemoteScan *scan, NodeCursor *nc, NodeStep step, StartArgs *args)
 		FlushErrorState();
 		InterruptHoldoffCount = holdoff;
 		QueryCancelHoldoffCount = cancel_holdoff;
-		DataNodeMarkSuspect(nc->server_id, edata->message);
-		FreeErrorData(edata);
+		failure = edata;
 		PQclear(nc->res);
 		nc->res = NULL;
 		nc->failed = true;
@@ -342,6 +343,13 @@ run_node_step(RemoteScan *scan, NodeCursor *nc, NodeStep step, StartArgs *args)
 		scan->any_failed = true;
 	}
 	PG_END_TRY();
+
+	/* suspect only if the node is down, not just this session (it may reconnect) */
+	if (failure != NULL)
+	{
+		DataNodeNoteFailure(nc->server_id, failure);
+		FreeErrorData(failure);
+	}
 }
 
 /*

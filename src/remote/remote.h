@@ -169,6 +169,7 @@ extern void RemoteTxnLockCommitWindow(bool exclusive);
 extern void RemoteSuspectInit(void);
 extern bool RemoteConnectFailureIsOutage(const char *msg);
 extern void DataNodeMarkSuspect(Oid server_id, const char *reason);
+extern void DataNodeNoteFailure(Oid server_id, const ErrorData *edata);
 extern void DataNodeClearSuspect(Oid server_id);
 extern bool DataNodeIsSuspect(Oid server_id, TimestampTz *since, TimestampTz *until,
 							  char *reason);

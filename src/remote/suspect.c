@@ -3,8 +3,9 @@
  * suspect.c
  *	  Data nodes recently found unreachable, shared by every backend.
  *
- * When a connection to a data node cannot be made, or is lost, the node is
- * marked suspect for multinode.node_suspect_interval.  Readers then choose
+ * When a connection to a data node cannot be made, or is lost and a new one
+ * cannot be made either, the node is marked suspect for
+ * multinode.node_suspect_interval.  Readers then choose
  * other replicas and writers mark the node's replicas stale without paying
  * the connect timeout again; once the interval has passed, the next query
  * tries the node and either clears the mark (it connected) or renews it.
@@ -12,12 +13,25 @@
  * others; they are hints, never a reason to fail: a node whose chunks have
  * no other replica is still tried.
  *
+ * A lost connection alone is no evidence that the node is down: its backend
+ * may have been terminated (pg_terminate_backend, idle_session_timeout, an
+ * operator) on a node that is fine.  Marking it would make every backend
+ * pass over a healthy node for the whole interval, and writes to chunks
+ * with no other replica fail meanwhile.  So a lost connection is followed by
+ * one connection attempt, as the role that lost it; only an attempt that
+ * fails as an outage (RemoteConnectFailureIsOutage) marks the node.  A node
+ * that is really gone answers that attempt at once (connection refused, or
+ * "the database system is shutting down"); only a host that drops packets
+ * makes it wait, up to the connect timeout, and then once: afterwards the
+ * node is suspect.
+ *
  * Copyright (c) 2026, multinode developers
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "foreign/foreign.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -151,6 +165,43 @@ DataNodeMarkSuspect(Oid server_id, const char *reason)
 	e->until = TimestampTzPlusMilliseconds(now, mn_node_suspect_interval);
 	strlcpy(e->reason, reason ? reason : "", SUSPECT_REASON_LEN);
 	SpinLockRelease(&suspects->mutex);
+}
+
+/*
+ * A command to server_id failed with edata, which RemoteErrorIsNodeFailure
+ * called a node failure: mark the node suspect if there is evidence that it
+ * is down.  A failed connection attempt is evidence already, and was marked
+ * where it was made (connection_cache.c) if it was an outage; a node that
+ * said it crashed or cannot take connections now is marked; a lost
+ * connection, or a session ended by the administrator (57P01, also what a
+ * shutting-down node says), first gets one new connection attempt as the
+ * current role (see the header comment).  Throws only for interrupts.
+ */
+void
+DataNodeNoteFailure(Oid server_id, const ErrorData *edata)
+{
+	RemoteConnParams params = {NIL, NIL};
+	DataNodeConn *probe;
+	char	   *msg = NULL;
+
+	if (edata->sqlerrcode == ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION)
+		return;
+	if (edata->sqlerrcode == ERRCODE_CRASH_SHUTDOWN ||
+		edata->sqlerrcode == ERRCODE_CANNOT_CONNECT_NOW)
+	{
+		DataNodeMarkSuspect(server_id, edata->message);
+		return;
+	}
+	DataNodeConnParams(server_id, GetUserId(), &params);
+	probe = RemoteConnect(GetForeignServer(server_id)->servername, &params, &msg);
+	if (probe != NULL)
+	{
+		RemoteDisconnect(probe);
+		DataNodeClearSuspect(server_id);
+		return;
+	}
+	if (RemoteConnectFailureIsOutage(msg))
+		DataNodeMarkSuspect(server_id, edata->message);
 }
 
 /* The node answered: forget that it was suspect. */
