@@ -46,6 +46,8 @@
 #include "remote/remote.h"
 
 #define CLEANUP_TIMEOUT_MS 5000
+/* DROP DATABASE checkpoints and waits up to 5 s for sessions it terminated */
+#define DROP_DATABASE_TIMEOUT_MS 30000
 
 static int
 name_cmp(const ListCell *a, const ListCell *b)
@@ -298,22 +300,91 @@ bootstrap_database(DataNodeConn *conn, const char *node_name, const char *dbname
 	return true;
 }
 
-/* Undo what add_data_node made on the node; never throws. */
-static void
-undo_bootstrap(const char *node_name, const char *host, int port, const char *password,
-			   const char *dbname)
+/*
+ * A database add_data_node created on a node.  CREATE DATABASE cannot run in
+ * a transaction, so it is outside the distributed one: when the access
+ * node's transaction does not commit (an error later in add_data_node, or
+ * in the statement or block that called it), drop_created_database drops it
+ * again, so that a retry starts from the node as it was.  Everything is
+ * prepared in TopTransactionContext while the catalogs can still be read.
+ */
+typedef struct CreatedDatabase
 {
-	RemoteConnParams params = bootstrap_params(node_name, host, port, password);
+	char		node_name[NAMEDATALEN];
+	RemoteConnParams params;	/* to the node's maintenance database */
+	char	   *dbname;
+	char	   *oid;			/* the node's oid of it, as text */
+} CreatedDatabase;
+
+/*
+ * At abort: drop the database if it is still the one we created (the same
+ * oid), whoever is connected to it.  Warns, never throws (an error would be
+ * turned into a warning by the caller anyway).
+ */
+static void
+drop_created_database(void *arg)
+{
+	CreatedDatabase *created = arg;
 	DataNodeConn *conn;
 	char	   *msg = NULL;
+	char	   *oid;
+	const char *params[1] = {created->dbname};
 
-	conn = connect_maintenance(node_name, &params, &msg);
+	conn = connect_maintenance(created->node_name, &created->params, &msg);
 	if (conn == NULL)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+				 errmsg("could not drop database \"%s\" on data node \"%s\"",
+						created->dbname, created->node_name),
+				 errdetail_internal("%s", msg ? msg : "connection failed"),
+				 errhint("add_data_node created the database but did not commit; drop it on the data node by hand.")));
 		return;
-	(void) RemoteExecCleanup(conn, psprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-											quote_identifier(dbname)),
-							 CLEANUP_TIMEOUT_MS);
-	RemoteDisconnect(conn);
+	}
+	PG_TRY();
+	{
+		oid = RemoteExecValue(conn, "SELECT oid FROM pg_catalog.pg_database WHERE datname = $1",
+							  1, params);
+		/* gone, or another database by now: not ours to drop */
+		if (oid != NULL && strcmp(oid, created->oid) == 0 &&
+			!RemoteExecCleanup(conn, psprintf("DROP DATABASE %s WITH (FORCE)",
+											  quote_identifier(created->dbname)),
+							   DROP_DATABASE_TIMEOUT_MS))
+			ereport(WARNING,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("could not drop database \"%s\" on data node \"%s\"",
+							created->dbname, created->node_name),
+					 errdetail_internal("%s", PQerrorMessage(RemoteConnPG(conn))),
+					 errhint("add_data_node created the database but did not commit; drop it on the data node by hand.")));
+	}
+	PG_FINALLY();
+	{
+		RemoteDisconnect(conn);
+	}
+	PG_END_TRY();
+}
+
+/* Remember that this transaction created dbname on the node of conn. */
+static void
+drop_database_at_abort(DataNodeConn *conn, const char *node_name, const char *host, int port,
+					   const char *password, const char *dbname)
+{
+	const char *params[1] = {dbname};
+	char	   *oid = RemoteExecValue(conn, "SELECT oid FROM pg_catalog.pg_database WHERE datname = $1",
+									  1, params);
+	MemoryContext old;
+	CreatedDatabase *created;
+
+	if (oid == NULL)
+		elog(ERROR, "database \"%s\" created on data node \"%s\" is not there", dbname, node_name);
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	created = palloc0(sizeof(CreatedDatabase));
+	strlcpy(created->node_name, node_name, NAMEDATALEN);
+	created->params = bootstrap_params(node_name, host, port, password);
+	created->dbname = pstrdup(dbname);
+	created->oid = pstrdup(oid);
+	RemoteTxnAtAbort(drop_created_database, created);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -489,6 +560,8 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 		{
 			check_prepared_transactions(mconn, node_name);
 			db_created = bootstrap_database(mconn, node_name, dbname);
+			if (db_created)
+				drop_database_at_abort(mconn, node_name, host, port, password, dbname);
 		}
 		PG_FINALLY();
 		{
@@ -514,7 +587,10 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 	}
 	PG_CATCH();
 	{
-		/* leave nothing behind on the node */
+		/*
+		 * Leave nothing behind on the node: a database created here goes
+		 * with the abort (drop_created_database), the rest is undone now.
+		 */
 		if (conn != NULL)
 		{
 			if (unclaim_sql != NULL && !db_created)
@@ -524,8 +600,6 @@ multinode_add_data_node(PG_FUNCTION_ARGS)
 										 CLEANUP_TIMEOUT_MS);
 			RemoteDisconnect(conn);
 		}
-		if (db_created)
-			undo_bootstrap(node_name, host, port, password, dbname);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

@@ -116,6 +116,11 @@ typedef struct NodeBuffer
 	ChunkBuffer *last;
 	uint64		rows_sent;		/* for EXPLAIN ANALYZE: rows routed to the node */
 	uint64		commands;		/* COPY or INSERT statements started there */
+	/* COPY FROM: the input lines of the last rows, for errors (see ERROR LINES) */
+	uint64	   *lines;			/* [LINE_RING], by row index modulo LINE_RING */
+	uint64		appended;		/* rows buffered for the node, ever */
+	uint64		stream_base;	/* index of the first row of the open COPY */
+	bool		single_insert;	/* its last rows went as a one-row INSERT */
 } NodeBuffer;
 
 typedef struct LocalChunk
@@ -137,6 +142,7 @@ typedef struct LocalChunk
 	char	   *insert_sql;
 	/* batched rows (ChunkDispatchBatchLocal), stored by flush_local_rows */
 	TupleTableSlot **batch;		/* [LOCAL_BATCH_ROWS], slots made on first use */
+	uint64	   *batch_lines;	/* [LOCAL_BATCH_ROWS]: their input lines */
 	int			nbatch;
 	Size		batch_bytes;
 	BulkInsertState bistate;
@@ -183,6 +189,11 @@ struct ChunkDispatch
 	char	  **row_values;
 	uint64		processed;		/* ON CONFLICT: rows the nodes inserted */
 	ReplicaWrites *replicas;	/* nodes found down, replicas marked stale */
+	/* COPY FROM: input lines (ChunkDispatchSetLine, ChunkDispatchErrorLine) */
+	bool		track_lines;
+	uint64		input_line;		/* the line of the row being routed */
+	int			error_line_state;	/* CHUNK_DISPATCH_LINE_* */
+	uint64		error_line;
 };
 
 static bool encoded_without_settings(Oid type);
@@ -727,6 +738,110 @@ chunk_buffer(struct ChunkDispatch *cd, NodeBuffer *nb, Chunk *chunk, bool counts
 	return nb->last = cb;
 }
 
+/* ----------------------------------------------------------------------------
+ * ERROR LINES
+ *
+ * A COPY FROM reports a failed row with its input line, as PostgreSQL's
+ * COPY does ("COPY conditions, line 6").  A row is checked where it is
+ * stored, often after later rows were read: a local chunk's batch (flushed
+ * when full) and, for a distributed hypertable, the data node, whose error
+ * only arrives when its COPY ends.  So the caller gives each row's line
+ * (ChunkDispatchSetLine) and asks, when an error is raised, which line it
+ * is about (ChunkDispatchErrorLine): the row being read, a known earlier
+ * one, or none that can be told.
+ *
+ * A data node gets the rows in a COPY of its own, and names the failed one
+ * by its place in that COPY ("row 3 sent by the access node", copy_from.c).
+ * Each node keeps the input lines of the last LINE_RING rows buffered for
+ * it, by row index: a row k of the COPY begun at index stream_base is
+ * index stream_base + k - 1.  A row older than that (a large load whose
+ * node failed early) gets no line rather than a wrong one; the node's own
+ * context is still there.  A node's leftover rows go as an INSERT, whose
+ * error names no row, only when they are a single row.
+ * ----------------------------------------------------------------------------
+ */
+#define LINE_RING 16384
+
+static void
+remember_line(struct ChunkDispatch *cd, NodeBuffer *nb)
+{
+	if (nb->lines == NULL)
+		nb->lines = MemoryContextAlloc(GetMemoryChunkContext(cd), sizeof(uint64) * LINE_RING);
+	nb->lines[nb->appended % LINE_RING] = cd->input_line;
+	nb->appended++;
+}
+
+/* The input line of the row at index i of nb, if it is still known. */
+static bool
+known_line(NodeBuffer *nb, uint64 i, uint64 *line)
+{
+	if (nb->lines == NULL || i >= nb->appended || nb->appended - i > LINE_RING)
+		return false;
+	*line = nb->lines[i % LINE_RING];
+	return true;
+}
+
+/*
+ * Before the node's error fe is raised: which input line it is about, for
+ * ChunkDispatchErrorLine.
+ */
+static void
+note_error_line(struct ChunkDispatch *cd, RemoteFirstError *fe)
+{
+	const char *context = fe->res ? PQresultErrorField(fe->res, PG_DIAG_CONTEXT) : NULL;
+	const char *p;
+	ListCell   *lc;
+
+	if (!cd->track_lines)
+		return;
+	cd->error_line_state = CHUNK_DISPATCH_LINE_UNKNOWN;
+	foreach(lc, cd->nodes)
+	{
+		NodeBuffer *nb = lfirst(lc);
+		uint64		row;
+		char	   *end;
+
+		if (nb->conn != fe->conn)
+			continue;
+		if (nb->single_insert)
+		{
+			if (known_line(nb, nb->appended - 1, &cd->error_line))
+				cd->error_line_state = CHUNK_DISPATCH_LINE_KNOWN;
+			return;
+		}
+		p = context ? strstr(context, ", row ") : NULL;
+		if (p == NULL)
+			return;
+		row = strtou64(p + strlen(", row "), &end, 10);
+		if (row == 0 || strncmp(end, " " COPY_ROW_FROM_ACCESS_NODE, strlen(COPY_ROW_FROM_ACCESS_NODE) + 1) != 0)
+			return;
+		if (known_line(nb, nb->stream_base + row - 1, &cd->error_line))
+			cd->error_line_state = CHUNK_DISPATCH_LINE_KNOWN;
+		return;
+	}
+}
+
+/* The input line of the row about to be routed (COPY FROM). */
+void
+ChunkDispatchSetLine(struct ChunkDispatch *cd, uint64 line)
+{
+	cd->track_lines = true;
+	cd->input_line = line;
+}
+
+/*
+ * Which input line the error being raised is about: the row being routed
+ * (CHUNK_DISPATCH_LINE_CURRENT), the one in *line (..._KNOWN), or none that
+ * can be told (..._UNKNOWN).  Called from the caller's error context
+ * callback; never throws.
+ */
+int
+ChunkDispatchErrorLine(struct ChunkDispatch *cd, uint64 *line)
+{
+	*line = cd->error_line;
+	return cd->error_line_state;
+}
+
 /* The COPY that carries a node's rows; also what EXPLAIN shows. */
 static char *
 copy_sql(struct ChunkDispatch *cd)
@@ -779,6 +894,8 @@ end_copy(struct ChunkDispatch *cd, NodeBuffer *nb)
 		return;
 	end_copy_send(cd, nb);
 	end_copy_collect(nb, &fe);
+	if (fe.conn != NULL)
+		note_error_line(cd, &fe);
 	RemoteRaiseFirstError(&fe);
 }
 
@@ -804,6 +921,8 @@ start_copy(struct ChunkDispatch *cd, NodeBuffer *nb)
 	if (nb->conn == NULL)
 		nb->conn = GetDataNodeConnection(nb->server_id, REMOTE_TXN_WRITE);
 	RemoteCopyStart(nb->conn, cd->copy_sql);
+	/* the node numbers this COPY's rows from the first one still buffered */
+	nb->stream_base = nb->appended - nb->nrows;
 	nb->open_sql = cd->copy_sql;
 	nb->commands++;
 	RemoteCopyBegin(nb->conn, nb->open_sql);
@@ -973,8 +1092,11 @@ send_small_insert(struct ChunkDispatch *cd, NodeBuffer *nb)
 static bool
 small_insert(struct ChunkDispatch *cd, NodeBuffer *nb)
 {
+	/* a node's error names no row of a many-row INSERT: COPY tells the line */
+	int			max_rows = cd->track_lines ? 1 : SMALL_INSERT_ROWS;
+
 	return cd->binary && nb->open_sql == NULL && nb->only_chunk > 0 &&
-		nb->nrows <= SMALL_INSERT_ROWS && nb->nrows * cd->ncols <= MAX_PARAMS;
+		nb->nrows <= max_rows && nb->nrows * cd->ncols <= MAX_PARAMS;
 }
 
 /*
@@ -995,10 +1117,12 @@ flush_copy_all(struct ChunkDispatch *cd)
 	{
 		NodeBuffer *nb = lfirst(lc);
 
+		nb->single_insert = false;
 		if (nb->nrows > 0 && small_insert(cd, nb))
 		{
 			char	   *sql = send_small_insert(cd, nb);
 
+			nb->single_insert = true;
 			if (sql != NULL)
 			{
 				insert_sqls = lappend(insert_sqls, sql);
@@ -1023,6 +1147,8 @@ flush_copy_all(struct ChunkDispatch *cd)
 		if (RemoteCollectResult(&fe, nb->conn, res, lfirst(lc2)))
 			PQclear(res);
 	}
+	if (fe.conn != NULL)
+		note_error_line(cd, &fe);
 	RemoteRaiseFirstError(&fe);
 	foreach(lc, cd->nodes)
 	{
@@ -1291,6 +1417,8 @@ route_remote(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 		else if (nb->only_chunk != chunk->id)
 			nb->only_chunk = -1;
 		appendBinaryStringInfo(&nb->data, cd->row.data, cd->row.len);
+		if (cd->track_lines)
+			remember_line(cd, nb);
 		/* a batch, or another while earlier ones wait for the node */
 		if (++nb->nrows % mn_max_insert_batch_size == 0)
 			batch_ready(cd, nb);
@@ -1361,16 +1489,25 @@ flush_local_rows(struct ChunkDispatch *cd, LocalChunk *lchunk)
 	if (lchunk->nbatch == 0)
 		return;
 	old = MemoryContextSwitchTo(cd->flush_cxt);
+	/* an error here is about some row of the batch, not the one being read */
+	if (cd->track_lines)
+		cd->error_line_state = CHUNK_DISPATCH_LINE_UNKNOWN;
 	table_multi_insert(rri->ri_RelationDesc, lchunk->batch, lchunk->nbatch,
 					   cd->estate->es_output_cid, 0, lchunk->bistate);
 	for (i = 0; i < lchunk->nbatch; i++)
 	{
+		if (cd->track_lines)
+		{
+			cd->error_line_state = CHUNK_DISPATCH_LINE_KNOWN;
+			cd->error_line = lchunk->batch_lines[i];
+		}
 		/* no row triggers, so no deferred uniqueness checks to queue */
 		if (rri->ri_NumIndices > 0)
 			list_free(ExecInsertIndexTuples(rri, lchunk->batch[i], cd->estate, false, false,
 											NULL, NIL));
 		ExecClearTuple(lchunk->batch[i]);
 	}
+	cd->error_line_state = CHUNK_DISPATCH_LINE_CURRENT;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(cd->flush_cxt);
 	lchunk->nbatch = 0;
@@ -1776,6 +1913,13 @@ insert_local(struct ChunkDispatch *cd, Chunk *chunk, TupleTableSlot *slot)
 			ExecConstraints(rri, s, cd->estate);
 		/* the row outlives the caller's per-row memory */
 		ExecMaterializeSlot(s);
+		if (cd->track_lines)
+		{
+			if (lchunk->batch_lines == NULL)
+				lchunk->batch_lines = MemoryContextAlloc(lchunk->mcxt,
+														 sizeof(uint64) * LOCAL_BATCH_ROWS);
+			lchunk->batch_lines[lchunk->nbatch] = cd->input_line;
+		}
 		if (TTS_IS_BUFFERTUPLE(s))
 			lchunk->batch_bytes += ((BufferHeapTupleTableSlot *) s)->base.tuple->t_len;
 		if (++lchunk->nbatch >= LOCAL_BATCH_ROWS || lchunk->batch_bytes >= LOCAL_BATCH_BYTES)

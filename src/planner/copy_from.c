@@ -21,6 +21,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "commands/copy.h"
+#include "commands/copyfrom_internal.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
@@ -64,6 +65,47 @@ check_copy_privileges(CopyStmt *stmt, Oid relid)
 		PreventCommandIfReadOnly("COPY FROM");
 }
 
+/* What the error context of a COPY into a hypertable needs. */
+typedef struct CopyErrorArg
+{
+	CopyFromState cstate;
+	struct ChunkDispatch *cd;
+	bool		from_access_node;
+} CopyErrorArg;
+
+/*
+ * The "COPY conditions, line 6" context line of an error, as PostgreSQL's
+ * COPY gives, for the line the error is about: rows are checked where they
+ * are stored, which may be after later lines were read (ERROR LINES in
+ * chunk_dispatch.c).  A data node, loaded by the access node's COPY, names
+ * the row by its place in that COPY, which the access node maps back to its
+ * own input line.
+ */
+static void
+copy_error_callback(void *arg)
+{
+	CopyErrorArg *ea = arg;
+	uint64		line;
+	int			which = ChunkDispatchErrorLine(ea->cd, &line);
+
+	if (which == CHUNK_DISPATCH_LINE_UNKNOWN)
+		return;
+	if (which == CHUNK_DISPATCH_LINE_CURRENT)
+	{
+		if (!ea->from_access_node)
+		{
+			CopyFromErrorCallback(ea->cstate);
+			return;
+		}
+		line = ea->cstate->cur_lineno;
+	}
+	if (ea->from_access_node)
+		errcontext("COPY %s, row %llu " COPY_ROW_FROM_ACCESS_NODE,
+				   ea->cstate->cur_relname, (unsigned long long) line);
+	else
+		errcontext("COPY %s, line %llu", ea->cstate->cur_relname, (unsigned long long) line);
+}
+
 /*
  * Run a COPY FROM whose target is a hypertable.  Returns false, doing
  * nothing, for any other statement.
@@ -86,6 +128,8 @@ HypertableCopyFrom(PlannedStmt *pstmt, const char *query_string, QueryCompletion
 	uint64		processed = 0;
 	bool		has_generated;
 	bool		from_access_node;
+	CopyErrorArg error_arg;
+	ErrorContextCallback errcallback;
 
 	if (!IsA(stmt, CopyStmt) || !stmt->is_from || stmt->relation == NULL)
 		return false;
@@ -138,6 +182,14 @@ HypertableCopyFrom(PlannedStmt *pstmt, const char *query_string, QueryCompletion
 	if (!from_access_node)
 		ExecBSInsertTriggers(estate, rri);
 
+	error_arg.cstate = cstate;
+	error_arg.cd = cd;
+	error_arg.from_access_node = from_access_node;
+	errcallback.callback = copy_error_callback;
+	errcallback.arg = &error_arg;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
 	for (;;)
 	{
 		MemoryContext old;
@@ -150,6 +202,7 @@ HypertableCopyFrom(PlannedStmt *pstmt, const char *query_string, QueryCompletion
 		more = NextCopyFrom(cstate, econtext, slot->tts_values, slot->tts_isnull);
 		if (more)
 		{
+			ChunkDispatchSetLine(cd, cstate->cur_lineno);
 			ExecStoreVirtualTuple(slot);
 			if (has_generated)
 				ExecComputeStoredGenerated(rri, estate, slot, CMD_INSERT);
@@ -163,6 +216,7 @@ HypertableCopyFrom(PlannedStmt *pstmt, const char *query_string, QueryCompletion
 			break;
 	}
 	ChunkDispatchFinish(cd);
+	error_context_stack = errcallback.previous;
 	if (!from_access_node)
 		ExecASInsertTriggers(estate, rri, NULL);
 	AfterTriggerEndQuery(estate);

@@ -160,6 +160,17 @@ extern void ChunkDispatchHoldForCommit(struct ChunkDispatch *cd);
 extern struct TupleTableSlot *ChunkDispatchReturned(struct ChunkDispatch *cd);
 extern bool ChunkDispatchNextReturned(struct ChunkDispatch *cd, struct TupleTableSlot *slot);
 extern uint64 ChunkDispatchFinish(struct ChunkDispatch *cd);
+
+/*
+ * COPY FROM: input lines for errors.  A data node names a failed row of the
+ * access node's COPY as "COPY <table>, row <n> sent by the access node".
+ */
+#define COPY_ROW_FROM_ACCESS_NODE "sent by the access node"
+#define CHUNK_DISPATCH_LINE_CURRENT 0
+#define CHUNK_DISPATCH_LINE_KNOWN 1
+#define CHUNK_DISPATCH_LINE_UNKNOWN 2
+extern void ChunkDispatchSetLine(struct ChunkDispatch *cd, uint64 line);
+extern int	ChunkDispatchErrorLine(struct ChunkDispatch *cd, uint64 *line);
 extern void ChunkDispatchEnd(struct ChunkDispatch *cd);
 
 /* For EXPLAIN of an insert: per data node written to, what was sent there */

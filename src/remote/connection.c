@@ -22,6 +22,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
+#include "storage/procsignal.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
@@ -1141,6 +1142,14 @@ wait_quietly(DataNodeConn *conn, int events, TimestampTz deadline)
 						   PQsocket(conn->pg), secs * 1000 + usecs / 1000, PG_WAIT_EXTENSION);
 	if (rc & WL_LATCH_SET)
 		ResetLatch(MyLatch);
+
+	/*
+	 * Interrupts are held here (abort and post-commit paths), so the barrier
+	 * DROP DATABASE waits for would not be absorbed before the deadline; and
+	 * a node on this instance may be running the DROP DATABASE we wait for.
+	 */
+	if (ProcSignalBarrierPending)
+		ProcessProcSignalBarrier();
 	return true;
 }
 

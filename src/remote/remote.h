@@ -157,6 +157,8 @@ extern void RemoteRestoreSettings(DataNodeConn *conn);
 /* txn.c: remote transactions that follow the local one */
 extern void RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode);
 extern List *RemoteTxnParticipants(void);
+typedef void (*RemoteTxnAbortFn) (void *arg);
+extern void RemoteTxnAtAbort(RemoteTxnAbortFn fn, void *arg);
 
 /* txn_2pc.c: the lock distributed commits hold around their commit window */
 extern void RemoteTxnLockCommitWindow(bool exclusive);

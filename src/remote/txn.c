@@ -29,6 +29,10 @@
  * rolled back (prepared ones by txn_2pc.c); a connection interrupted
  * mid-command is cancelled and closed, never reused.
  *
+ * Work done on a node outside any transaction (add_data_node's CREATE
+ * DATABASE, which cannot run in one) is undone at abort by an action its
+ * caller registers with RemoteTxnAtAbort.
+ *
  * This file owns the extension's one transaction callback and one
  * subtransaction callback.
  *
@@ -40,11 +44,21 @@
 
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 
 #include "remote/txn_internal.h"
 
 /* how long abort-time cleanup may wait for a node */
 #define CLEANUP_TIMEOUT_MS 5000
+
+typedef struct AbortAction
+{
+	RemoteTxnAbortFn fn;
+	void	   *arg;
+} AbortAction;
+
+/* the actions registered in this transaction, in TopTransactionContext */
+static List *abort_actions = NIL;
 
 void
 RemoteTxnBegin(DataNodeConn *conn, RemoteTxnMode mode)
@@ -166,6 +180,60 @@ forget_one(DataNodeConn *conn, void *arg)
 	conn->xact_failed = false;
 }
 
+/*
+ * Have fn(arg) run if the local transaction aborts, after its remote
+ * transactions are rolled back; forgotten when it commits.  For what a
+ * caller did on a node outside the remote transaction and must undo when
+ * the local one does not commit.  arg must live until then (in
+ * TopTransactionContext, say).  fn runs in an aborted transaction: it may
+ * not read the catalogs, and it should only warn; an error it throws is
+ * turned into a warning.  Registered at the top level only (the caller
+ * refuses subtransactions), so a subtransaction's abort does not run it.
+ */
+void
+RemoteTxnAtAbort(RemoteTxnAbortFn fn, void *arg)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	AbortAction *action = palloc(sizeof(AbortAction));
+
+	action->fn = fn;
+	action->arg = arg;
+	abort_actions = lappend(abort_actions, action);
+	MemoryContextSwitchTo(old);
+}
+
+/* Run the abort actions, each on its own: one failing does not stop the next. */
+static void
+run_abort_actions(void)
+{
+	List	   *actions = abort_actions;
+	ListCell   *lc;
+
+	abort_actions = NIL;
+	foreach(lc, actions)
+	{
+		AbortAction *action = lfirst(lc);
+		MemoryContext old = CurrentMemoryContext;
+
+		PG_TRY();
+		{
+			action->fn(action->arg);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(old);
+			edata = CopyErrorData();
+			FlushErrorState();
+			edata->elevel = WARNING;
+			ThrowErrorData(edata);
+			FreeErrorData(edata);
+		}
+		PG_END_TRY();
+	}
+}
+
 static void
 xact_callback(XactEvent event, void *arg)
 {
@@ -188,8 +256,10 @@ xact_callback(XactEvent event, void *arg)
 			RemoteTxnPostCommit();
 			RemoteConnCacheForEachQuietly(forget_one, NULL);
 			RemoteConnCacheCloseStale();
+			abort_actions = NIL;	/* its memory goes with the transaction */
 			break;
 		case XACT_EVENT_PREPARE:
+			abort_actions = NIL;
 			RemoteConnCacheForEachQuietly(forget_one, NULL);
 			RemoteConnCacheCloseStale();
 			break;
@@ -197,6 +267,7 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 			RemoteConnCacheForEachQuietly(abort_one, NULL);
 			RemoteConnCacheCloseStale();
+			run_abort_actions();
 			break;
 		default:
 			break;

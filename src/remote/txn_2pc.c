@@ -83,17 +83,32 @@
  * (standby, READ ONLY transaction: its remote transactions are read-only
  * too) also commit in one phase and write no bookkeeping.
  *
- * "No xid" is the right test for "nothing on the AN must be atomic with the
- * node's rows": whatever the AN writes in the transaction takes an xid --
- * the catalog rows and foreign table of a chunk the statement created, rows
- * of local tables, temporary tables -- so a single-row INSERT that creates
- * a chunk commits in two phases, and one into an existing chunk (the common
- * case of small write transactions) in one, at the cost of its node's own
- * COMMIT and no more.  What PostgreSQL's commit does after this pre-commit
- * step is then, for a transaction without an xid, nothing that can fail,
- * with one exception: NOTIFY takes its xid only after the pre-commit
- * callbacks, and fails if the notification queue is full; such a
- * transaction may find its one node committed and its notification unsent.
+ * The one-phase COMMIT goes out in the pre-commit callback, and PostgreSQL's
+ * commit goes on afterwards (CommitTransaction in xact.c, PostgreSQL 15):
+ * deferred triggers and portal cleanup have run before the callback, but
+ * after it come ON COMMIT actions of temporary tables, the SERIALIZABLE
+ * commit check, NOTIFY and LISTEN, and the commit record.  Whatever of that
+ * can fail would leave the node committed and the AN rolled back, so one
+ * phase is used only when none of it can (local_commit_may_fail):
+ *
+ *	- the AN transaction has no xid.  Whatever the AN writes in the
+ *	  transaction takes one -- the catalog rows and foreign table of a chunk
+ *	  the statement created, rows of local tables, temporary tables -- so a
+ *	  single-row INSERT that creates a chunk commits in two phases, and one
+ *	  into an existing chunk (the common case of small write transactions)
+ *	  in one, at the cost of its node's own COMMIT and no more.  Without an
+ *	  xid the commit record is not even written.
+ *	- no NOTIFY, LISTEN or UNLISTEN is pending: NOTIFY takes its xid only
+ *	  after the callbacks, and fails when the notification queue is full.
+ *	- not SERIALIZABLE: the AN's own serialization check may doom a
+ *	  transaction that wrote nothing here.
+ *	- no temporary object was touched: ON COMMIT DELETE ROWS truncates at
+ *	  commit, and refuses to when a foreign key stands in the way.
+ *
+ * In two phases, the decision rows give the AN transaction an xid and any of
+ * these failures aborts it before the decision commits, so the abort path
+ * rolls the prepared node back.  What other extensions' pre-commit callbacks
+ * do after ours is theirs to answer for.
  *
  * MEMORY AND ERRORS AFTER THE COMMIT
  *
@@ -113,6 +128,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "commands/async.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
@@ -384,6 +400,39 @@ cluster_id(void)
 }
 
 /*
+ * Whether the local commit can still fail after the pre-commit callbacks
+ * (see WHEN ONE PHASE IS ENOUGH in the header comment).
+ */
+static bool
+local_commit_may_fail(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool notify_pending = false;
+
+	if (TransactionIdIsValid(GetTopTransactionIdIfAny()) || IsolationIsSerializable() ||
+		(MyXactFlags & XACT_FLAGS_ACCESSEDTEMPNAMESPACE) != 0)
+		return true;
+
+	/*
+	 * PostgreSQL keeps its pending notifications to itself; the check that
+	 * refuses to PREPARE a transaction holding some is the one way to ask.
+	 * It only reads two pointers before throwing, so nothing needs undoing.
+	 */
+	PG_TRY();
+	{
+		AtPrepare_Notify();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		notify_pending = true;
+	}
+	PG_END_TRY();
+	return notify_pending;
+}
+
+/*
  * Steps 1 and 2 of the protocol, at local pre-commit; or the one-phase
  * commit when that is enough.  Throws on any failure, which aborts the local
  * transaction and with it every remote one.
@@ -417,7 +466,7 @@ RemoteTxnPreCommit(void)
 
 	two_phase = mn_enable_2pc && writers != NIL &&
 		!RecoveryInProgress() && !XactReadOnly &&
-		(list_length(writers) > 1 || TransactionIdIsValid(GetTopTransactionIdIfAny()));
+		(list_length(writers) > 1 || local_commit_may_fail());
 	if (!two_phase)
 	{
 		finish_remote_batch(conns, true);

@@ -1,7 +1,8 @@
--- add_data_node whose transaction aborts leaves the node re-addable: its
--- claim on the node (dist_uuid) records the access node transaction, and a
--- claim whose transaction never committed is taken over.  Claims that
--- committed, and claims of other access nodes, are still refused.
+-- add_data_node whose transaction aborts leaves the node re-addable: a
+-- database it created is dropped at abort; its claim on the node (dist_uuid)
+-- records the access node transaction, and a claim whose transaction never
+-- committed is taken over.  Claims that committed, and claims of other
+-- access nodes, are still refused.
 \set VERBOSITY terse
 SET client_min_messages = notice;
 CREATE DATABASE mn_ab_access;
@@ -28,7 +29,8 @@ SELECT count(*) AS servers FROM pg_foreign_server;
 SELECT node_name, database_created, extension_created
   FROM add_data_node('abn1', host => 'localhost', database => 'mn_ab_dn1');
 
--- in a function whose caller fails afterwards, with a new database
+-- in a function whose caller fails afterwards, with a new database: the
+-- database goes with the abort, and adding the node again creates it
 CREATE FUNCTION add_then_fail(node name, db name) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM add_data_node(node, host => 'localhost', database => db);
@@ -61,7 +63,9 @@ SELECT node_name, database_created FROM add_data_node('abn3', host => 'localhost
 -- committed claims are still refused, under another name too
 SELECT add_data_node('abn1_again', host => 'localhost', database => 'mn_ab_dn1');
 
--- another access node's unfinished claim is not ours to take
+-- another access node's unfinished claim is not ours to take (in a database
+-- that was there before, so the abort leaves it and the claim behind)
+CREATE DATABASE mn_ab_dn4;
 \c mn_ab_access2
 CREATE FUNCTION add_then_fail(node name, db name) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN

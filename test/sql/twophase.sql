@@ -58,6 +58,46 @@ COMMIT;
 SELECT a AS local_rows FROM local_t;
 SELECT * FROM state;
 SELECT _timescaledb_internal.heal_all_data_nodes();
+-- one node written and nothing on the access node, but the local commit can
+-- still fail after the node's COMMIT would have gone out: a pending NOTIFY
+-- (the queue may be full), LISTEN, SERIALIZABLE (the access node's own
+-- check), a temporary table touched (ON COMMIT actions).  Two phases then:
+-- the fault fires and nothing reaches the node
+SET multinode.debug_fault = 'before_prepare';
+BEGIN;
+NOTIFY mn_2pc_channel;
+CALL distributed_exec($$ INSERT INTO t (id) VALUES (10) $$, '{dn1}');
+COMMIT;
+BEGIN;
+SELECT pg_notify('mn_2pc_channel', 'payload') IS NULL AS notified;
+CALL distributed_exec($$ INSERT INTO t (id) VALUES (11) $$, '{dn1}');
+COMMIT;
+BEGIN;
+LISTEN mn_2pc_channel;
+CALL distributed_exec($$ INSERT INTO t (id) VALUES (12) $$, '{dn1}');
+COMMIT;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+CALL distributed_exec($$ INSERT INTO t (id) VALUES (13) $$, '{dn1}');
+COMMIT;
+CREATE TEMP TABLE temp_t (a int) ON COMMIT DELETE ROWS;
+BEGIN;
+SELECT count(*) AS temp_rows FROM temp_t;
+CALL distributed_exec($$ INSERT INTO t (id) VALUES (14) $$, '{dn1}');
+COMMIT;
+DROP TABLE temp_t;
+-- without the fault such a transaction commits in two phases
+RESET multinode.debug_fault;
+BEGIN;
+NOTIFY mn_2pc_channel;
+CALL distributed_exec($$ INSERT INTO t (id) VALUES (15) $$, '{dn1}');
+COMMIT;
+SELECT * FROM state;
+SELECT _timescaledb_internal.heal_all_data_nodes();
+\c mn_2pc_dn1
+SELECT id FROM t WHERE id >= 10 ORDER BY id;
+\c mn_2pc
+SET client_min_messages = warning;
+\set VERBOSITY terse
 SET multinode.debug_fault = 'before_prepare';
 -- a read-only transaction: no prepare, no log
 BEGIN READ ONLY;
