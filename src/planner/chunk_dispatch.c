@@ -68,6 +68,7 @@
 #include "port/pg_bswap.h"
 #include "miscadmin.h"
 #include "nodes/nodes.h"
+#include "optimizer/optimizer.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -1583,6 +1584,45 @@ close_local_chunk(struct ChunkDispatch *cd, LocalChunk *lchunk)
 }
 
 /*
+ * The chunk's CHECK constraints, prepared for ExecConstraints, without
+ * those on its own dimension slices (NULL entries, which it passes): a row
+ * routed here has its point inside the chunk's ranges, computed by the
+ * functions those constraints call, so they hold and evaluating them again
+ * per row (a partition hash for a space dimension) repeats the routing.  A
+ * BEFORE ROW trigger may change the row after it was routed: then every
+ * constraint is checked.  What is prepared lives with the chunk's state.
+ */
+static void
+prepare_chunk_checks(LocalChunk *lchunk, const Hypertable *ht, const Chunk *chunk)
+{
+	ResultRelInfo *rri = lchunk->rri;
+	TupleConstr *constr = RelationGetDescr(rri->ri_RelationDesc)->constr;
+	int			i;
+
+	if (constr == NULL || constr->num_check == 0 || chunk->slice_ids == NULL ||
+		(rri->ri_TrigDesc && rri->ri_TrigDesc->trig_insert_before_row))
+		return;
+	rri->ri_ConstraintExprs = palloc0(sizeof(ExprState *) * constr->num_check);
+	for (i = 0; i < constr->num_check; i++)
+	{
+		bool		slice_check = false;
+		int			d;
+
+		for (d = 0; d < ht->num_dimensions && !slice_check; d++)
+		{
+			char		name[NAMEDATALEN];
+
+			/* the name chunk creation gives a slice's constraint (hypertable/chunk.c) */
+			snprintf(name, sizeof(name), "constraint_%d", chunk->slice_ids[d]);
+			slice_check = strcmp(constr->check[i].ccname, name) == 0;
+		}
+		if (!slice_check)
+			rri->ri_ConstraintExprs[i] =
+				ExecInitExpr(expression_planner(stringToNode(constr->check[i].ccbin)), NULL);
+	}
+}
+
+/*
  * The insert state of a local chunk, opened on first use.  At most
  * multinode.max_open_chunks_per_insert stay open: a statement that writes
  * more chunks closes the least recently used one first, so its memory does
@@ -1635,6 +1675,7 @@ local_chunk(struct ChunkDispatch *cd, Chunk *chunk)
 	lchunk->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(lchunk->rri, rel, 0, NULL, 0);
 	ExecOpenIndices(lchunk->rri, false);
+	prepare_chunk_checks(lchunk, cd->ht, chunk);
 	lchunk->map = convert_tuples_by_name(cd->desc, RelationGetDescr(rel));
 	lchunk->back_map = convert_tuples_by_name(RelationGetDescr(rel), cd->desc);
 	/* where the AFTER trigger machinery finds the chunk when it fires its events */

@@ -101,7 +101,31 @@ CREATE UNIQUE INDEX ON lht (time, device);
 COPY lht FROM '/tmp/mn_dist_ingest.csv' WITH (FORMAT csv);
 COPY lht FROM '/tmp/mn_dist_ingest.csv' WITH (FORMAT csv);
 SELECT count(*) AS after_failed_copy FROM lht;
+-- A routed row skips its chunk's slice constraints (its point is in the
+-- chunk's ranges) but not the root's own CHECK constraints; a BEFORE ROW
+-- trigger that moves the row out of its chunk still meets the slice's.
+DROP INDEX lht_time_device_idx;
+ALTER TABLE lht ADD CONSTRAINT lht_temp_check CHECK (temp < 1000);
+COPY lht FROM STDIN WITH (FORMAT csv);
+2020-01-01 01:00:00+00,1,1
+2020-01-01 02:00:00+00,1,1000
+\.
+INSERT INTO lht VALUES ('2020-01-01 03:00:00+00', 1, 2000);
+CREATE FUNCTION lht_shift() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.time := NEW.time + interval '1 day';
+  RETURN NEW;
+END $$;
+CREATE TRIGGER lht_shift BEFORE INSERT ON lht FOR EACH ROW EXECUTE FUNCTION lht_shift();
+COPY lht FROM STDIN WITH (FORMAT csv);
+2020-01-01 04:00:00+00,1,1
+\.
+INSERT INTO lht VALUES ('2020-01-01 05:00:00+00', 1, 1);
+DROP TRIGGER lht_shift ON lht;
+INSERT INTO lht VALUES ('2020-01-01 06:00:00+00', 1, 1);
+SELECT count(*) AS stored_2020 FROM lht WHERE time >= '2020-01-01 00:00+00' AND time < '2020-01-03 00:00+00';
 DROP TABLE lht, lht_log;
+DROP FUNCTION lht_shift();
 
 -- time-ordered rows into existing chunks, both nodes at once
 TRUNCATE conditions;
