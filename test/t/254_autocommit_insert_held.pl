@@ -129,6 +129,29 @@ INSERT INTO conditions VALUES ('2020-01-01 00:00:01+00', 1, 99)});
 is($c->safe_psql('an', "INSERT INTO conditions VALUES ('2020-01-01 00:00:05+00', 1, 5);
 	SELECT count(*) FROM conditions WHERE device = 1"), '7', 'the next INSERT works');
 
+# the node's session ends while it runs the INSERT sent alone (a trigger on
+# the chunk ends it): the INSERT fails, nothing is committed or prepared, and
+# the next INSERT gets a new connection
+my $chunk = $c->safe_psql($dn, 'SELECT tableoid::regclass FROM conditions WHERE device = 1 LIMIT 1');
+$c->safe_psql($dn, qq{SET multinode.enable_client_ddl_on_data_nodes = on;
+CREATE FUNCTION public.end_session() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+	IF NEW.temp = 77 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
+	RETURN NEW;
+END \$\$;
+CREATE TRIGGER end_session BEFORE INSERT ON $chunk FOR EACH ROW EXECUTE FUNCTION public.end_session();});
+$before = $c->safe_psql('an', 'SELECT count(*) FROM conditions');
+($rc, $out, $err) = $c->psql('an', "INSERT INTO conditions VALUES ('2020-01-01 00:00:14+00', 1, 77)");
+isnt($rc, 0, 'a node session ending under the INSERT sent alone fails the INSERT') or diag($out);
+like($err, qr/ERROR:  .*(terminating connection|lost)/, '... with the node\'s word or a lost connection')
+  or diag($err);
+is($c->safe_psql('an', 'SELECT count(*) FROM conditions'), $before, '... nothing was written');
+is(prepared_anywhere(), '0,0', '... nothing is prepared');
+is($c->safe_psql('an', "INSERT INTO conditions VALUES ('2020-01-01 00:00:15+00', 1, 15);
+	SELECT count(*) FROM conditions WHERE time = '2020-01-01 00:00:15+00'"), '1',
+	'... and the next INSERT works');
+$c->safe_psql($dn, "SET multinode.enable_client_ddl_on_data_nodes = on; DROP TRIGGER end_session ON $chunk");
+
 # a cached connection whose node session ended between transactions
 my $s = $c->session('an');
 $s->query_safe("INSERT INTO conditions VALUES ('2020-01-01 00:00:11+00', 1, 11)");
