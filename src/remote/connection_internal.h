@@ -129,6 +129,7 @@ extern bool RemoteSettleQuietly(DataNodeConn *conn, TimestampTz deadline);
 /* held.c */
 extern void RemoteHeldFlush(DataNodeConn *conn);
 extern bool RemoteHeldSendWith(DataNodeConn *conn, const char *then_sql);
+extern const char *RemoteHeldSendAlone(DataNodeConn *conn);
 extern void RemoteHeldForget(DataNodeConn *conn);
 
 /* stmt_cache.c */

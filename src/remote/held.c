@@ -11,8 +11,10 @@
  * else in the statement reads them.  Held, it goes out at pre-commit in one
  * pipeline with the node's COMMIT (one node written) or PREPARE TRANSACTION
  * (several), behind the remote transaction's queued START TRANSACTION
- * (txn_2pc.c).  If it fails, the node skips what follows up to the Sync, its
- * transaction stays open and aborted, and the error -- the node's SQLSTATE,
+ * (txn_2pc.c); in one phase under READ COMMITTED it goes alone, as the
+ * node's implicit transaction (RemoteHeldSendAlone).  If it fails, the node
+ * skips what follows up to the Sync, its transaction stays open and aborted
+ * (or, sent alone, is rolled back), and the error -- the node's SQLSTATE,
  * message and detail -- aborts the local transaction, whose abort path rolls
  * back every node: nothing is committed or prepared anywhere.  That is how
  * PostgreSQL itself reports a deferred unique violation: at COMMIT.
@@ -118,6 +120,41 @@ RemoteHeldFlush(DataNodeConn *conn)
 		RemoteReportError(ERROR, conn, res, h->sql);
 	PQclear(res);
 	MemoryContextDelete(h->cxt);
+}
+
+/*
+ * At a one-phase commit, send the held command by itself as the node's
+ * whole transaction, when it can be: nothing else of the remote transaction
+ * went to the node (its START TRANSACTION is still the only thing queued)
+ * and the local transaction is READ COMMITTED.  Without START TRANSACTION
+ * and COMMIT around it the command runs in the node's implicit transaction,
+ * which commits at the Sync that ends it: one Bind and Execute (a Parse the
+ * first time) instead of three statements, and the node parses and runs no
+ * transaction commands per row.  Nothing the client can observe changes: a
+ * READ COMMITTED statement takes its own snapshot anyway, a failure rolls
+ * the implicit transaction back (the node is left idle, so the abort path
+ * has nothing to roll back there), and a connection lost before the answer
+ * leaves the outcome as unknown as a lost COMMIT does.  Under REPEATABLE
+ * READ or SERIALIZABLE the node's transaction keeps the local isolation
+ * level, so the explicit transaction stays.  Like every command sent with
+ * its commit, it is never sent again on a new connection: the queue is
+ * cleared first, so the send is not the first of a remote transaction
+ * (connection.c's keep_for_retry).  Returns the command's text, for
+ * reporting its failure, or NULL, having sent nothing.
+ */
+const char *
+RemoteHeldSendAlone(DataNodeConn *conn)
+{
+	RemoteHeld *h = conn->held;
+
+	if (h == NULL || !conn->begin_pending || list_length(conn->queued) != 1 ||
+		XactIsoLevel >= XACT_REPEATABLE_READ)
+		return NULL;
+	conn->held = NULL;
+	RemoteClearQueue(conn);
+	/* its memory lives until the end of the transaction, past the answer */
+	RemoteSendCachedThen(conn, h->sql, h->params, NULL);
+	return h->sql;
 }
 
 /*

@@ -247,8 +247,10 @@ check_committable(List *conns)
 
 /*
  * Send each connection its finishing command (COMMIT for readers and in one
- * phase, PREPARE TRANSACTION for writers in two), then collect every result,
- * so that no connection stays busy, then raise the first failure.
+ * phase, PREPARE TRANSACTION for writers in two; in one phase, a held
+ * INSERT by itself when it is all the node's transaction), then collect
+ * every result, so that no connection stays busy, then raise the first
+ * failure.
  */
 static void
 finish_remote_batch(List *conns, bool one_phase)
@@ -257,6 +259,7 @@ finish_remote_batch(List *conns, bool one_phase)
 	DataNodeConn *failed_conn = NULL;
 	PGresult   *failed_res = NULL;
 	const char *failed_sql = NULL;
+	const char **alone = palloc0(sizeof(char *) * Max(list_length(conns), 1));
 
 	foreach(lc, conns)
 	{
@@ -301,7 +304,8 @@ finish_remote_batch(List *conns, bool one_phase)
 			RemoteSendDeferred(conn, "COMMIT", true);
 			conn->xact_depth = 0;
 		}
-		else if (!RemoteHeldSendWith(conn, "COMMIT"))
+		else if ((alone[foreach_current_index(lc)] = RemoteHeldSendAlone(conn)) == NULL &&
+				 !RemoteHeldSendWith(conn, "COMMIT"))
 			RemoteSend(conn, "COMMIT");
 	}
 	foreach(lc, conns)
@@ -309,14 +313,18 @@ finish_remote_batch(List *conns, bool one_phase)
 		DataNodeConn *conn = lfirst(lc);
 		bool		preparing = !one_phase && conn->xact_written;
 		const char *sql = preparing ? "PREPARE TRANSACTION" : "COMMIT";
+		const char *alone_sql = alone[foreach_current_index(lc)];
 		PGresult   *res;
 
 		if (conn->deferred)
 			continue;
+		if (alone_sql != NULL)
+			sql = alone_sql;
 		res = RemoteGetResult(conn, sql);
 
+		/* a command sent alone (held.c) answers with its own tag, committed */
 		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK &&
-			strcmp(PQcmdStatus(res), sql) == 0)
+			(alone_sql != NULL || strcmp(PQcmdStatus(res), sql) == 0))
 		{
 			conn->xact_depth = 0;
 			conn->xact_written = false;

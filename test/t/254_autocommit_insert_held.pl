@@ -1,7 +1,8 @@
 
 # A few-row INSERT that is its own transaction travels to its data node with
 # the node's COMMIT (or, several nodes written, PREPARE TRANSACTION) in one
-# pipeline: one round trip (src/remote/held.c).  A unique violation on the
+# pipeline: one round trip (src/remote/held.c); under READ COMMITTED, one
+# node written, it goes alone as the node's implicit transaction.  A unique violation on the
 # node surfaces at commit with its SQLSTATE and leaves nothing committed or
 # prepared anywhere; two INSERTs pipelined before one Sync of the extended
 # protocol see each other and stay atomic; transaction blocks, exception
@@ -67,18 +68,33 @@ sub prepared_anywhere
 }
 
 # ---- one round trip -------------------------------------------------------------------------
+# Under READ COMMITTED the INSERT is all the node's transaction: it goes
+# alone, the node's implicit transaction committing it at the Sync.
 for my $i (1 .. 2)
 {
-	my @got = sent_to($dn, qr/COMMIT/, sub {
+	my @got = sent_to($dn, qr/INSERT/, sub {
 		$c->safe_psql('an', "INSERT INTO conditions VALUES ('2020-01-01 00:00:0$i+00', 1, $i)");
 	});
-	is(scalar @got, 3, "autocommit INSERT $i: three statements on the node") or diag(join("\n", @got));
-	like($got[0], qr/^execute: START TRANSACTION/, '... the START TRANSACTION');
-	like($got[1], qr/^execute: INSERT INTO .*VALUES \(\$1, \$2, \$3\)$/, '... the INSERT');
-	is($got[2], 'execute: COMMIT', '... and its COMMIT, in the same pipeline (one Sync: one round trip)');
+	is(scalar @got, 1, "autocommit INSERT $i: one statement on the node") or diag(join("\n", @got));
+	like($got[0], qr/^execute: INSERT INTO .*VALUES \(\$1, \$2, \$3\)$/,
+		'... the INSERT, in the node\'s implicit transaction (no START TRANSACTION, no COMMIT)');
 }
 is($c->safe_psql('an', "SELECT string_agg(temp::text, ',' ORDER BY time) FROM conditions WHERE device = 1"),
 	'0,1,2', 'the rows are there');
+is($c->safe_psql($dn, "SELECT count(*) FROM pg_stat_activity
+	WHERE application_name = 'multinode' AND state <> 'idle' AND pid <> pg_backend_pid()"), '0',
+	'... and no node session is left in a transaction');
+
+# REPEATABLE READ: the node's transaction must take the same level, so the
+# INSERT rides between START TRANSACTION and COMMIT, still in one pipeline
+my @rr = sent_to($dn, qr/COMMIT/, sub {
+	$c->safe_psql('an', "SET default_transaction_isolation = 'repeatable read';
+		INSERT INTO conditions VALUES ('2020-01-01 00:00:13+00', 1, 13)");
+});
+is(scalar @rr, 3, 'REPEATABLE READ: three statements on the node') or diag(join("\n", @rr));
+like($rr[0], qr/^execute: START TRANSACTION ISOLATION LEVEL REPEATABLE READ/, '... the START TRANSACTION');
+like($rr[1], qr/^execute: INSERT INTO .*VALUES \(\$1, \$2, \$3\)$/, '... the INSERT');
+is($rr[2], 'execute: COMMIT', '... and its COMMIT, in the same pipeline (one Sync: one round trip)');
 
 my @off = sent_to($dn, qr/COMMIT/, sub {
 	$c->safe_psql('an', "SET multinode.hold_autocommit_insert = off;
@@ -87,26 +103,54 @@ my @off = sent_to($dn, qr/COMMIT/, sub {
 is($off[-1], 'simple: COMMIT', 'hold_autocommit_insert = off: the COMMIT is a round trip of its own')
   or diag(join("\n", @off));
 
-my @cold = sent_to($dn, qr/COMMIT/, sub {
+my @cold = sent_to($dn, qr/INSERT/, sub {
 	$c->safe_psql('an', "SET multinode.remote_statement_cache_size = 0;
 		INSERT INTO conditions VALUES ('2020-01-01 00:00:04+00', 1, 4)");
 });
-is_deeply([ map { s/:.*//r } @cold ], [ 'execute', 'execute', 'execute' ],
-	'remote_statement_cache_size = 0: still one pipeline') or diag(join("\n", @cold));
+is_deeply([ map { s/:.*//r } @cold ], [ 'execute' ],
+	'remote_statement_cache_size = 0: still the INSERT alone, unprepared') or diag(join("\n", @cold));
 
 # ---- a unique violation surfaces at commit ---------------------------------------------------
 my $before = $c->safe_psql('an', 'SELECT count(*) FROM conditions');
-my ($rc, $out, $err) = $c->psql('an', q{\set VERBOSITY verbose
+my ($rc, $out, $err);
+for my $iso ('read committed', 'repeatable read')
+{
+	($rc, $out, $err) = $c->psql('an', qq{\\set VERBOSITY verbose
+SET default_transaction_isolation = '$iso';
 INSERT INTO conditions VALUES ('2020-01-01 00:00:01+00', 1, 99)});
-like($err, qr/ERROR:  23505: \[$dn\]: duplicate key value violates unique constraint/,
-	'a duplicate fails with the node\'s SQLSTATE and message');
-like($err, qr/DETAIL:  Key \("time", device\)=\(2020-01-01 00:00:01\+00, 1\) already exists/,
-	'... and its detail');
-like($err, qr/remote SQL command: INSERT INTO/, '... naming the INSERT, not the COMMIT');
-is($c->safe_psql('an', 'SELECT count(*) FROM conditions'), $before, 'nothing was written');
-is(prepared_anywhere(), '0,0', 'nothing is prepared on any node');
+	like($err, qr/ERROR:  23505: \[$dn\]: duplicate key value violates unique constraint/,
+		"$iso: a duplicate fails with the node's SQLSTATE and message");
+	like($err, qr/DETAIL:  Key \("time", device\)=\(2020-01-01 00:00:01\+00, 1\) already exists/,
+		'... and its detail');
+	like($err, qr/remote SQL command: INSERT INTO/, '... naming the INSERT, not the COMMIT');
+	is($c->safe_psql('an', 'SELECT count(*) FROM conditions'), $before, '... nothing was written');
+	is(prepared_anywhere(), '0,0', '... nothing is prepared on any node');
+}
 is($c->safe_psql('an', "INSERT INTO conditions VALUES ('2020-01-01 00:00:05+00', 1, 5);
-	SELECT count(*) FROM conditions WHERE device = 1"), '6', 'the next INSERT works');
+	SELECT count(*) FROM conditions WHERE device = 1"), '7', 'the next INSERT works');
+
+# the node's session ends while it runs the INSERT sent alone (a trigger on
+# the chunk ends it): the INSERT fails, nothing is committed or prepared, and
+# the next INSERT gets a new connection
+my $chunk = $c->safe_psql($dn, 'SELECT tableoid::regclass FROM conditions WHERE device = 1 LIMIT 1');
+$c->safe_psql($dn, qq{SET multinode.enable_client_ddl_on_data_nodes = on;
+CREATE FUNCTION public.end_session() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+	IF NEW.temp = 77 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
+	RETURN NEW;
+END \$\$;
+CREATE TRIGGER end_session BEFORE INSERT ON $chunk FOR EACH ROW EXECUTE FUNCTION public.end_session();});
+$before = $c->safe_psql('an', 'SELECT count(*) FROM conditions');
+($rc, $out, $err) = $c->psql('an', "INSERT INTO conditions VALUES ('2020-01-01 00:00:14+00', 1, 77)");
+isnt($rc, 0, 'a node session ending under the INSERT sent alone fails the INSERT') or diag($out);
+like($err, qr/ERROR:  .*(terminating connection|lost)/, '... with the node\'s word or a lost connection')
+  or diag($err);
+is($c->safe_psql('an', 'SELECT count(*) FROM conditions'), $before, '... nothing was written');
+is(prepared_anywhere(), '0,0', '... nothing is prepared');
+is($c->safe_psql('an', "INSERT INTO conditions VALUES ('2020-01-01 00:00:15+00', 1, 15);
+	SELECT count(*) FROM conditions WHERE time = '2020-01-01 00:00:15+00'"), '1',
+	'... and the next INSERT works');
+$c->safe_psql($dn, "SET multinode.enable_client_ddl_on_data_nodes = on; DROP TRIGGER end_session ON $chunk");
 
 # a cached connection whose node session ended between transactions
 my $s = $c->session('an');
