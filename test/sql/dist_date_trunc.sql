@@ -52,6 +52,33 @@ SELECT _timescaledb_internal.date_trunc_node('hour', '2024-01-01', 'Mars/Olympus
 SELECT count(*) FILTER (WHERE _timescaledb_internal.date_trunc_node(u, ts, z)
                               IS DISTINCT FROM date_trunc(u, ts, z)) AS different
   FROM (SELECT * FROM trunc_cases ORDER BY ts, z, u) c;
+-- unit and zone as constants, and as a statement's parameters: read once for
+-- every row of the statement
+SELECT count(*) FILTER (WHERE _timescaledb_internal.date_trunc_node('hour', ts, 'Europe/Berlin')
+                              IS DISTINCT FROM date_trunc('hour', ts, 'Europe/Berlin'))
+         AS different,
+       count(*) FILTER (WHERE _timescaledb_internal.date_trunc_node('minute', ts, 'UTC')
+                              IS DISTINCT FROM date_trunc('minute', ts, 'UTC')) AS different_utc
+  FROM generate_series(timestamptz '2024-10-27 00:00', '2024-10-27 04:00', '7 s') ts;
+CREATE FUNCTION trunc_param_diff(unit text, zone text) RETURNS bigint LANGUAGE plpgsql AS $f$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE 'SELECT count(*) FILTER (WHERE _timescaledb_internal.date_trunc_node($1, ts, $2)
+                                           IS DISTINCT FROM date_trunc($1, ts, $2))
+               FROM trunc_cases' INTO n USING unit, zone;
+    RETURN n;
+END
+$f$;
+SELECT count(*) AS pairs, sum(trunc_param_diff(u, z)) AS different
+  FROM (SELECT DISTINCT u, z FROM trunc_cases) p;
+DROP FUNCTION trunc_param_diff(text, text);
+-- from an outer row: the same during one scan, another at the next rescan
+SELECT count(*) AS cases, count(*) FILTER (WHERE d) AS different
+  FROM (SELECT DISTINCT u, z FROM trunc_cases) p,
+       LATERAL (SELECT _timescaledb_internal.date_trunc_node(p.u, c.ts, p.z)
+                       IS DISTINCT FROM date_trunc(p.u, c.ts, p.z) AS d
+                  FROM trunc_cases c OFFSET 0) x;
 
 -- Distributed: four days of a reading every 7 minutes for four devices,
 -- from before 2000 too, compared with a local table under several zones.

@@ -146,6 +146,20 @@ SELECT count(*), sum(v) FROM public.m WHERE ("time" >= '2020-01-05 00:00:00+00':
 SELECT count(*) AS locked_chunks FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
  WHERE l.pid = pg_backend_pid() AND c.relname LIKE '%chunk' AND c.relkind = 'r';
 COMMIT;
+-- one chunk: its scan alone, no Append (the root's arm, empty, is planned away)
+EXPLAIN (COSTS OFF)
+SELECT "time", v FROM public.m WHERE ("time" >= '2020-01-05 00:00:00+00'::timestamptz) AND ("time" < '2020-01-05 01:00:00+00'::timestamptz);
+SELECT count(*), sum(v) FROM public.m WHERE ("time" >= '2020-01-05 00:00:00+00'::timestamptz) AND ("time" < '2020-01-05 01:00:00+00'::timestamptz);
+SELECT count(*), sum(v) FROM public.m WHERE ("time" >= '2020-01-05 00:00:00+00'::timestamptz) AND ("time" < '2020-01-05 01:00:00+00'::timestamptz) AND tableoid <> 0;
+-- no chunk left: the root's arm alone, empty
+SELECT count(*) FROM public.m WHERE "time" >= '2031-01-01';
+-- the root's permission check stays, with or without chunks
+CREATE ROLE mn_x_noread;
+SET ROLE mn_x_noread;
+SELECT count(*) FROM public.m WHERE ("time" >= '2020-01-05 00:00:00+00'::timestamptz) AND ("time" < '2020-01-05 01:00:00+00'::timestamptz);
+SELECT count(*) FROM public.m WHERE "time" >= '2031-01-01';
+RESET ROLE;
+DROP ROLE mn_x_noread;
 -- the same rows as PostgreSQL's own expansion (a system column keeps it)
 SELECT count(*), sum(v) FROM public.m WHERE ("time" >= '2020-01-05 00:00:00+00'::timestamptz) AND ("time" < '2020-01-05 02:00:00+00'::timestamptz) AND tableoid <> 0;
 SELECT count(*), sum(v) FROM public.m WHERE "time" < '2020-01-03 05:00' OR v > 900;
