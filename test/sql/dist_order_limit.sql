@@ -160,6 +160,40 @@ FETCH BACKWARD 2 FROM c;
 FETCH ALL FROM c;
 COMMIT;
 
+-- on a data node, a member read sorted on time takes its chunks in time
+-- order (an ordered Append under a merge with the root's own arm), so a
+-- LIMIT stops in the newest chunk instead of starting every chunk's scan;
+-- chunks of one time slice (several space slices on one node) are merged
+-- among themselves
+SET multinode.explain_data_node_plans = on;
+EXPLAIN (COSTS OFF) SELECT * FROM conditions WHERE device = 7 ORDER BY time DESC LIMIT 10;
+CREATE TABLE four (time timestamptz NOT NULL, device int, temp float8, note text);
+SELECT table_name FROM create_distributed_hypertable('four', 'time', 'device', number_partitions => 4,
+                                                     chunk_time_interval => interval '3 days');
+INSERT INTO four SELECT * FROM conditions_local;
+-- the chunks a time condition leaves (member_expand.c's UNION ALL)
+EXPLAIN (COSTS OFF) SELECT time, device FROM four WHERE time < '2024-01-07' ORDER BY time LIMIT 3;
+RESET multinode.explain_data_node_plans;
+-- same_as_local(q): q on four and on conditions_local give the same rows in the same order
+CREATE FUNCTION same_as_local(q text, OUT n bigint, OUT same boolean) LANGUAGE plpgsql AS $$
+DECLARE
+    a text[];
+    b text[];
+BEGIN
+    EXECUTE format('SELECT array_agg(x::text) FROM (%s) x', format(q, 'four')) INTO a;
+    EXECUTE format('SELECT array_agg(x::text) FROM (%s) x', format(q, 'conditions_local')) INTO b;
+    n := coalesce(cardinality(a), 0);
+    same := a IS NOT DISTINCT FROM b;
+END $$;
+SELECT * FROM same_as_local('SELECT * FROM %s WHERE device = 7 ORDER BY time DESC LIMIT 10');
+SELECT * FROM same_as_local('SELECT * FROM %s ORDER BY time, device LIMIT 40');
+SELECT * FROM same_as_local('SELECT * FROM %s ORDER BY time DESC, device DESC LIMIT 40 OFFSET 500');
+SELECT * FROM same_as_local($$SELECT * FROM %s WHERE time >= '2024-01-05' AND time < '2024-01-11' ORDER BY time DESC, device$$);
+SELECT * FROM same_as_local('SELECT time, device FROM %s ORDER BY time, device');
+SELECT * FROM ordered('SELECT * FROM %1$s WHERE device = 7 ORDER BY time DESC LIMIT 10');
+SELECT * FROM ordered('SELECT * FROM %1$s ORDER BY time DESC, device LIMIT 20 OFFSET 100');
+SELECT * FROM ordered($$SELECT * FROM %1$s WHERE time > '2024-01-04' ORDER BY time, device$$);
+
 \c regression
 SET client_min_messages = warning;
 DROP DATABASE mn_o_access;
