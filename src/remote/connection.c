@@ -584,6 +584,7 @@ RemoteCopyParams(const CommandParams *params)
 	int			i;
 
 	copy->nparams = n;
+	copy->result_format = params ? params->result_format : 0;
 	copy->values = palloc0(sizeof(char *) * Max(n, 1));
 	if (n > 0 && params->types)
 		copy->types = memcpy(palloc(sizeof(Oid) * n), params->types, sizeof(Oid) * n);
@@ -616,7 +617,7 @@ send_query_params(DataNodeConn *conn, const char *sql, const CommandParams *para
 		return PQsendQueryParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
 	return PQsendQueryParams(conn->pg, sql, params->nparams, params->types,
 							 (const char *const *) params->values, params->lengths,
-							 params->formats, 0);
+							 params->formats, params->result_format);
 }
 
 /*
@@ -741,6 +742,19 @@ RemoteSendCached(DataNodeConn *conn, const char *sql, int nparams, const Oid *ty
 }
 
 /*
+ * RemoteSendCached of a query without parameters whose rows are to come in
+ * binary: the caller vouches that every column's type is the same on the
+ * node (a built-in one) and reads each value with its receive function.
+ */
+void
+RemoteSendCachedBinary(DataNodeConn *conn, const char *sql)
+{
+	CommandParams params = {.result_format = 1};
+
+	RemoteSendCachedThen(conn, sql, &params, NULL);
+}
+
+/*
  * RemoteSendCached, followed in the same pipeline, before its one Sync, by
  * the plain command then_sql (NULL: none): the held INSERT and the COMMIT
  * or PREPARE TRANSACTION that ends its transaction (held.c).  The result
@@ -764,7 +778,7 @@ RemoteSendCachedThen(DataNodeConn *conn, const char *sql, const CommandParams *p
 	if (then_sql == NULL && stmt == NULL)
 	{
 		/* queued statements and all in one Query message when it can be */
-		if (params->nparams == 0)
+		if (params->nparams == 0 && params->result_format == 0)
 			RemoteSend(conn, sql);
 		else
 			send_params(conn, sql, params);
@@ -794,7 +808,7 @@ RemoteSendCachedThen(DataNodeConn *conn, const char *sql, const CommandParams *p
 	if (stmt != NULL)
 		ok = ok && PQsendQueryPrepared(conn->pg, stmt->name, params->nparams,
 									   (const char *const *) params->values, params->lengths,
-									   params->formats, 0);
+									   params->formats, params->result_format);
 	else
 		ok = ok && send_query_params(conn, sql, params);
 	if (then_sql != NULL)
