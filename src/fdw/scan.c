@@ -23,10 +23,10 @@
  *
  * Values arrive as text and are converted with the column types' input
  * functions, in a memory context reset for every row; the rows of a query
- * sent as is come in binary when every column's type is built-in (the same
- * on the node), read with the receive functions: a timestamp costs a copy
- * of eight bytes instead of parsing its text on the access node and
- * printing it on the data node.
+ * sent as is, once the node keeps it prepared, come in binary when every
+ * column's type is built-in (the same on the node), read with the receive
+ * functions: a timestamp costs a copy of eight bytes instead of parsing its
+ * text here and printing it on the data node.
  *
  * Copyright (c) 2026, multinode developers
  *

@@ -743,8 +743,10 @@ RemoteSendCached(DataNodeConn *conn, const char *sql, int nparams, const Oid *ty
 
 /*
  * RemoteSendCached of a query without parameters whose rows are to come in
- * binary: the caller vouches that every column's type is the same on the
- * node (a built-in one) and reads each value with its receive function.
+ * binary once it is a prepared statement (a first sighting still goes as a
+ * plain Query message, in text): the caller vouches that every column's
+ * type is the same on the node (a built-in one) and reads each value by the
+ * result's format, binary ones with the type's receive function.
  */
 void
 RemoteSendCachedBinary(DataNodeConn *conn, const char *sql)
@@ -777,8 +779,11 @@ RemoteSendCachedThen(DataNodeConn *conn, const char *sql, const CommandParams *p
 	stmt = RemoteStmtLookup(conn, sql, &deallocate);
 	if (then_sql == NULL && stmt == NULL)
 	{
-		/* queued statements and all in one Query message when it can be */
-		if (params->nparams == 0 && params->result_format == 0)
+		/*
+		 * queued statements and all in one Query message when it can be
+		 * (rows in text then, whatever result_format asks: a one-off text)
+		 */
+		if (params->nparams == 0)
 			RemoteSend(conn, sql);
 		else
 			send_params(conn, sql, params);
