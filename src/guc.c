@@ -23,6 +23,7 @@ bool		mn_enable_2pc = true;
 bool		mn_enable_aggregate_pushdown = true;
 bool		mn_enable_client_ddl_on_data_nodes = false;
 bool		mn_enable_distributed_ddl = false;
+bool		mn_enable_ordered_append = true;
 bool		mn_explain_data_node_plans = false;
 int			mn_max_background_workers = 8;
 int			mn_max_insert_batch_size = 1000;
@@ -128,6 +129,17 @@ MultinodeDefineGucs(void)
 							 "timescaledb_experimental.enable_distributed_ddl, which is honoured too.",
 							 &mn_enable_distributed_ddl,
 							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("multinode.enable_ordered_append",
+							 "Read a data node's chunks one after another in time order for a sorted read.",
+							 "On a data node, a read of a member hypertable sorted on its time "
+							 "column takes the chunks in time order (an ordered Append) instead "
+							 "of merging all of them, so that a LIMIT stops in the first chunks.",
+							 &mn_enable_ordered_append,
+							 true,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

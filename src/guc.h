@@ -18,6 +18,7 @@ extern bool mn_enable_2pc;
 extern bool mn_enable_aggregate_pushdown;
 extern bool mn_enable_client_ddl_on_data_nodes;
 extern bool mn_enable_distributed_ddl;
+extern bool mn_enable_ordered_append;
 extern bool mn_explain_data_node_plans;
 extern int	mn_max_background_workers;
 extern int	mn_max_insert_batch_size;

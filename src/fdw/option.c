@@ -37,8 +37,12 @@
 #include "nodes/parsenodes.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/regproc.h"
+#include "utils/syscache.h"
 #include "utils/varlena.h"
 
 #include "fdw/fdw.h"
@@ -433,13 +437,91 @@ tuning_option(Oid server_id, const char *name)
 	return NULL;
 }
 
+/*
+ * A server's tuning options as the read path uses them, kept per backend:
+ * every read asks for them (costs at planning, fetch_size at execution),
+ * and building a server's and its wrapper's option lists each time costs a
+ * small query more than its planning does.  Any change of a foreign server
+ * or wrapper drops them all.
+ */
+typedef struct ServerTuning
+{
+	Oid			server_id;		/* hash key */
+	bool		valid;
+	bool		has_fetch_size;
+	bool		has_startup_cost;
+	bool		has_row_cost;
+	int			fetch_size;
+	Cost		startup_cost;
+	Cost		row_cost;
+} ServerTuning;
+
+static HTAB *tuning_cache = NULL;
+
+static void
+tuning_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS status;
+	ServerTuning *tuning;
+
+	hash_seq_init(&status, tuning_cache);
+	while ((tuning = hash_seq_search(&status)) != NULL)
+		tuning->valid = false;
+}
+
+static const ServerTuning *
+server_tuning(Oid server_id)
+{
+	ServerTuning *tuning;
+	ServerTuning fresh = {.server_id = server_id};
+	DefElem    *def;
+	bool		found;
+
+	if (tuning_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(ServerTuning);
+		ctl.hcxt = CacheMemoryContext;
+		tuning_cache = hash_create("multinode server tuning", 8, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, tuning_invalidate, (Datum) 0);
+		CacheRegisterSyscacheCallback(FOREIGNDATAWRAPPEROID, tuning_invalidate, (Datum) 0);
+	}
+	tuning = hash_search(tuning_cache, &server_id, HASH_FIND, &found);
+	if (found && tuning->valid)
+		return tuning;
+
+	/* read before entering: a lookup that throws leaves nothing behind */
+	if ((def = tuning_option(server_id, "fetch_size")) != NULL)
+	{
+		fresh.has_fetch_size = true;
+		fresh.fetch_size = (int) strtol(defGetString(def), NULL, 10);
+	}
+	if ((def = tuning_option(server_id, "fdw_startup_cost")) != NULL)
+	{
+		fresh.has_startup_cost = true;
+		fresh.startup_cost = strtod(defGetString(def), NULL);
+	}
+	if ((def = tuning_option(server_id, "fdw_tuple_cost")) != NULL)
+	{
+		fresh.has_row_cost = true;
+		fresh.row_cost = strtod(defGetString(def), NULL);
+	}
+	fresh.valid = true;
+	tuning = hash_search(tuning_cache, &server_id, HASH_ENTER, &found);
+	*tuning = fresh;
+	return tuning;
+}
+
 /* Rows per FETCH from the node: its fetch_size, or default_size. */
 int
 DataNodeFetchSize(Oid server_id, int default_size)
 {
-	DefElem    *def = tuning_option(server_id, "fetch_size");
+	const ServerTuning *tuning = server_tuning(server_id);
 
-	return def ? (int) strtol(defGetString(def), NULL, 10) : default_size;
+	return tuning->has_fetch_size ? tuning->fetch_size : default_size;
 }
 
 /*
@@ -461,12 +543,12 @@ DataNodeScanCosts(List *server_ids, Cost *startup_cost, Cost *row_cost)
 	*row_cost = 0;
 	foreach(lc, server_ids)
 	{
-		DefElem    *startup = tuning_option(lfirst_oid(lc), "fdw_startup_cost");
-		DefElem    *row = tuning_option(lfirst_oid(lc), "fdw_tuple_cost");
+		const ServerTuning *tuning = server_tuning(lfirst_oid(lc));
 
-		*startup_cost = Max(*startup_cost,
-							startup ? strtod(defGetString(startup), NULL) : DATA_NODE_SCAN_STARTUP_COST);
-		*row_cost = Max(*row_cost, row ? strtod(defGetString(row), NULL) : DATA_NODE_SCAN_ROW_COST);
+		*startup_cost = Max(*startup_cost, tuning->has_startup_cost ? tuning->startup_cost :
+							DATA_NODE_SCAN_STARTUP_COST);
+		*row_cost = Max(*row_cost, tuning->has_row_cost ? tuning->row_cost :
+						DATA_NODE_SCAN_ROW_COST);
 	}
 }
 

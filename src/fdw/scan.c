@@ -22,7 +22,11 @@
  * in one parallel round, later ones from the node the merge has used up.
  *
  * Values arrive as text and are converted with the column types' input
- * functions, in a memory context reset for every row.
+ * functions, in a memory context reset for every row; the rows of a query
+ * sent as is, once the node keeps it prepared, come in binary when every
+ * column's type is built-in (the same on the node), read with the receive
+ * functions: a timestamp costs a copy of eight bytes instead of parsing its
+ * text here and printing it on the data node.
  *
  * Copyright (c) 2026, multinode developers
  *
@@ -74,6 +78,9 @@ struct RemoteScan
 	List	   *retrieved_attrs;
 	FmgrInfo   *infuncs;		/* per retrieved column */
 	Oid		   *typioparams;
+	FmgrInfo   *recvfuncs;		/* per retrieved column, when binary */
+	Oid		   *recvioparams;
+	bool		binary;			/* direct runs ask for binary rows */
 	int32	   *typmods;
 	RemoteParams *params;		/* the $n values, evaluated at every start */
 	MemoryContext rowcxt;		/* values of the current row */
@@ -122,26 +129,38 @@ RemoteScanCreate(List *server_ids, List *sqls, TupleDesc tupdesc, List *retrieve
 	scan->infuncs = palloc0(sizeof(FmgrInfo) * Max(list_length(retrieved_attrs), 1));
 	scan->typioparams = palloc0(sizeof(Oid) * Max(list_length(retrieved_attrs), 1));
 	scan->typmods = palloc0(sizeof(int32) * Max(list_length(retrieved_attrs), 1));
+	scan->recvfuncs = palloc0(sizeof(FmgrInfo) * Max(list_length(retrieved_attrs), 1));
+	scan->recvioparams = palloc0(sizeof(Oid) * Max(list_length(retrieved_attrs), 1));
+	scan->binary = true;
 	i = 0;
 	foreach(lc1, retrieved_attrs)
 	{
 		int			attno = lfirst_int(lc1);
+		Oid			typid;
 		Oid			infunc;
 
 		/* the only system column fetched: a chunk's ctid, for row-by-row modify */
 		if (attno == SelfItemPointerAttributeNumber)
 		{
-			getTypeInputInfo(TIDOID, &infunc, &scan->typioparams[i]);
+			typid = TIDOID;
 			scan->typmods[i] = -1;
 		}
 		else
 		{
-			Form_pg_attribute att = TupleDescAttr(tupdesc, attno - 1);
-
-			getTypeInputInfo(att->atttypid, &infunc, &scan->typioparams[i]);
-			scan->typmods[i] = att->atttypmod;
+			typid = TupleDescAttr(tupdesc, attno - 1)->atttypid;
+			scan->typmods[i] = TupleDescAttr(tupdesc, attno - 1)->atttypmod;
 		}
+		getTypeInputInfo(typid, &infunc, &scan->typioparams[i]);
 		fmgr_info(infunc, &scan->infuncs[i]);
+		if (scan->binary && typid < FirstGenbkiObjectId)
+		{
+			Oid			recvfunc;
+
+			getTypeBinaryInputInfo(typid, &recvfunc, &scan->recvioparams[i]);
+			fmgr_info(recvfunc, &scan->recvfuncs[i]);
+		}
+		else
+			scan->binary = false;
 		i++;
 	}
 	scan->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "multinode remote scan row",
@@ -267,6 +286,8 @@ send_start(RemoteScan *scan, NodeCursor *nc, StartArgs *args)
 		 */
 		if (args->nparams > 0)
 			RemoteSendParams(nc->conn, nc->sql, args->nparams, args->values);
+		else if (scan->binary)
+			RemoteSendCachedBinary(nc->conn, nc->sql);
 		else
 			RemoteSendCached(nc->conn, nc->sql, 0, NULL, NULL, NULL, NULL);
 		return;
@@ -461,6 +482,26 @@ fetch_round(RemoteScan *scan)
 	return any;
 }
 
+/* A binary value of column col, read as the backend reads a Bind's. */
+static Datum
+receive_value(RemoteScan *scan, PGresult *res, int row, int col, int32 typmod)
+{
+	StringInfoData buf;
+	Datum		value;
+
+	/* the receive functions read from a StringInfo; the result's bytes suffice */
+	buf.data = PQgetvalue(res, row, col);
+	buf.len = PQgetlength(res, row, col);
+	buf.maxlen = buf.len + 1;
+	buf.cursor = 0;
+	value = ReceiveFunctionCall(&scan->recvfuncs[col], &buf, scan->recvioparams[col], typmod);
+	if (buf.cursor != buf.len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("incorrect binary data format in a data node's column %d", col + 1)));
+	return value;
+}
+
 static void
 store_row(RemoteScan *scan, PGresult *res, int row, TupleTableSlot *slot)
 {
@@ -476,16 +517,25 @@ store_row(RemoteScan *scan, PGresult *res, int row, TupleTableSlot *slot)
 	foreach(lc, scan->retrieved_attrs)
 	{
 		int			attno = lfirst_int(lc);
+		Datum		value;
 
-		if (attno == SelfItemPointerAttributeNumber)
-			tid = (ItemPointer) DatumGetPointer(InputFunctionCall(&scan->infuncs[col],
-																  PQgetvalue(res, row, col),
-																  scan->typioparams[col], -1));
-		else if (!PQgetisnull(res, row, col))
+		if (PQgetisnull(res, row, col))
 		{
-			slot->tts_values[attno - 1] =
-				InputFunctionCall(&scan->infuncs[col], PQgetvalue(res, row, col),
-								  scan->typioparams[col], scan->typmods[col]);
+			col++;
+			continue;
+		}
+		if (PQfformat(res, col) == 1)
+			value = receive_value(scan, res, row, col,
+								  attno == SelfItemPointerAttributeNumber ? -1 : scan->typmods[col]);
+		else
+			value = InputFunctionCall(&scan->infuncs[col], PQgetvalue(res, row, col),
+									  scan->typioparams[col],
+									  attno == SelfItemPointerAttributeNumber ? -1 : scan->typmods[col]);
+		if (attno == SelfItemPointerAttributeNumber)
+			tid = (ItemPointer) DatumGetPointer(value);
+		else
+		{
+			slot->tts_values[attno - 1] = value;
 			slot->tts_isnull[attno - 1] = false;
 		}
 		col++;

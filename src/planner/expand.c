@@ -24,6 +24,12 @@
  *	   time slice, and only those candidates are checked against every
  *	   dimension (exclusion.c).  No chunk relation is touched.
  *
+ * The root itself is empty and never scanned here, so its indexes would
+ * only feed index paths that the DataNodeScan replaces: the
+ * get_relation_info hook drops all but the unique ones (whose proofs, join
+ * removal and unique joins, hold across chunks as unique indexes of a
+ * hypertable include its partitioning columns).
+ *
  * Only statements that read (SELECT, and the sources of INSERT) are
  * marked, and none with row locks anywhere: UPDATE, DELETE and MERGE keep
  * the per-chunk plan of fdw/modify.c, and a non-target relation of such a
@@ -47,6 +53,7 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/plancat.h"
 #include "optimizer/planner.h"
 #include "parser/parsetree.h"
 #include "utils/hsearch.h"
@@ -86,6 +93,7 @@ typedef struct ChunkIndex
 
 static HTAB *chunk_indexes = NULL;
 static planner_hook_type prev_planner_hook = NULL;
+static get_relation_info_hook_type prev_get_relation_info_hook = NULL;
 
 static void
 drop_index(ChunkIndex *idx)
@@ -434,9 +442,32 @@ expand_planner(Query *parse, const char *query_string, int cursor_options,
 	return standard_planner(parse, query_string, cursor_options, params);
 }
 
+/* A marked root's non-unique indexes: paths nobody takes (see the top). */
+static void
+expand_relation_info(PlannerInfo *root, Oid relid, bool inhparent, RelOptInfo *rel)
+{
+	List	   *unique = NIL;
+	ListCell   *lc;
+
+	if (prev_get_relation_info_hook)
+		prev_get_relation_info_hook(root, relid, inhparent, rel);
+	if (rel->indexlist == NIL || !ExpandIsMarked(planner_rt_fetch(rel->relid, root)))
+		return;
+	foreach(lc, rel->indexlist)
+	{
+		IndexOptInfo *index = lfirst_node(IndexOptInfo, lc);
+
+		if (index->unique)
+			unique = lappend(unique, index);
+	}
+	rel->indexlist = unique;
+}
+
 void
 ExpandInit(void)
 {
 	prev_planner_hook = planner_hook;
 	planner_hook = expand_planner;
+	prev_get_relation_info_hook = get_relation_info_hook;
+	get_relation_info_hook = expand_relation_info;
 }

@@ -78,6 +78,9 @@ extern void UpperAggInit(void);
 extern void PartializeInit(void);
 /* member_expand.c: on a data node, a member hypertable read names only its matching chunks */
 extern void MemberExpandQuery(Query *parse, ParamListInfo params);
+/* member_order.c: on a data node, a member read sorted on time takes its chunks in order */
+extern void MemberOrderedAppendPaths(PlannerInfo *root, RelOptInfo *rel, Index rti,
+									 RangeTblEntry *rte);
 
 /* scan_exec.c: the executor side of the DataNodeScan */
 extern struct CustomScanMethods DataNodeScanPlanMethods;

@@ -403,6 +403,7 @@ set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *r
 	if (prev_set_rel_pathlist_hook)
 		prev_set_rel_pathlist_hook(root, rel, rti, rte);
 	data_node_scan_pathlist(root, rel, rti, rte);
+	MemberOrderedAppendPaths(root, rel, rti, rte);
 }
 
 /*

@@ -585,6 +585,7 @@ RemoteCopyParams(const CommandParams *params)
 	int			i;
 
 	copy->nparams = n;
+	copy->result_format = params ? params->result_format : 0;
 	copy->values = palloc0(sizeof(char *) * Max(n, 1));
 	if (n > 0 && params->types)
 		copy->types = memcpy(palloc(sizeof(Oid) * n), params->types, sizeof(Oid) * n);
@@ -617,7 +618,7 @@ send_query_params(DataNodeConn *conn, const char *sql, const CommandParams *para
 		return PQsendQueryParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
 	return PQsendQueryParams(conn->pg, sql, params->nparams, params->types,
 							 (const char *const *) params->values, params->lengths,
-							 params->formats, 0);
+							 params->formats, params->result_format);
 }
 
 /*
@@ -742,6 +743,21 @@ RemoteSendCached(DataNodeConn *conn, const char *sql, int nparams, const Oid *ty
 }
 
 /*
+ * RemoteSendCached of a query without parameters whose rows are to come in
+ * binary once it is a prepared statement (a first sighting still goes as a
+ * plain Query message, in text): the caller vouches that every column's
+ * type is the same on the node (a built-in one) and reads each value by the
+ * result's format, binary ones with the type's receive function.
+ */
+void
+RemoteSendCachedBinary(DataNodeConn *conn, const char *sql)
+{
+	CommandParams params = {.result_format = 1};
+
+	RemoteSendCachedThen(conn, sql, &params, NULL);
+}
+
+/*
  * RemoteSendCached, followed in the same pipeline, before its one Sync, by
  * the plain command then_sql (NULL: none): the held INSERT and the COMMIT
  * or PREPARE TRANSACTION that ends its transaction (held.c).  The result
@@ -764,7 +780,10 @@ RemoteSendCachedThen(DataNodeConn *conn, const char *sql, const CommandParams *p
 	stmt = RemoteStmtLookup(conn, sql, &deallocate);
 	if (then_sql == NULL && stmt == NULL)
 	{
-		/* queued statements and all in one Query message when it can be */
+		/*
+		 * queued statements and all in one Query message when it can be
+		 * (rows in text then, whatever result_format asks: a one-off text)
+		 */
 		if (params->nparams == 0)
 			RemoteSend(conn, sql);
 		else
@@ -795,7 +814,7 @@ RemoteSendCachedThen(DataNodeConn *conn, const char *sql, const CommandParams *p
 	if (stmt != NULL)
 		ok = ok && PQsendQueryPrepared(conn->pg, stmt->name, params->nparams,
 									   (const char *const *) params->values, params->lengths,
-									   params->formats, 0);
+									   params->formats, params->result_format);
 	else
 		ok = ok && send_query_params(conn, sql, params);
 	if (then_sql != NULL)

@@ -43,6 +43,7 @@ typedef struct CommandParams
 	int		   *lengths;
 	int		   *formats;
 	const char *then_sql;		/* sent right after, in the same pipeline */
+	int			result_format;	/* 0: text results, 1: binary */
 } CommandParams;
 
 struct DataNodeConn

@@ -69,6 +69,7 @@ extern void RemoteSendTypedParams(DataNodeConn *conn, const char *sql, int npara
 extern void RemoteSendCached(DataNodeConn *conn, const char *sql, int nparams,
 							 const Oid *types, const char *const *values,
 							 const int *lengths, const int *formats);
+extern void RemoteSendCachedBinary(DataNodeConn *conn, const char *sql);
 extern void RemoteForgetStatements(DataNodeConn *conn);
 
 /* held.c: a command of an autocommit statement sent with its commit */

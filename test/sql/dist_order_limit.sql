@@ -160,6 +160,63 @@ FETCH BACKWARD 2 FROM c;
 FETCH ALL FROM c;
 COMMIT;
 
+-- on a data node, a member read sorted on time takes its chunks in time
+-- order (an ordered Append under a merge with the root's own arm), so a
+-- LIMIT stops in the newest chunk instead of starting every chunk's scan;
+-- chunks of one time slice (several space slices on one node) are merged
+-- among themselves
+SET multinode.explain_data_node_plans = on;
+EXPLAIN (COSTS OFF) SELECT * FROM conditions WHERE device = 7 ORDER BY time DESC LIMIT 10;
+CREATE TABLE four (time timestamptz NOT NULL, device int, temp float8, note text);
+SELECT table_name FROM create_distributed_hypertable('four', 'time', 'device', number_partitions => 4,
+                                                     chunk_time_interval => interval '3 days');
+INSERT INTO four SELECT * FROM conditions_local;
+-- the chunks a time condition leaves (member_expand.c's UNION ALL)
+EXPLAIN (COSTS OFF) SELECT time, device FROM four WHERE time < '2024-01-07' ORDER BY time LIMIT 3;
+RESET multinode.explain_data_node_plans;
+-- same_as(q, dist, loc): q on a distributed hypertable and on its local copy
+-- give the same rows in the same order
+CREATE FUNCTION same_as(q text, dist text, loc text, OUT n bigint, OUT same boolean) LANGUAGE plpgsql AS $$
+DECLARE
+    a text[];
+    b text[];
+BEGIN
+    EXECUTE format('SELECT array_agg(x::text) FROM (%s) x', format(q, dist)) INTO a;
+    EXECUTE format('SELECT array_agg(x::text) FROM (%s) x', format(q, loc)) INTO b;
+    n := coalesce(cardinality(a), 0);
+    same := a IS NOT DISTINCT FROM b;
+END $$;
+SELECT * FROM same_as('SELECT * FROM %s WHERE device = 7 ORDER BY time DESC LIMIT 10', 'four', 'conditions_local');
+SELECT * FROM same_as('SELECT * FROM %s ORDER BY time, device LIMIT 40', 'four', 'conditions_local');
+SELECT * FROM same_as('SELECT * FROM %s ORDER BY time DESC, device DESC LIMIT 40 OFFSET 500', 'four', 'conditions_local');
+SELECT * FROM same_as($$SELECT * FROM %s WHERE time >= '2024-01-05' AND time < '2024-01-11' ORDER BY time DESC, device$$, 'four', 'conditions_local');
+SELECT * FROM same_as('SELECT time, device FROM %s ORDER BY time, device', 'four', 'conditions_local');
+SELECT * FROM ordered('SELECT * FROM %1$s WHERE device = 7 ORDER BY time DESC LIMIT 10');
+SELECT * FROM ordered('SELECT * FROM %1$s ORDER BY time DESC, device LIMIT 20 OFFSET 100');
+SELECT * FROM ordered($$SELECT * FROM %1$s WHERE time > '2024-01-04' ORDER BY time, device$$);
+
+-- a read sent as is (one batch per node) takes its rows in binary when every
+-- column's type is built-in and the node keeps it prepared (its second run),
+-- in text otherwise (its first run, a domain column): values of every kind,
+-- edge cases and NULLs read back the same as from a local table, each twice
+CREATE DOMAIN short_text AS text CHECK (length(VALUE) < 100);
+CALL distributed_exec($$CREATE DOMAIN short_text AS text CHECK (length(VALUE) < 100)$$);
+CREATE TABLE kinds (time timestamptz NOT NULL, device int, n numeric, f float8, r real, b bool,
+                    t text, by bytea, j jsonb, u uuid, a int[], ta text[], i interval,
+                    ts timestamp, d date, ip inet, rg tstzrange, s short_text, v varchar(5), c char(3));
+SELECT table_name FROM create_distributed_hypertable('kinds', 'time', 'device', number_partitions => 2,
+                                                     chunk_time_interval => interval '3 days');
+\set kgen 'SELECT timestamptz ''2024-01-01'' + g * interval ''7 hours'' AS time, g % 5 AS device, CASE g % 6 WHEN 0 THEN ''NaN''::numeric WHEN 1 THEN NULL ELSE (g * 12345.6789)::numeric ^ 3 END AS n, CASE g % 7 WHEN 0 THEN ''NaN''::float8 WHEN 1 THEN ''-Infinity'' WHEN 2 THEN ''-0'' ELSE g / 3.0 END AS f, (g / 7.0)::real AS r, g % 3 = 0 AS b, CASE WHEN g % 4 = 0 THEN NULL ELSE ''é"'''' '' || g END AS t, decode(md5(g::text), ''hex'') AS by, jsonb_build_object(''g'', g, ''l'', ARRAY[g, NULL]) AS j, md5(g::text)::uuid AS u, ARRAY[g, NULL, -g] AS a, ARRAY[''x'' || g, NULL, ''{}''] AS ta, g * interval ''-1 day 3 min'' AS i, CASE WHEN g = 3 THEN ''infinity''::timestamp ELSE timestamp ''2000-01-01'' + g * interval ''1 hour'' END AS ts, date ''2024-01-01'' + g AS d, (''10.0.0.'' || g % 250)::inet AS ip, tstzrange(''2024-01-01'', timestamptz ''2024-01-01'' + g * interval ''1 day'') AS rg, (''s'' || g)::short_text AS s, (''v'' || g)::varchar(5) AS v, (''c'' || g % 9)::char(3) AS c FROM generate_series(1, 60) g'
+INSERT INTO kinds :kgen;
+CREATE TABLE kinds_local AS :kgen;
+SELECT * FROM same_as('SELECT time, device, n, f, r, b, t, by, j, u, a, ta, i, ts, d, ip, rg, v, c FROM %s ORDER BY time DESC LIMIT 50', 'kinds', 'kinds_local');
+SELECT * FROM same_as('SELECT time, device, n, f, r, b, t, by, j, u, a, ta, i, ts, d, ip, rg, v, c FROM %s ORDER BY time DESC LIMIT 50', 'kinds', 'kinds_local');
+SELECT * FROM same_as('SELECT * FROM %s ORDER BY time LIMIT 60', 'kinds', 'kinds_local');
+SELECT * FROM same_as('SELECT * FROM %s ORDER BY time LIMIT 60', 'kinds', 'kinds_local');
+SELECT * FROM same_as('SELECT * FROM %s WHERE device = 2 ORDER BY time DESC LIMIT 5', 'kinds', 'kinds_local');
+SELECT * FROM same_as('SELECT * FROM %s WHERE device = 2 ORDER BY time DESC LIMIT 5', 'kinds', 'kinds_local');
+SELECT * FROM same_as('SELECT * FROM %s ORDER BY time', 'kinds', 'kinds_local');
+
 \c regression
 SET client_min_messages = warning;
 DROP DATABASE mn_o_access;
