@@ -173,7 +173,7 @@ ordered_path(PlannerInfo *root, RelOptInfo *rel, OrderedChild *children, int n, 
 /*
  * Called from the set_rel_pathlist hook for every relation: when rel is the
  * appendrel of a member hypertable's read (its inheritance tree, or
- * member_expand.c's UNION ALL, whose first arm is the root) and the query
+ * member_expand.c's UNION ALL) and the query
  * sorts on the time column, add the ordered Append paths.
  */
 void
@@ -203,8 +203,29 @@ MemberOrderedAppendPaths(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTbl
 	}
 	else if (rte->rtekind != RTE_SUBQUERY)
 		return;
+	else
+	{
+		/*
+		 * member_expand.c's UNION ALL: its first arm is the root, or, when the
+		 * root has no pages, the root's entry is kept in the range table
+		 * without an arm (the children are then all chunks)
+		 */
+		for (Index i = 1; i < (Index) root->simple_rel_array_size && ht == NULL; i++)
+		{
+			RangeTblEntry *e = root->simple_rte_array[i];
 
-	/* the live children; for a UNION ALL the first names the hypertable */
+			if (e != NULL && e->rtekind == RTE_RELATION && !e->inh &&
+				e->relkind == RELKIND_RELATION)
+			{
+				Hypertable *h = HypertableGetByRelid(e->relid);
+
+				if (HypertableIsDistMember(h))
+					ht = h;
+			}
+		}
+	}
+
+	/* the live children: the hypertable's chunks, and its root's own arm if it has one */
 	children = palloc(sizeof(OrderedChild) * list_length(root->append_rel_list));
 	foreach(lc, root->append_rel_list)
 	{
