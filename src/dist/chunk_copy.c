@@ -700,6 +700,32 @@ check_operation_id(const char *id)
 }
 
 /*
+ * The id of a logged copy or move of chunk_id that has not completed, in
+ * the caller's memory context, or NULL: one operation per chunk at a time.
+ */
+char *
+ChunkCopyUnfinishedOperation(int32 chunk_id)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(chunk_id)};
+	char	   *operation_id = NULL;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT operation_id::pg_catalog.text FROM " MN_CATALOG_SCHEMA
+							  ".chunk_copy_operation WHERE chunk_id OPERATOR(pg_catalog.=) $1 "
+							  "AND completed_stage OPERATOR(pg_catalog.<>) 'complete'",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the chunk copy operation log");
+	if (SPI_processed > 0)
+		operation_id = MemoryContextStrdup(caller,
+										   SPI_getvalue(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc, 1));
+	SPI_finish();
+	return operation_id;
+}
+
+/*
  * Check a copy or move and log it at stage init, in the current
  * transaction; returns the operation id.  caller names the command in
  * errors.  The caller commits and then runs ChunkCopyNextStage.
@@ -711,7 +737,7 @@ ChunkCopyStart(Oid chunk_relid, const char *source, const char *dest, const char
 	Chunk	   *chunk;
 	Oid			src_server;
 	Oid			dst_server;
-	int			in_progress;
+	char	   *unfinished;
 
 	RequireAccessNode(caller);
 	if (source == NULL || dest == NULL)
@@ -760,26 +786,14 @@ ChunkCopyStart(Oid chunk_relid, const char *source, const char *dest, const char
 	CheckDataNodeUsage(dst_server, GetUserId());
 
 	/* one operation per chunk: another left unfinished must be cleaned up first */
-	{
-		Oid			types[1] = {INT4OID};
-		Datum		values[1] = {Int32GetDatum(chunk->id)};
-
-		SPI_connect();
-		SPI_execute_with_args("SELECT operation_id::text FROM " MN_CATALOG_SCHEMA
-							  ".chunk_copy_operation WHERE chunk_id OPERATOR(pg_catalog.=) $1 "
-							  "AND completed_stage OPERATOR(pg_catalog.<>) 'complete'",
-							  1, types, values, NULL, true, 1);
-		in_progress = (int) SPI_processed;
-		if (in_progress > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("chunk \"%s\" has an unfinished copy or move operation",
-							get_rel_name(chunk_relid)),
-					 errdetail("Operation \"%s\" did not complete.",
-							   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
-					 errhint("Run cleanup_copy_chunk_operation() on it first.")));
-		SPI_finish();
-	}
+	unfinished = ChunkCopyUnfinishedOperation(chunk->id);
+	if (unfinished != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("chunk \"%s\" has an unfinished copy or move operation",
+						get_rel_name(chunk_relid)),
+				 errdetail("Operation \"%s\" did not complete.", unfinished),
+				 errhint("Run cleanup_copy_chunk_operation() on it first.")));
 	if (operation_id != NULL)
 	{
 		ChunkCopyOp other;

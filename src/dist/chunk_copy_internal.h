@@ -23,6 +23,7 @@ extern void ChunkSetDefaultServer(Oid chunk_relid, Oid server_id);
 extern char *ChunkCopyStart(Oid chunk_relid, const char *source, const char *dest,
 							const char *operation_id, bool delete_on_source, const char *caller);
 extern bool ChunkCopyNextStage(const char *operation_id);
+extern char *ChunkCopyUnfinishedOperation(int32 chunk_id);
 extern void ChunkDropMember(Oid server_id, const Hypertable *ht, const Chunk *chunk);
 extern bool ChunkCopyCleanup(const char *operation_id);
 extern void ChunkCopyPreventTransactionBlock(const char *what, const char *detail);

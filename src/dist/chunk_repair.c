@@ -127,25 +127,6 @@ fresh_source(List **known, const Chunk *chunk, const char *skip)
 	return NULL;
 }
 
-/* Whether a copy or move of chunk_id is logged and not complete. */
-static bool
-chunk_op_unfinished(int32 chunk_id)
-{
-	Oid			types[1] = {INT4OID};
-	Datum		values[1] = {Int32GetDatum(chunk_id)};
-	bool		found;
-
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT 1 FROM " MN_CATALOG_SCHEMA ".chunk_copy_operation "
-							  "WHERE chunk_id OPERATOR(pg_catalog.=) $1 "
-							  "AND completed_stage OPERATOR(pg_catalog.<>) 'complete'",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the chunk copy operation log");
-	found = SPI_processed > 0;
-	SPI_finish();
-	return found;
-}
-
 /* May the caller repair ht? Superuser or owner. */
 static bool
 may_repair(const Hypertable *ht)
@@ -214,7 +195,7 @@ stale_items(Oid ht_relid, List **known)
 		ChunkDataNode *src;
 
 		if (ht == NULL || (OidIsValid(ht_relid) && ht->relid != ht_relid) || !may_repair(ht) ||
-			chunk_op_unfinished(chunk->id))
+			ChunkCopyUnfinishedOperation(chunk->id) != NULL)
 			continue;
 		cdn = ChunkReplicaOn(chunk, item->dest);
 		if (cdn == NULL || !node_reachable(known, cdn->server_id))
@@ -255,7 +236,7 @@ lost_items(const Hypertable *ht, List **known)
 		int			live = 0;
 		List	   *taken = NIL;
 
-		if (chunk_op_unfinished(chunk->id))
+		if (ChunkCopyUnfinishedOperation(chunk->id) != NULL)
 			continue;
 		live = live_replicas(chunk);
 		while (live < ht->replication_factor)
@@ -396,7 +377,7 @@ repair_item_start(RepairItem *item)
 	LockRelationOid(item->chunk_relid, item->stale ? ExclusiveLock : ShareUpdateExclusiveLock);
 	chunk = ChunkGetByRelid(item->chunk_relid);
 	ht = chunk ? HypertableGetById(chunk->hypertable_id) : NULL;
-	if (ht == NULL || chunk_op_unfinished(chunk->id) ||
+	if (ht == NULL || ChunkCopyUnfinishedOperation(chunk->id) != NULL ||
 		(ChunkReplicaOn(chunk, item->dest) != NULL) != item->stale)
 		return false;
 	/* a lost replica that another run has made meanwhile */

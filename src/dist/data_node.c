@@ -268,7 +268,7 @@ bootstrap_database(DataNodeConn *conn, const char *node_name, const char *dbname
 
 	res = RemoteExecParams(conn,
 						   "SELECT pg_catalog.pg_encoding_to_char(encoding), datcollate, datctype "
-						   "FROM pg_catalog.pg_database WHERE datname = $1",
+						   "FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) $1",
 						   1, params);
 	if (PQntuples(res) > 0)
 	{
@@ -343,7 +343,7 @@ drop_created_database(void *arg)
 	}
 	PG_TRY();
 	{
-		oid = RemoteExecValue(conn, "SELECT oid FROM pg_catalog.pg_database WHERE datname = $1",
+		oid = RemoteExecValue(conn, "SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) $1",
 							  1, params);
 		/* gone, or another database by now: not ours to drop */
 		if (oid != NULL && strcmp(oid, created->oid) == 0 &&
@@ -370,7 +370,7 @@ drop_database_at_abort(DataNodeConn *conn, const char *node_name, const char *ho
 					   const char *password, const char *dbname)
 {
 	const char *params[1] = {dbname};
-	char	   *oid = RemoteExecValue(conn, "SELECT oid FROM pg_catalog.pg_database WHERE datname = $1",
+	char	   *oid = RemoteExecValue(conn, "SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) $1",
 									  1, params);
 	MemoryContext old;
 	CreatedDatabase *created;
